@@ -1,0 +1,323 @@
+//! Parsing `#[orient(...)]` attributes. Syntax only: which keys were written, with what values, where.
+//! Every unknown or repeated key is an error spanned on the key; meaning is checked in `valid.rs`.
+
+use proc_macro2::Span;
+use syn::spanned::Spanned as _;
+use syn::{Attribute, Expr, Ident, LitStr, Path, Token};
+
+/// A value together with where the user wrote it.
+#[derive(Clone)]
+pub struct Spanned<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+#[derive(Default)]
+pub struct StructAttrs {
+    pub table: Option<Spanned<String>>,
+    pub indexes: Vec<IndexAttr>,
+    pub renamed_from: Option<Spanned<String>>,
+}
+
+/// `index(name = "…", columns(a, b))` or `unique_index(…)` on the struct.
+pub struct IndexAttr {
+    pub name: Spanned<String>,
+    pub columns: Vec<Ident>,
+    pub unique: bool,
+}
+
+#[derive(Default)]
+pub struct FieldAttrs {
+    pub primary_key: Option<Span>,
+    pub autoincrement: Option<Span>,
+    /// `unique` (index named `<table>_<column>_unique`, as the original names them) or `unique = "name"`.
+    pub unique: Option<Spanned<Option<String>>>,
+    pub index: Option<Spanned<String>>,
+    pub default: Option<Expr>,
+    pub default_now: Option<Span>,
+    pub references: Option<Path>,
+    pub on_delete: Option<Ident>,
+    pub on_update: Option<Ident>,
+    pub column: Option<Spanned<String>>,
+    pub sql_type: Option<Ident>,
+    pub renamed_from: Option<Spanned<String>>,
+}
+
+const STRUCT_KEYS: &[&str] = &["table", "index", "unique_index", "renamed_from"];
+const FIELD_KEYS: &[&str] = &[
+    "primary_key",
+    "autoincrement",
+    "unique",
+    "index",
+    "default",
+    "default_now",
+    "references",
+    "on_delete",
+    "on_update",
+    "column",
+    "sql_type",
+    "renamed_from",
+];
+
+/// Collects errors so that one derive reports every mistake at once.
+#[derive(Default)]
+pub struct Errors(Option<syn::Error>);
+
+impl Errors {
+    pub fn push(&mut self, error: syn::Error) {
+        match &mut self.0 {
+            Some(existing) => existing.combine(error),
+            None => self.0 = Some(error),
+        }
+    }
+
+    pub fn finish(self) -> syn::Result<()> {
+        match self.0 {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+}
+
+fn set_once<T>(slot: &mut Option<T>, value: T, key: &Path) -> syn::Result<()> {
+    if slot.is_some() {
+        return Err(syn::Error::new_spanned(
+            key,
+            format!(
+                "duplicate `{}` attribute; write each key once",
+                key_name(key)
+            ),
+        ));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+fn key_name(path: &Path) -> String {
+    path.get_ident()
+        .map_or_else(|| quote::quote!(#path).to_string(), Ident::to_string)
+}
+
+fn unknown_key(path: &Path, expected: &[&str], place: &str) -> syn::Error {
+    let name = key_name(path);
+    let suggestion = expected
+        .iter()
+        .filter(|k| edit_distance(k, &name) <= 2)
+        .min_by_key(|k| edit_distance(k, &name))
+        .map(|k| format!(" (did you mean `{k}`?)"))
+        .unwrap_or_default();
+    syn::Error::new_spanned(
+        path,
+        format!(
+            "unknown `orient` attribute `{name}` on a {place}{suggestion}; expected one of: {}",
+            expected.join(", ")
+        ),
+    )
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(previous + usize::from(ca != *cb));
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+fn lit_str(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Spanned<String>> {
+    let lit: LitStr = meta.value()?.parse()?;
+    Ok(Spanned {
+        value: lit.value(),
+        span: lit.span(),
+    })
+}
+
+fn ident_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Ident> {
+    let value = meta.value()?;
+    // Accept `on_delete = cascade` and `on_delete = "cascade"`.
+    if value.peek(LitStr) {
+        let lit: LitStr = value.parse()?;
+        return syn::parse_str::<Ident>(&lit.value().replace(' ', "_"))
+            .map(|mut ident| {
+                ident.set_span(lit.span());
+                ident
+            })
+            .map_err(|_| syn::Error::new(lit.span(), "expected a single word"));
+    }
+    value.parse()
+}
+
+fn orient_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
+    attrs.iter().filter(|a| a.path().is_ident("orient"))
+}
+
+pub fn parse_struct_attrs(attrs: &[Attribute], errors: &mut Errors) -> StructAttrs {
+    let mut out = StructAttrs::default();
+    for attr in orient_attrs(attrs) {
+        let result = attr.parse_nested_meta(|meta| {
+            let path = meta.path.clone();
+            if path.is_ident("table") {
+                let value = lit_str(&meta)?;
+                set_once(&mut out.table, value, &path)
+            } else if path.is_ident("renamed_from") {
+                let value = lit_str(&meta)?;
+                set_once(&mut out.renamed_from, value, &path)
+            } else if path.is_ident("index") || path.is_ident("unique_index") {
+                let index = parse_index(&meta, path.is_ident("unique_index"))?;
+                out.indexes.push(index);
+                Ok(())
+            } else {
+                Err(unknown_key(&path, STRUCT_KEYS, "struct"))
+            }
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    out
+}
+
+fn parse_index(meta: &syn::meta::ParseNestedMeta<'_>, unique: bool) -> syn::Result<IndexAttr> {
+    let span = meta.path.span();
+    let mut name: Option<Spanned<String>> = None;
+    let mut columns: Option<Vec<Ident>> = None;
+    meta.parse_nested_meta(|inner| {
+        let path = inner.path.clone();
+        if path.is_ident("name") {
+            let value = lit_str(&inner)?;
+            set_once(&mut name, value, &path)
+        } else if path.is_ident("columns") {
+            let content;
+            syn::parenthesized!(content in inner.input);
+            let list = content.parse_terminated(Ident::parse_any_ident, Token![,])?;
+            set_once(&mut columns, list.into_iter().collect(), &path)
+        } else {
+            Err(unknown_key(&path, &["name", "columns"], "index"))
+        }
+    })?;
+    let name = name.ok_or_else(|| {
+        syn::Error::new(
+            span,
+            "an index needs a name: `index(name = \"idx_table_column\", columns(a, b))`",
+        )
+    })?;
+    let columns = columns.ok_or_else(|| {
+        syn::Error::new(
+            span,
+            "an index needs its columns: `index(name = \"…\", columns(a, b))`",
+        )
+    })?;
+    if columns.is_empty() {
+        return Err(syn::Error::new(
+            span,
+            "an index needs at least one column: `columns(a, b)`",
+        ));
+    }
+    Ok(IndexAttr {
+        name,
+        columns,
+        unique,
+    })
+}
+
+trait ParseAnyIdent {
+    fn parse_any_ident(input: syn::parse::ParseStream<'_>) -> syn::Result<Ident>;
+}
+
+impl ParseAnyIdent for Ident {
+    /// Column names may be Rust keywords (`type`), so accept any identifier.
+    fn parse_any_ident(input: syn::parse::ParseStream<'_>) -> syn::Result<Ident> {
+        syn::ext::IdentExt::parse_any(input)
+    }
+}
+
+pub fn parse_field_attrs(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
+    let mut out = FieldAttrs::default();
+    for attr in orient_attrs(attrs) {
+        let result = attr.parse_nested_meta(|meta| {
+            let path = meta.path.clone();
+            let span = path.span();
+            let key = key_name(&path);
+            match key.as_str() {
+                "primary_key" => set_once(&mut out.primary_key, span, &path),
+                "autoincrement" => set_once(&mut out.autoincrement, span, &path),
+                "default_now" => set_once(&mut out.default_now, span, &path),
+                "unique" => {
+                    let name = if meta.input.peek(Token![=]) {
+                        Some(lit_str(&meta)?.value)
+                    } else {
+                        None
+                    };
+                    set_once(&mut out.unique, Spanned { value: name, span }, &path)
+                }
+                "index" => {
+                    let value = lit_str(&meta)?;
+                    set_once(&mut out.index, value, &path)
+                }
+                "default" => {
+                    let expr: Expr = meta.value()?.parse()?;
+                    set_once(&mut out.default, expr, &path)
+                }
+                "references" => {
+                    let target: Path = meta.value()?.parse()?;
+                    set_once(&mut out.references, target, &path)
+                }
+                "on_delete" => {
+                    let action = ident_value(&meta)?;
+                    set_once(&mut out.on_delete, action, &path)
+                }
+                "on_update" => {
+                    let action = ident_value(&meta)?;
+                    set_once(&mut out.on_update, action, &path)
+                }
+                "column" => {
+                    let value = lit_str(&meta)?;
+                    set_once(&mut out.column, value, &path)
+                }
+                "sql_type" => {
+                    let ty = ident_value(&meta)?;
+                    set_once(&mut out.sql_type, ty, &path)
+                }
+                "renamed_from" => {
+                    let value = lit_str(&meta)?;
+                    set_once(&mut out.renamed_from, value, &path)
+                }
+                _ => Err(unknown_key(&path, FIELD_KEYS, "field")),
+            }
+        });
+        if let Err(e) = result {
+            errors.push(e);
+        }
+    }
+    out
+}
+
+/// The doc comments of an item, to carry over to what is generated from it.
+pub fn docs(attrs: &[Attribute]) -> Vec<Attribute> {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .cloned()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edit_distance;
+
+    #[test]
+    fn edit_distance_counts_single_character_edits() {
+        assert_eq!(edit_distance("primary_key", "primary_key"), 0);
+        assert_eq!(edit_distance("primary_key", "primay_key"), 1);
+        assert_eq!(edit_distance("index", "indx"), 1);
+        assert_eq!(edit_distance("default", "unique"), 7);
+    }
+}
