@@ -1,0 +1,81 @@
+//! A JSON document stored as TEXT, as the original Orient stores arrays and objects.
+
+use std::fmt::Debug;
+
+use diesel::deserialize::{self, FromSql, FromSqlRow};
+use diesel::expression::AsExpression;
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::Text;
+use diesel::sqlite::{Sqlite, SqliteValue};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+/// A value of `T` kept in a TEXT column as compact JSON (`["disable:x","enable:y"]`).
+///
+/// Text that is not valid JSON for `T` is a deserialisation error naming the type, never a panic.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, AsExpression, FromSqlRow)]
+#[diesel(sql_type = Text)]
+pub struct Json<T>(pub T);
+
+impl<T> Json<T> {
+    pub fn into_inner(self) -> T {
+        self.0
+    }
+}
+
+impl<T> From<T> for Json<T> {
+    fn from(value: T) -> Json<T> {
+        Json(value)
+    }
+}
+
+impl<T: Serialize> Serialize for Json<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(serializer)
+    }
+}
+
+impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for Json<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::deserialize(deserializer).map(Json)
+    }
+}
+
+impl<T: Serialize + Debug> ToSql<Text, Sqlite> for Json<T> {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+        out.set_value(serde_json::to_string(&self.0)?);
+        Ok(IsNull::No)
+    }
+}
+
+impl<T: DeserializeOwned> FromSql<Text, Sqlite> for Json<T> {
+    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        let text = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
+        serde_json::from_str(&text).map(Json).map_err(|e| {
+            format!(
+                "column holds text that is not JSON for {}: {e}",
+                std::any::type_name::<T>()
+            )
+            .into()
+        })
+    }
+}
+
+impl<T: DeserializeOwned> Json<T> {
+    /// The value of a JSON column's SQL default (`DEFAULT '[]'`), for the insert structs
+    /// `#[derive(Table)]` generates.
+    ///
+    /// # Panics
+    /// When the default written in the declaration is not JSON for `T`. That is a mistake in the table's
+    /// declaration, not in data, and the schema's tests build every insert struct, so it cannot reach a
+    /// release unnoticed.
+    pub fn from_default_text(text: &str) -> Json<T> {
+        match serde_json::from_str(text) {
+            Ok(value) => Json(value),
+            Err(e) => panic!(
+                "the declared default {text:?} is not JSON for {}: {e}; fix `#[orient(default = …)]`",
+                std::any::type_name::<T>()
+            ),
+        }
+    }
+}
