@@ -88,16 +88,23 @@ impl<'a> Input<'a> {
             ));
         }
 
-        let attrs = attr::parse_struct_attrs(&input.attrs, &mut errors);
+        let mut attr_errors = Errors::default();
+        let attrs = attr::parse_struct_attrs(&input.attrs, &mut attr_errors);
+        // An `#[orient(…)]` that failed to parse (say `tabel = "…"`) may be where the name was meant to
+        // be: its own error says so, and a second one about the missing name would only repeat it.
+        let attrs_parsed = attr_errors.is_empty();
+        errors.append(attr_errors);
         let table = attrs.table.clone().unwrap_or_else(|| {
-            errors.push(syn::Error::new_spanned(
-                &input.ident,
-                format!(
-                    "missing table name: add `#[orient(table = \"{}\")]` to `{}`",
-                    suggested_table_name(&input.ident.to_string()),
-                    input.ident
-                ),
-            ));
+            if attrs_parsed {
+                errors.push(syn::Error::new_spanned(
+                    &input.ident,
+                    format!(
+                        "missing table name: add `#[orient(table = \"{}\")]` to `{}`",
+                        suggested_table_name(&input.ident.to_string()),
+                        input.ident
+                    ),
+                ));
+            }
             Spanned {
                 value: String::new(),
                 span: Span::call_site(),

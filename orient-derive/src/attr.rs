@@ -71,6 +71,17 @@ impl Errors {
         }
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+
+    /// Moves every error of `other` into `self`.
+    pub fn append(&mut self, other: Errors) {
+        if let Some(error) = other.0 {
+            self.push(error);
+        }
+    }
+
     pub fn finish(self) -> syn::Result<()> {
         match self.0 {
             Some(error) => Err(error),
@@ -130,6 +141,18 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     row[b.len()]
+}
+
+/// A key that takes no value (`primary_key`, not `primary_key = true`).
+fn flag(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Span> {
+    let name = key_name(&meta.path);
+    if meta.input.peek(Token![=]) || meta.input.peek(syn::token::Paren) {
+        return Err(syn::Error::new_spanned(
+            &meta.path,
+            format!("`{name}` takes no value: write `#[orient({name})]`, or leave it out"),
+        ));
+    }
+    Ok(meta.path.span())
 }
 
 fn lit_str(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<Spanned<String>> {
@@ -247,9 +270,9 @@ pub fn parse_field_attrs(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs
             let span = path.span();
             let key = key_name(&path);
             match key.as_str() {
-                "primary_key" => set_once(&mut out.primary_key, span, &path),
-                "autoincrement" => set_once(&mut out.autoincrement, span, &path),
-                "default_now" => set_once(&mut out.default_now, span, &path),
+                "primary_key" => set_once(&mut out.primary_key, flag(&meta)?, &path),
+                "autoincrement" => set_once(&mut out.autoincrement, flag(&meta)?, &path),
+                "default_now" => set_once(&mut out.default_now, flag(&meta)?, &path),
                 "unique" => {
                     let name = if meta.input.peek(Token![=]) {
                         Some(lit_str(&meta)?.value)
@@ -318,6 +341,7 @@ mod tests {
         assert_eq!(edit_distance("primary_key", "primary_key"), 0);
         assert_eq!(edit_distance("primary_key", "primay_key"), 1);
         assert_eq!(edit_distance("index", "indx"), 1);
-        assert_eq!(edit_distance("default", "unique"), 7);
+        // `defa|u|lt` → `uniq|u|e`: four substitutions, the `u` kept, one substitution and one deletion.
+        assert_eq!(edit_distance("default", "unique"), 6);
     }
 }

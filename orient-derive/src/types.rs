@@ -122,8 +122,40 @@ pub fn classify(ty: &Type, sql_type: Option<&Ident>) -> syn::Result<FieldType> {
     }
 }
 
+/// A type as the user would write it in a message: `Option<i64>`, not `Option < i64 >`.
+pub fn type_name(ty: &Type) -> String {
+    let mut text = quote!(#ty).to_string();
+    for (spaced, tight) in [
+        (" <", "<"),
+        ("< ", "<"),
+        (" >", ">"),
+        (" ::", "::"),
+        (":: ", "::"),
+        (" ,", ","),
+        ("& ", "&"),
+        ("[ ", "["),
+        (" ]", "]"),
+        (" ;", ";"),
+    ] {
+        text = text.replace(spaced, tight);
+    }
+    text
+}
+
+/// `Vec<String>`, `HashMap<…>` and the like: a collection, which a column stores as JSON.
+fn is_collection(ty: &Type) -> bool {
+    let Type::Path(path) = ty else { return false };
+    path.path.segments.last().is_some_and(|last| {
+        matches!(
+            last.ident.to_string().as_str(),
+            "Vec" | "VecDeque" | "HashMap" | "BTreeMap" | "HashSet" | "BTreeSet"
+        )
+    })
+}
+
 fn unsupported(ty: &Type) -> syn::Error {
-    let written = quote!(#ty).to_string().replace(' ', "");
+    let written = type_name(ty);
+    let json_hint;
     let hint = match written.as_str() {
         "u8" | "u16" | "u32" | "u64" | "usize" | "i8" | "i16" | "isize" | "u128" | "i128" => {
             " SQLite integers are signed 64-bit: use `i64` (or `i32`)."
@@ -134,6 +166,12 @@ fn unsupported(ty: &Type) -> syn::Error {
             " Use `orient_database::types::Timestamp` (Unix seconds in an INTEGER column)."
         }
         "serde_json::Value" | "Value" => " Wrap JSON in `orient_database::types::Json<T>`.",
+        _ if is_collection(ty) => {
+            json_hint = format!(
+                " Store a collection as JSON text: `orient_database::types::Json<{written}>`."
+            );
+            json_hint.as_str()
+        }
         _ => {
             " For a type that converts to one of these (e.g. an enum made with `text_enum!`), add \
                `#[orient(sql_type = text)]`."

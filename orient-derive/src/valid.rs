@@ -9,7 +9,7 @@ use syn::{Expr, Lit, UnOp};
 
 use crate::ast::{Field, Input};
 use crate::attr::Errors;
-use crate::types::SqlKind;
+use crate::types::{SqlKind, type_name};
 
 /// The ON DELETE / ON UPDATE actions, as written in attributes.
 pub const FK_ACTIONS: &[&str] = &[
@@ -182,7 +182,7 @@ fn check_columns(input: &Input<'_>, errors: &mut Errors) {
                 ty,
                 format!(
                     "`sql_type` is for custom types; `{}` already maps to an SQL type, remove it",
-                    field.sql.inner.to_token_stream()
+                    type_name(&field.sql.inner)
                 ),
             ));
         }
@@ -228,9 +228,10 @@ fn check_defaults(input: &Input<'_>, field: &Field<'_>, errors: &mut Errors) {
             errors.push(error(
                 span,
                 format!(
-                    "`default_now` fills a `Timestamp` column, but `{}` is `{}`",
+                    "`default_now` fills a `Timestamp` column, but `{}` is `{}`; declare it as \
+                     `Timestamp` (or `Option<Timestamp>`), or remove `default_now`",
                     field.ident,
-                    field.ty.to_token_stream()
+                    type_name(field.ty)
                 ),
             ));
         }
@@ -261,7 +262,24 @@ fn check_defaults(input: &Input<'_>, field: &Field<'_>, errors: &mut Errors) {
             return;
         }
         Some(DefaultExpr::Bool(_)) => kind == SqlKind::Bool && !field.sql.custom,
-        Some(DefaultExpr::Int(_)) => {
+        Some(DefaultExpr::Int(digits)) => {
+            let fits = match kind {
+                SqlKind::Integer => digits.parse::<i32>().is_ok(),
+                SqlKind::BigInt => digits.parse::<i64>().is_ok(),
+                _ => true,
+            };
+            if !fits {
+                errors.push(syn::Error::new_spanned(
+                    expr,
+                    format!(
+                        "default `{digits}` is out of range for column `{}`.`{}`, an `{}`",
+                        input.table.value,
+                        field.column,
+                        type_name(&field.sql.inner)
+                    ),
+                ));
+                return;
+            }
             (kind.is_integer() || kind == SqlKind::Double) && !field.sql.custom
         }
         Some(DefaultExpr::Float(_)) => kind == SqlKind::Double && !field.sql.custom,
@@ -271,27 +289,43 @@ fn check_defaults(input: &Input<'_>, field: &Field<'_>, errors: &mut Errors) {
         Some(DefaultExpr::Variant(_)) => kind == SqlKind::Text && field.sql.custom,
     };
     if !ok {
-        let hint = if field.sql.custom && kind == SqlKind::Text {
-            format!(
-                "write the default as a value of `{}`, e.g. `default = {}::Variant`",
-                field.sql.inner.to_token_stream(),
-                field.sql.inner.to_token_stream()
-            )
-        } else {
-            format!(
-                "a `{}` column needs a default of the same type",
-                field.ty.to_token_stream()
-            )
-        };
         errors.push(syn::Error::new_spanned(
             expr,
             format!(
-                "default `{}` does not fit column `{}`.`{}`: {hint}",
+                "default `{}` does not fit column `{}`.`{}` of type `{}`: {}",
                 expr.to_token_stream(),
                 input.table.value,
-                field.column
+                field.column,
+                type_name(field.ty),
+                default_hint(field)
             ),
         ));
+    }
+}
+
+/// What a default for this field looks like, for the error about one that does not fit.
+fn default_hint(field: &Field<'_>) -> String {
+    let inner = type_name(&field.sql.inner);
+    if field.sql.custom {
+        return if field.sql.kind == SqlKind::Text {
+            format!("write the default as a value of `{inner}`, e.g. `default = {inner}::Variant`")
+        } else {
+            "a default on a custom type is an enum value stored as text (`sql_type = text`); \
+             remove `default`"
+                .to_owned()
+        };
+    }
+    match field.sql.kind {
+        SqlKind::Bool => "write `default = true` or `default = false`".to_owned(),
+        SqlKind::Integer | SqlKind::BigInt => "write an integer, e.g. `default = 0`".to_owned(),
+        SqlKind::Double => "write a number, e.g. `default = 0.5`".to_owned(),
+        SqlKind::Text => "write a string, e.g. `default = \"text\"`".to_owned(),
+        SqlKind::Json => "write the JSON as a string, e.g. `default = \"[]\"`".to_owned(),
+        SqlKind::Timestamp => {
+            "a `Timestamp` column takes no literal default; use `default_now` for the time of insert"
+                .to_owned()
+        }
+        SqlKind::Binary => "a binary column takes no default; remove `default`".to_owned(),
     }
 }
 
@@ -311,17 +345,20 @@ fn check_foreign_key(field: &Field<'_>, errors: &mut Errors) {
         }
     }
     let Some(path) = &field.attrs.references else {
-        for action in [&field.attrs.on_delete, &field.attrs.on_update]
-            .into_iter()
-            .flatten()
-        {
-            errors.push(syn::Error::new_spanned(
-                action,
-                format!(
-                    "`{action}` is a foreign-key action, but `{}` has no `references = table::column`",
-                    field.ident
-                ),
-            ));
+        for (key, action) in [
+            ("on_delete", &field.attrs.on_delete),
+            ("on_update", &field.attrs.on_update),
+        ] {
+            if let Some(action) = action {
+                errors.push(syn::Error::new_spanned(
+                    action,
+                    format!(
+                        "`{key} = {action}` applies to a foreign key, but `{}` references nothing; \
+                         add `references = table::column`, or remove `{key}`",
+                        field.ident
+                    ),
+                ));
+            }
         }
         return;
     };
@@ -358,7 +395,7 @@ fn check_indexes(input: &Input<'_>, errors: &mut Errors) {
             errors.push(error(
                 span,
                 format!(
-                    "index `{name}` is declared twice in `{}`",
+                    "index `{name}` is declared twice in `{}`; give each index its own name",
                     input.table.value
                 ),
             ));

@@ -1,0 +1,10 @@
+use orient_database::Table;
+
+#[derive(Table)]
+#[orient(table = "modes")]
+pub enum Mode {
+    Primary,
+    Secondary,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use orient_database::Table;
+
+#[derive(Table)]
+#[orient(table = "posts")]
+pub struct Post {
+    #[orient(primary_key)]
+    pub id: i64,
+    #[orient(references = users::id, on_delete = delete)]
+    pub user_id: i64,
+}
+
+fn main() {}
