@@ -1,0 +1,177 @@
+//! Applying migrations and reading which are applied, on Diesel's own ledger
+//! (`__diesel_schema_migrations`), so `diesel migration run` and this runner see the same state.
+
+use diesel::connection::SimpleConnection;
+use diesel::migration::MigrationConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{Nullable, Text};
+use serde::Serialize;
+
+use crate::bookkeeping::DIESEL_LEDGER;
+use crate::migrations::{Error, Migration};
+
+/// A row of the ledger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedMigration {
+    pub version: String,
+    /// The migration's directory name, when this binary knows the version.
+    pub name: Option<String>,
+    /// When it was applied (`run_on`, UTC, as SQLite's CURRENT_TIMESTAMP writes it).
+    pub run_on: Option<String>,
+}
+
+/// What is applied and what is pending.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    pub applied: Vec<AppliedMigration>,
+    pub pending: Vec<Migration>,
+    /// Applied versions this binary has no migration for (a newer binary migrated the database).
+    pub unknown: Vec<AppliedMigration>,
+}
+
+#[derive(QueryableByName)]
+struct LedgerRow {
+    #[diesel(sql_type = Text)]
+    version: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    run_on: Option<String>,
+}
+
+fn ledger_exists(conn: &mut SqliteConnection) -> QueryResult<bool> {
+    #[derive(QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let count: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM main.sqlite_schema WHERE type = 'table' AND name = ?",
+    )
+    .bind::<Text, _>(DIESEL_LEDGER)
+    .get_result(conn)?;
+    Ok(count.n > 0)
+}
+
+/// The ledger's rows, oldest version first. A database without a ledger has none (and is not changed).
+pub fn applied(conn: &mut SqliteConnection) -> QueryResult<Vec<(String, Option<String>)>> {
+    if !ledger_exists(conn)? {
+        return Ok(Vec::new());
+    }
+    let rows: Vec<LedgerRow> = diesel::sql_query(format!(
+        "SELECT version, CAST(run_on AS TEXT) AS run_on FROM \"{DIESEL_LEDGER}\" ORDER BY version"
+    ))
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| (r.version, r.run_on)).collect())
+}
+
+/// Applied, pending and unknown migrations. Reads only: works on a read-only connection.
+pub fn status(conn: &mut SqliteConnection, migrations: &[Migration]) -> Result<Status, Error> {
+    let rows = applied(conn).map_err(Error::Ledger)?;
+    let mut status = Status {
+        applied: Vec::new(),
+        pending: Vec::new(),
+        unknown: Vec::new(),
+    };
+    for (version, run_on) in rows {
+        let known = migrations.iter().find(|m| m.version == version);
+        let entry = AppliedMigration {
+            name: known.map(|m| m.name.to_string()),
+            version,
+            run_on,
+        };
+        if known.is_some() {
+            status.applied.push(entry);
+        } else {
+            status.unknown.push(entry);
+        }
+    }
+    status.pending = migrations
+        .iter()
+        .filter(|m| !status.applied.iter().any(|a| a.version == m.version))
+        .cloned()
+        .collect();
+    Ok(status)
+}
+
+/// Applies every pending migration in version order and returns them. Each migration and its ledger row
+/// commit together in one `BEGIN IMMEDIATE` transaction (immediate, so another writer makes this wait
+/// instead of failing halfway); a migration with `run_in_transaction = false` manages its own.
+///
+/// Refuses, before changing anything, a database that holds versions this binary does not know: it was
+/// migrated by a newer binary, and running older code against it would corrupt data silently.
+pub fn run_pending(
+    conn: &mut SqliteConnection,
+    migrations: &[Migration],
+) -> Result<Vec<Migration>, Error> {
+    let status = status(conn, migrations)?;
+    if !status.unknown.is_empty() {
+        return Err(Error::UnknownVersions {
+            versions: status.unknown.into_iter().map(|a| a.version).collect(),
+        });
+    }
+    if status.pending.is_empty() {
+        return Ok(Vec::new());
+    }
+    conn.setup().map_err(Error::Ledger)?;
+    for migration in &status.pending {
+        apply(conn, migration)?;
+    }
+    Ok(status.pending)
+}
+
+/// Applies one migration and records it in the ledger.
+pub fn apply(conn: &mut SqliteConnection, migration: &Migration) -> Result<(), Error> {
+    let record = |conn: &mut SqliteConnection| {
+        diesel::sql_query(format!(
+            "INSERT INTO \"{DIESEL_LEDGER}\" (version) VALUES (?)"
+        ))
+        .bind::<Text, _>(&migration.version)
+        .execute(conn)
+    };
+    let failed = |source: diesel::result::Error| Error::Apply {
+        name: migration.name.to_string(),
+        file: migration.up_path(),
+        source,
+    };
+    if migration.run_in_transaction {
+        conn.immediate_transaction(|conn| {
+            conn.batch_execute(&migration.up)?;
+            record(conn)
+        })
+        .map_err(failed)?;
+    } else {
+        conn.batch_execute(&migration.up).map_err(failed)?;
+        record(conn).map_err(failed)?;
+    }
+    Ok(())
+}
+
+/// Reverts one applied migration with its `down.sql` and removes it from the ledger, in one transaction
+/// unless the migration manages its own.
+pub fn revert(conn: &mut SqliteConnection, migration: &Migration) -> Result<(), Error> {
+    let Some(down) = &migration.down else {
+        return Err(Error::NoDown {
+            name: migration.name.to_string(),
+        });
+    };
+    let forget = |conn: &mut SqliteConnection| {
+        diesel::sql_query(format!("DELETE FROM \"{DIESEL_LEDGER}\" WHERE version = ?"))
+            .bind::<Text, _>(&migration.version)
+            .execute(conn)
+    };
+    let failed = |source: diesel::result::Error| Error::Apply {
+        name: migration.name.to_string(),
+        file: migration.down_path(),
+        source,
+    };
+    if migration.run_in_transaction {
+        conn.immediate_transaction(|conn| {
+            conn.batch_execute(down)?;
+            forget(conn)
+        })
+        .map_err(failed)?;
+    } else {
+        conn.batch_execute(down).map_err(failed)?;
+        forget(conn).map_err(failed)?;
+    }
+    Ok(())
+}
