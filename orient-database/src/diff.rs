@@ -166,7 +166,7 @@ fn describe_column(column: &Column) -> String {
         text.push_str(" NOT NULL");
     }
     if let Some(default) = &column.default {
-        text.push_str(&format!(" DEFAULT {default:?}"));
+        text.push_str(&format!(" DEFAULT {default}"));
     }
     if column.autoincrement {
         text.push_str(" AUTOINCREMENT");

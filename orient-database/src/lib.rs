@@ -18,6 +18,7 @@ pub mod diff;
 pub mod migrations;
 pub mod model;
 pub mod normalize;
+pub mod plan;
 pub mod registry;
 pub mod schema;
 pub mod types;

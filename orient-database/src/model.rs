@@ -88,6 +88,19 @@ pub enum DefaultValue {
     Expression(Name),
 }
 
+/// SQL-like text for messages (`'cheap'`, `true`, `0`); each dialect renders its own DDL.
+impl fmt::Display for DefaultValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DefaultValue::Null => f.write_str("NULL"),
+            DefaultValue::Bool(b) => write!(f, "{b}"),
+            DefaultValue::Integer(n) => write!(f, "{n}"),
+            DefaultValue::Real(text) | DefaultValue::Expression(text) => f.write_str(text),
+            DefaultValue::Text(text) => write!(f, "'{}'", text.replace('\'', "''")),
+        }
+    }
+}
+
 /// A default the application fills in on insert, with no SQL `DEFAULT` in the DDL (the original Orient's
 /// `$defaultFn(() => new Date())`). It is part of the declared model but invisible in a database, so it
 /// never counts as drift.

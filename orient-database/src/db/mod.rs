@@ -1,1 +1,74 @@
-//! connection layer
+//! `orient_database::db`: what services use to reach the Orient database.
+//!
+//! ```no_run
+//! use diesel::prelude::*;
+//! use orient_database::db;
+//! use orient_database::schema::{agents, Agent, NewAgent};
+//!
+//! # fn main() -> Result<(), db::Error> {
+//! // Writes: one IMMEDIATE transaction, all or nothing.
+//! db::transaction(|tx| {
+//!     diesel::insert_into(agents::table).values(&NewAgent::new("helper", "Helper")).execute(tx)?;
+//!     Ok::<_, db::Error>(())
+//! })?;
+//! // Reads: a pooled read-only connection.
+//! let all: Vec<Agent> = db::read(|conn| Ok::<_, db::Error>(agents::table.load(conn)?))?;
+//! # Ok(()) }
+//! ```
+//!
+//! The database is found from the environment and `.env` ([`Config`]); it is created and migrated at
+//! first use, and a failure to do so is an error, never a warning. Every connection runs in WAL mode with
+//! foreign keys on, `synchronous = NORMAL` and a busy timeout ([`connection`]).
+
+pub mod config;
+pub mod connection;
+pub mod env_file;
+pub mod error;
+pub mod instance;
+mod pool;
+
+use std::sync::{Mutex, OnceLock};
+
+use diesel::SqliteConnection;
+
+pub use config::Config;
+pub use error::{ConfigError, Error};
+pub use pool::{Connection, Db, Opened, Options, open_writer};
+
+static GLOBAL: OnceLock<Db> = OnceLock::new();
+static OPENING: Mutex<()> = Mutex::new(());
+
+/// The process-wide database, opened from [`Config::from_env`] on first use.
+///
+/// A failure is returned to the caller (and the next call tries again); it is never cached or hidden.
+pub fn global() -> Result<&'static Db, Error> {
+    if let Some(db) = GLOBAL.get() {
+        return Ok(db);
+    }
+    let _opening = OPENING
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some(db) = GLOBAL.get() {
+        return Ok(db);
+    }
+    let db = Db::open(&Config::from_env()?)?;
+    Ok(GLOBAL.get_or_init(|| db))
+}
+
+/// [`Db::transaction`] on the [`global`] database.
+pub fn transaction<T, E, F>(f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    E: From<Error>,
+{
+    global().map_err(E::from)?.transaction(f)
+}
+
+/// [`Db::read`] on the [`global`] database.
+pub fn read<T, E, F>(f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    E: From<Error>,
+{
+    global().map_err(E::from)?.read(f)
+}

@@ -1,0 +1,198 @@
+//! [`Db`]: one writer connection and a pool of readers on one database file.
+//!
+//! SQLite allows one writer at a time per file. Writers in this process queue for the single writer
+//! connection (fair, in-process) instead of spinning in SQLite's busy handler, and every write
+//! transaction starts with `BEGIN IMMEDIATE`, so it takes the write lock up front and never fails halfway
+//! with SQLITE_BUSY when a read turns into a write. Readers never block the writer in WAL mode; they run
+//! with `query_only`, so a read path cannot write by accident.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::prelude::*;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use scheduled_thread_pool::ScheduledThreadPool;
+
+use crate::db::config::Config;
+use crate::db::connection::{self, Access};
+use crate::db::error::Error;
+use crate::migrations::{self, Migration};
+
+/// A connection borrowed from a [`Db`]; it goes back to its pool when dropped.
+pub type Connection = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+/// How to open a [`Db`].
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Maximum reader connections (default: 2 per CPU, at least 4).
+    pub readers: u32,
+    /// How long `writer()`/`reader()` wait for a free connection before failing.
+    pub checkout_timeout: Duration,
+    /// Whether to apply pending embedded migrations when opening (default: yes).
+    pub migrate: bool,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        let cpus = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Options {
+            readers: u32::try_from(cpus * 2).unwrap_or(8).max(4),
+            checkout_timeout: Duration::from_secs(30),
+            migrate: true,
+        }
+    }
+}
+
+/// What opening the database did, for callers that report it (the CLI says which directories it created).
+#[derive(Debug, Clone, Default)]
+pub struct Opened {
+    pub created_directories: Vec<PathBuf>,
+    pub created_file: bool,
+    pub applied_migrations: Vec<Migration>,
+}
+
+/// Opens one read-write connection to `path`: creates the file and its directories if needed, switches it
+/// to WAL and applies pending embedded migrations (when `migrate`). What `Db::open` and `orient-db migrate`
+/// both start with.
+pub fn open_writer(path: &Path, migrate: bool) -> Result<(SqliteConnection, Opened), Error> {
+    let prepared = connection::prepare_file(path, true)?;
+    let mut conn = connection::establish(path, Access::ReadWrite)?;
+    connection::enable_wal(&mut conn, path)?;
+    let applied_migrations = if migrate {
+        migrations::runner::run_pending(&mut conn, &migrations::embedded()?)?
+    } else {
+        Vec::new()
+    };
+    let opened = Opened {
+        created_directories: prepared.created_directories,
+        created_file: !prepared.existed,
+        applied_migrations,
+    };
+    Ok((conn, opened))
+}
+
+/// An open database.
+#[derive(Debug)]
+pub struct Db {
+    config: Config,
+    writer: Pool<ConnectionManager<SqliteConnection>>,
+    readers: Pool<ConnectionManager<SqliteConnection>>,
+    opened: Opened,
+}
+
+#[derive(Debug)]
+struct Pragmas(Access);
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        connection::configure(conn, self.0).map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+impl Db {
+    /// Opens (creating it and its directories if needed) and migrates the database of `config`.
+    pub fn open(config: &Config) -> Result<Db, Error> {
+        Db::open_with(config, &Options::default())
+    }
+
+    /// Opens the database file at `path` (tools and tests; services use [`Config::from_env`]).
+    pub fn open_path(path: impl AsRef<Path>) -> Result<Db, Error> {
+        Db::open(&Config::for_path(path))
+    }
+
+    pub fn open_with(config: &Config, options: &Options) -> Result<Db, Error> {
+        let path = &config.path;
+        let (conn, opened) = open_writer(path, options.migrate)?;
+        drop(conn);
+
+        // One small thread pool for both pools' housekeeping instead of three threads each.
+        let housekeeping = Arc::new(ScheduledThreadPool::new(1));
+        let url = path.to_string_lossy().into_owned();
+        let writer = Pool::builder()
+            .max_size(1)
+            .min_idle(Some(1))
+            .connection_timeout(options.checkout_timeout)
+            // A checkout health query would cost a round trip on every transaction; a broken
+            // connection surfaces as an error on first use instead.
+            .test_on_check_out(false)
+            .thread_pool(housekeeping.clone())
+            .connection_customizer(Box::new(Pragmas(Access::ReadWrite)))
+            .build(ConnectionManager::new(url.clone()))?;
+        let readers = Pool::builder()
+            .max_size(options.readers.max(1))
+            .min_idle(Some(1))
+            .connection_timeout(options.checkout_timeout)
+            .test_on_check_out(false)
+            .thread_pool(housekeeping)
+            .connection_customizer(Box::new(Pragmas(Access::ReadOnly)))
+            .build(ConnectionManager::new(url))?;
+
+        Ok(Db {
+            config: config.clone(),
+            writer,
+            readers,
+            opened,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.config.path
+    }
+
+    pub fn opened(&self) -> &Opened {
+        &self.opened
+    }
+
+    /// The writer connection. Prefer [`Db::transaction`], which also takes the write lock up front.
+    pub fn writer(&self) -> Result<Connection, Error> {
+        Ok(self.writer.get()?)
+    }
+
+    /// A reader connection (`query_only`).
+    pub fn reader(&self) -> Result<Connection, Error> {
+        Ok(self.readers.get()?)
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer: committed if it returns `Ok`, rolled back
+    /// entirely if it returns `Err` (or panics).
+    pub fn transaction<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+        E: From<Error>,
+    {
+        let mut conn = self.writer().map_err(E::from)?;
+        conn.immediate_transaction::<T, Failure<E>, _>(|conn| f(conn).map_err(Failure::Caller))
+            .map_err(|failure| match failure {
+                Failure::Caller(e) => e,
+                Failure::Database(e) => E::from(Error::from(e)),
+            })
+    }
+
+    /// Runs `f` on a reader connection. Each statement sees a consistent snapshot; wrap several in
+    /// `conn.transaction(…)` for one snapshot across them.
+    pub fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+        E: From<Error>,
+    {
+        let mut conn = self.reader().map_err(E::from)?;
+        f(&mut conn)
+    }
+}
+
+/// Keeps the caller's error apart from Diesel's own while the transaction unwinds.
+enum Failure<E> {
+    Caller(E),
+    Database(diesel::result::Error),
+}
+
+impl<E> From<diesel::result::Error> for Failure<E> {
+    fn from(e: diesel::result::Error) -> Failure<E> {
+        Failure::Database(e)
+    }
+}
