@@ -1,0 +1,50 @@
+//! The command line, as clap reads it.
+
+use clap::{Parser, Subcommand};
+
+/// The Orient database tool: migrations, schema, drift checks.
+///
+/// The database is chosen by SQLITE_DATABASE, SQLITE_DB_PATH or DATABASE_URL (environment or the project's
+/// .env), else .dev-data/instance-N/orient.db; `orient-db path` shows which and why.
+///
+/// Exit codes: 0 ok · 1 error · 2 usage, configuration or declaration error · 3 refused for safety ·
+/// 4 database locked · 5 drift found by `check`.
+#[derive(Debug, Parser)]
+#[command(name = "orient-db", version, about, long_about)]
+pub struct Cli {
+    /// Print machine-readable JSON on stdout instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply pending migrations (creating the database if needed), or show their status.
+    Migrate {
+        #[command(subcommand)]
+        action: Option<MigrateAction>,
+    },
+    /// Print the resolved database path and where each part of it came from.
+    Path,
+    /// Print the live database's CREATE statements, like sqlite3's `.schema`.
+    Schema {
+        /// Only this table and its indexes and triggers.
+        table: Option<String>,
+    },
+    /// Write a new migration from the difference between the migrations and the declared structs.
+    Generate {
+        /// The migration's name, in lower_snake_case (e.g. add_agent_tier).
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateAction {
+    /// Apply every pending migration (the default).
+    Run,
+    /// List applied and pending migrations; never creates or changes the database.
+    Status,
+}

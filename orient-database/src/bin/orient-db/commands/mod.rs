@@ -1,0 +1,22 @@
+//! One file per command.
+
+mod generate;
+mod migrate;
+mod path;
+mod schema;
+
+use crate::cli::{Command, MigrateAction};
+use crate::exit::Exit;
+use crate::output::Output;
+
+pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
+    match command {
+        Command::Migrate { action } => match action.unwrap_or(MigrateAction::Run) {
+            MigrateAction::Run => migrate::run(out),
+            MigrateAction::Status => migrate::status(out),
+        },
+        Command::Path => path::run(out),
+        Command::Schema { table } => schema::run(table.as_deref(), out),
+        Command::Generate { name } => generate::run(&name, out),
+    }
+}

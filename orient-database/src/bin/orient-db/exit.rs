@@ -1,0 +1,76 @@
+//! Exit codes, decided from the error's type in one place.
+
+use orient_database::db;
+use orient_database::migrations;
+
+/// The documented exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Exit {
+    Ok = 0,
+    Error = 1,
+    Usage = 2,
+    Refused = 3,
+    Locked = 4,
+    #[allow(dead_code)] // `check` arrives with the schema engine
+    Drift = 5,
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> std::process::ExitCode {
+        std::process::ExitCode::from(exit as u8)
+    }
+}
+
+/// An error that carries its own exit code (usage errors found by the commands themselves).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CommandError {
+    pub exit: Exit,
+    pub message: String,
+}
+
+impl CommandError {
+    pub fn usage(message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(CommandError {
+            exit: Exit::Usage,
+            message: message.into(),
+        })
+    }
+}
+
+pub fn exit_code(error: &anyhow::Error) -> Exit {
+    if let Some(e) = error.downcast_ref::<CommandError>() {
+        return e.exit;
+    }
+    if let Some(e) = error.downcast_ref::<db::ConfigError>() {
+        let _ = e;
+        return Exit::Usage;
+    }
+    if let Some(e) = error.downcast_ref::<db::Error>() {
+        if e.is_locked() {
+            return Exit::Locked;
+        }
+        return match e {
+            db::Error::Config(_) | db::Error::IsDirectory { .. } | db::Error::NotFound { .. } => {
+                Exit::Usage
+            }
+            db::Error::Migration(m) => migration_exit(m),
+            _ => Exit::Error,
+        };
+    }
+    if let Some(e) = error.downcast_ref::<migrations::Error>() {
+        return migration_exit(e);
+    }
+    Exit::Error
+}
+
+fn migration_exit(error: &migrations::Error) -> Exit {
+    if error.is_locked() {
+        return Exit::Locked;
+    }
+    match error {
+        migrations::Error::UnknownVersions { .. } => Exit::Refused,
+        _ => Exit::Error,
+    }
+}

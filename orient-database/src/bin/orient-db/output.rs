@@ -1,0 +1,30 @@
+//! Printing results: text for people, JSON for machines (`--json`), one object per command.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    /// Prints `value` as JSON, or the text `human` builds from it.
+    pub fn emit<T: Serialize>(&self, value: &T, human: impl FnOnce(&T) -> String) {
+        if self.json {
+            match serde_json::to_string_pretty(value) {
+                Ok(text) => println!("{text}"),
+                Err(e) => eprintln!("error: cannot encode the result as JSON: {e}"),
+            }
+        } else {
+            let text = human(value);
+            if !text.is_empty() {
+                println!("{}", text.trim_end());
+            }
+        }
+    }
+
+    /// A progress note, on stderr so it never mixes with JSON on stdout.
+    pub fn note(&self, text: impl AsRef<str>) {
+        eprintln!("{}", text.as_ref());
+    }
+}
