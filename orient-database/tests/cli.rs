@@ -1,0 +1,330 @@
+//! The `orient-db` binary, driven as a process on real files: configuration, bad input, exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{Project, listing, sha256_file};
+
+#[test]
+fn migrate_creates_missing_directories_says_so_and_is_idempotent() {
+    let project = Project::new();
+    let first = project.run(&["migrate"], &[]);
+    assert_eq!(first.code, 0, "{first:?}");
+    let db = project.path(".dev-data/instance-0/orient.db");
+    assert!(db.is_file());
+    assert!(first.stderr.contains("created directory"), "{first:?}");
+    assert!(first.stderr.contains(".dev-data/instance-0"), "{first:?}");
+    assert!(
+        first
+            .stdout
+            .contains("applied 2026-02-01-231009_initial_schema")
+    );
+    assert!(
+        first
+            .stdout
+            .contains("applied 2026-02-02-094141_agents_model_tier")
+    );
+
+    let second = project.run(&["--json", "migrate"], &[]);
+    assert_eq!(second.code, 0, "{second:?}");
+    let report = second.json();
+    assert_eq!(report["applied"], serde_json::json!([]));
+    assert_eq!(report["up_to_date"], true);
+    assert_eq!(report["total_applied"], 2);
+    assert_eq!(report["created_database"], false);
+}
+
+#[test]
+fn status_lists_applied_and_pending_as_text_and_json() {
+    let project = Project::new();
+    assert_eq!(project.run(&["migrate"], &[]).code, 0);
+    let text = project.run(&["migrate", "status"], &[]);
+    assert_eq!(text.code, 0, "{text:?}");
+    assert!(
+        text.stdout
+            .contains("applied  2026-02-01-231009_initial_schema")
+    );
+    let json = project.run(&["--json", "migrate", "status"], &[]).json();
+    assert_eq!(json["applied"].as_array().map(Vec::len), Some(2));
+    assert_eq!(json["pending"], serde_json::json!([]));
+    assert_eq!(json["applied"][1]["version"], "20260202094141");
+}
+
+#[test]
+fn read_only_commands_on_a_missing_database_create_nothing() {
+    let project = Project::new();
+    let before = listing(project.root());
+    let path = project.run(&["path"], &[]);
+    assert_eq!(path.code, 0, "{path:?}");
+    assert!(path.stdout.contains("exists:       no"), "{path:?}");
+    let status = project.run(&["migrate", "status"], &[]);
+    assert_eq!(status.code, 2, "{status:?}");
+    assert!(
+        status.stderr.contains("database file not found"),
+        "{status:?}"
+    );
+    assert!(status.stderr.contains("orient-db migrate"), "{status:?}");
+    let schema = project.run(&["schema"], &[]);
+    assert_eq!(schema.code, 2, "{schema:?}");
+    let json = project.run(&["--json", "schema", "agents"], &[]);
+    assert_eq!(json.code, 2, "{json:?}");
+    assert_eq!(json.json()["error"]["exit_code"], 2);
+    assert_eq!(
+        listing(project.root()),
+        before,
+        "a read-only command created a file"
+    );
+}
+
+#[test]
+fn read_only_commands_leave_an_existing_database_byte_identical() {
+    let project = Project::new();
+    assert_eq!(project.run(&["migrate"], &[]).code, 0);
+    let db = project.path(".dev-data/instance-0/orient.db");
+    let before = (sha256_file(&db), listing(project.root()));
+    for args in [
+        &["migrate", "status"][..],
+        &["schema"],
+        &["schema", "agents"],
+        &["path"],
+    ] {
+        let run = project.run(args, &[]);
+        assert_eq!(run.code, 0, "{args:?}: {run:?}");
+    }
+    assert_eq!((sha256_file(&db), listing(project.root())), before);
+}
+
+#[test]
+fn schema_prints_create_statements_and_rejects_unknown_tables() {
+    let project = Project::new();
+    assert_eq!(project.run(&["migrate"], &[]).code, 0);
+    let agents = project.run(&["schema", "agents"], &[]);
+    assert_eq!(agents.code, 0, "{agents:?}");
+    assert!(
+        agents.stdout.starts_with("CREATE TABLE \"agents\" ("),
+        "{agents:?}"
+    );
+    assert!(
+        agents
+            .stdout
+            .contains("\"model_tier\" text DEFAULT 'cheap'")
+    );
+    assert!(!agents.stdout.contains("agent_skills"));
+    let skills = project.run(&["schema", "agent_skills"], &[]);
+    assert!(
+        skills
+            .stdout
+            .contains("CREATE INDEX \"idx_agent_skills_agent\""),
+        "{skills:?}"
+    );
+    let all = project.run(&["--json", "schema"], &[]).json();
+    let tables = all["objects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|o| o["type"] == "table")
+        .count();
+    // 34 Orient tables, Diesel's ledger and sqlite_sequence.
+    assert_eq!(tables, 36);
+    let unknown = project.run(&["schema", "nope"], &[]);
+    assert_eq!(unknown.code, 2, "{unknown:?}");
+    assert!(unknown.stderr.contains("no table `nope`"), "{unknown:?}");
+    assert!(unknown.stderr.contains("agents"), "{unknown:?}");
+}
+
+#[test]
+fn unsupported_database_type_is_a_usage_error_naming_the_variable() {
+    let project = Project::new();
+    for command in [&["path"][..], &["migrate"], &["migrate", "status"]] {
+        let run = project.run(command, &[("DATABASE_TYPE", "mysql")]);
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains("DATABASE_TYPE=mysql"), "{run:?}");
+        assert!(run.stderr.contains("supported values: sqlite"), "{run:?}");
+    }
+    assert_eq!(listing(project.root()), vec!["diesel.toml"]);
+}
+
+#[test]
+fn a_directory_as_database_path_is_refused_and_left_alone() {
+    let project = Project::new();
+    std::fs::create_dir(project.path("adir")).unwrap();
+    let before = listing(project.root());
+    for command in [&["migrate"][..], &["migrate", "status"], &["schema"]] {
+        let run = project.run(command, &[("SQLITE_DATABASE", "adir")]);
+        assert_eq!(run.code, 2, "{command:?}: {run:?}");
+        assert!(run.stderr.contains("is a directory"), "{run:?}");
+        assert!(
+            run.stderr
+                .contains(&project.path("adir").display().to_string())
+        );
+    }
+    assert_eq!(listing(project.root()), before);
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused_byte_identical_without_wal_or_shm() {
+    let project = Project::new();
+    let junk = project.path("junk.db");
+    let bytes: Vec<u8> = (0..3000u32).map(|i| (i * 7919 % 251) as u8).collect();
+    std::fs::write(&junk, &bytes).unwrap();
+    let png = project.path("image.db");
+    std::fs::write(&png, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap();
+    let before = listing(project.root());
+    for file in [&junk, &png] {
+        let hash = sha256_file(file);
+        for command in [&["migrate"][..], &["migrate", "status"], &["schema"]] {
+            let run = project.run(command, &[("SQLITE_DATABASE", file.to_str().unwrap())]);
+            assert_eq!(run.code, 1, "{command:?}: {run:?}");
+            assert!(run.stderr.contains("is not an SQLite database"), "{run:?}");
+            assert_eq!(sha256_file(file), hash);
+        }
+    }
+    assert_eq!(
+        listing(project.root()),
+        before,
+        "-wal or -shm files appeared"
+    );
+}
+
+#[test]
+fn a_malformed_env_file_names_the_file_and_the_line() {
+    let project = Project::new();
+    std::fs::write(
+        project.path(".env"),
+        "# settings\nAI_INSTANCE_ID=2\nFOO BAR\n",
+    )
+    .unwrap();
+    let run = project.run(&["path"], &[]);
+    assert_eq!(run.code, 2, "{run:?}");
+    let env = project.path(".env").display().to_string();
+    assert!(run.stderr.contains(&format!("{env}:3")), "{run:?}");
+    assert!(run.stderr.contains("FOO BAR"), "{run:?}");
+    let migrate = project.run(&["migrate"], &[]);
+    assert_eq!(migrate.code, 2, "{migrate:?}");
+    assert_eq!(listing(project.root()), vec![".env", "diesel.toml"]);
+}
+
+#[test]
+fn path_reports_each_variable_and_the_environment_wins_over_dot_env() {
+    let project = Project::new();
+    std::fs::create_dir(project.path("sub")).unwrap();
+    std::fs::write(
+        project.path(".env"),
+        "SQLITE_DB_PATH=data/from-env-file.db\n",
+    )
+    .unwrap();
+    let from_file = common::run_in(&project.path("sub"), &["--json", "path"], &[]).json();
+    assert_eq!(
+        from_file["path"],
+        project.path("data/from-env-file.db").display().to_string(),
+        "relative paths resolve against the project root, not the current directory"
+    );
+    assert_eq!(from_file["path_variable"], "SQLITE_DB_PATH");
+    assert_eq!(from_file["path_origin"]["kind"], "env_file");
+
+    let from_env = project
+        .run(
+            &["--json", "path"],
+            &[("SQLITE_DATABASE", "/tmp/elsewhere.db")],
+        )
+        .json();
+    assert_eq!(from_env["path"], "/tmp/elsewhere.db");
+    assert_eq!(from_env["path_variable"], "SQLITE_DATABASE");
+    assert_eq!(from_env["path_origin"]["kind"], "environment");
+
+    let url = project
+        .run(&["--json", "path"], &[("DATABASE_URL", "sqlite://url.db")])
+        .json();
+    // SQLITE_DB_PATH from .env still outranks DATABASE_URL from the environment.
+    assert_eq!(url["path_variable"], "SQLITE_DB_PATH");
+}
+
+#[test]
+fn instance_numbers_follow_ai_instance_id_then_the_worktree_name() {
+    let base = tempfile::tempdir().unwrap();
+    for (worktree, expected) in [
+        ("my-feature-1736639420", 6),
+        ("schema-changes-1700000000", 8),
+    ] {
+        let root = base.path().join("claude-worktrees/orient").join(worktree);
+        std::fs::create_dir_all(&root).unwrap();
+        std::fs::write(root.join("diesel.toml"), "").unwrap();
+        let run = common::run_in(&root, &["--json", "path"], &[]).json();
+        assert_eq!(run["instance"]["id"], expected, "{run}");
+        assert_eq!(
+            run["path"],
+            root.join(format!(".dev-data/instance-{expected}/orient.db"))
+                .display()
+                .to_string()
+        );
+        let pinned = common::run_in(&root, &["--json", "path"], &[("AI_INSTANCE_ID", "3")]).json();
+        assert_eq!(pinned["instance"]["id"], 3);
+    }
+    let bad = common::run_in(base.path(), &["path"], &[("AI_INSTANCE_ID", "three")]);
+    assert_eq!(bad.code, 2, "{bad:?}");
+    assert!(bad.stderr.contains("AI_INSTANCE_ID=three"), "{bad:?}");
+}
+
+#[test]
+fn a_database_migrated_by_a_newer_binary_is_refused_unchanged() {
+    let project = Project::new();
+    assert_eq!(project.run(&["migrate"], &[]).code, 0);
+    let db = project.path(".dev-data/instance-0/orient.db");
+    {
+        use diesel::prelude::*;
+        let mut conn = SqliteConnection::establish(db.to_str().unwrap()).unwrap();
+        diesel::sql_query(
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ('20991231000000')",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&mut conn)
+            .unwrap();
+    }
+    let hash = sha256_file(&db);
+    let run = project.run(&["migrate"], &[]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(run.stderr.contains("20991231000000"), "{run:?}");
+    assert_eq!(sha256_file(&db), hash);
+    let status = project.run(&["migrate", "status"], &[]);
+    assert_eq!(status.code, 0, "{status:?}");
+    assert!(
+        status.stdout.contains("UNKNOWN  20991231000000"),
+        "{status:?}"
+    );
+}
+
+#[test]
+fn generate_writes_the_missing_migration_and_nothing_when_up_to_date() {
+    let project = Project::new();
+    let migrations = project.path("migrations/sqlite");
+    common::copy_dir(&common::repository_migrations(), &migrations);
+    let before = listing(project.root());
+    let none = project.run(&["generate", "nothing"], &[]);
+    assert_eq!(none.code, 0, "{none:?}");
+    assert!(none.stdout.contains("nothing to generate"), "{none:?}");
+    assert_eq!(listing(project.root()), before);
+
+    // Without the model_tier migration, generate writes it again from the structs.
+    std::fs::remove_dir_all(migrations.join("2026-02-02-094141_agents_model_tier")).unwrap();
+    let run = project.run(&["--json", "generate", "add_model_tier"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let report = run.json();
+    let dir = std::path::PathBuf::from(report["directory"].as_str().unwrap());
+    assert!(
+        dir.file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .ends_with("_add_model_tier")
+    );
+    let up = std::fs::read_to_string(dir.join("up.sql")).unwrap();
+    assert!(up.contains("ALTER TABLE \"agents\" ADD COLUMN \"model_tier\" text DEFAULT 'cheap';"));
+    let down = std::fs::read_to_string(dir.join("down.sql")).unwrap();
+    assert!(down.contains("ALTER TABLE \"agents\" DROP COLUMN \"model_tier\";"));
+
+    let bad = project.run(&["generate", "Bad Name"], &[]);
+    assert_eq!(bad.code, 1, "{bad:?}");
+    assert!(bad.stderr.contains("a–z, 0–9 and _"), "{bad:?}");
+}
