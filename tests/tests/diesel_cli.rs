@@ -1,0 +1,85 @@
+//! `diesel migration run` on the files the binaries embed produces the declared schema, on the ledger
+//! our runner reads. Uses the Diesel CLI when it is on PATH (`.ci/run` installs it).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use diesel::prelude::*;
+use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
+use orient_database::diff::diff;
+use orient_database::migrations::{self, runner};
+use orient_database::model::Schema;
+use orient_database::schema::TABLES;
+use orient_tests::{Project, describe, on_path};
+
+fn diesel_cli() -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("ORIENT_DIESEL_CLI")
+        .map(std::path::PathBuf::from)
+        .or_else(|| on_path("diesel"));
+    if found.is_none() {
+        assert!(
+            std::env::var_os("ORIENT_REQUIRE_DIESEL_CLI").is_none(),
+            "ORIENT_REQUIRE_DIESEL_CLI is set but no `diesel` is on PATH"
+        );
+        eprintln!(
+            "SKIPPED: the Diesel CLI is not on PATH; install it with `cargo install diesel_cli \
+             --no-default-features --features sqlite-bundled` (.ci/run does)"
+        );
+    }
+    found
+}
+
+#[test]
+fn diesel_migration_run_and_redo_produce_the_declared_schema() {
+    let Some(diesel) = diesel_cli() else { return };
+    let project = Project::new();
+    let url = project.root().join("diesel.db");
+    let url = url.to_str().unwrap();
+
+    let run = project.command(&diesel, &["migration", "run"], &[("DATABASE_URL", url)]);
+    assert!(run.status.success(), "{}", describe(&run));
+    let check = |label: &str| {
+        let mut conn = SqliteConnection::establish(url).unwrap();
+        let live = introspect(&mut conn).unwrap().schema;
+        assert_eq!(
+            diff(&live, &Schema::from_declared(TABLES), &Sqlite),
+            vec![],
+            "after {label}"
+        );
+        let status = runner::status(&mut conn, &migrations::embedded().unwrap()).unwrap();
+        assert_eq!(status.applied.len(), 2, "after {label}: {status:?}");
+        assert!(status.pending.is_empty() && status.unknown.is_empty());
+    };
+    check("diesel migration run");
+
+    // down.sql and up.sql of the last migration, through Diesel's own runner.
+    let redo = project.command(&diesel, &["migration", "redo"], &[("DATABASE_URL", url)]);
+    assert!(redo.status.success(), "{}", describe(&redo));
+    check("diesel migration redo");
+
+    // Diesel lists both as applied, reading the same ledger our runner wrote nothing to.
+    let list = project.command(&diesel, &["migration", "list"], &[("DATABASE_URL", url)]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        text.contains("[X] 2026-02-01-231009_initial_schema"),
+        "{text}"
+    );
+    assert!(
+        text.contains("[X] 2026-02-02-094141_agents_model_tier"),
+        "{text}"
+    );
+}
+
+#[test]
+fn diesel_sees_a_database_migrated_by_orient_as_up_to_date() {
+    let Some(diesel) = diesel_cli() else { return };
+    let project = Project::new();
+    let file = project.root().join("ours.db");
+    drop(orient_database::db::Db::open_path(&file).unwrap());
+    let url = file.to_str().unwrap();
+    let pending = project.command(&diesel, &["migration", "pending"], &[("DATABASE_URL", url)]);
+    assert!(pending.status.success(), "{}", describe(&pending));
+    assert!(
+        String::from_utf8_lossy(&pending.stdout).contains("false"),
+        "{}",
+        describe(&pending)
+    );
+}
