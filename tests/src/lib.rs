@@ -40,6 +40,7 @@ pub const DB_VARIABLES: [&str; 5] = [
 ];
 
 /// A scratch copy of the project: `diesel.toml` and the migrations, nothing else.
+#[derive(Debug)]
 pub struct Project {
     pub dir: tempfile::TempDir,
 }
