@@ -44,12 +44,11 @@ fn parse_literal(text: &str) -> Option<DefaultValue> {
         return Some(DefaultValue::Bool(false));
     }
     if let Some(body) = text.strip_prefix('\'').and_then(|t| t.strip_suffix('\'')) {
-        // A single string literal: every quote inside must be doubled.
-        let unescaped = body.replace("''", "'");
-        if !unescaped.contains('\'') {
-            return Some(DefaultValue::Text(Name::Owned(unescaped)));
+        // A single string literal: every quote inside must be doubled (`'a' || 'b'` is not one).
+        if body.replace("''", "").contains('\'') {
+            return None;
         }
-        return None;
+        return Some(DefaultValue::Text(Name::Owned(body.replace("''", "'"))));
     }
     let unsigned = text.strip_prefix(['+', '-']).unwrap_or(text);
     let negative = text.starts_with('-');
