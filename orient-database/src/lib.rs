@@ -6,12 +6,17 @@
 //! - [`schema`]: the 34 Orient tables as structs (`#[derive(Table)]`), registered in [`schema::TABLES`].
 //! - [`types`]: `Timestamp` (INTEGER Unix seconds), `Json<T>` (TEXT) and the value-domain enums.
 //! - The schema engine behind the `orient-db` CLI: the [`model`], the SQL [`dialect`]s (rendering and
-//!   introspection), [`normalize`], [`diff`] and [`migrations`].
+//!   introspection), [`normalize`], [`diff`] (pure), [`assess`] (which changes lose data, measured),
+//!   [`plan`] (changes to statements, table rebuilds included), [`apply`] (running a plan safely),
+//!   [`push`], [`check`] and [`migrations`].
 
 // The derive emits `::orient_database::…` paths; this makes them resolve inside this crate too.
 extern crate self as orient_database;
 
+pub mod apply;
+pub mod assess;
 pub mod bookkeeping;
+pub mod check;
 pub mod db;
 pub mod dialect;
 pub mod diff;
@@ -19,6 +24,7 @@ pub mod migrations;
 pub mod model;
 pub mod normalize;
 pub mod plan;
+pub mod push;
 pub mod registry;
 pub mod schema;
 pub mod types;

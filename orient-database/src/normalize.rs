@@ -69,6 +69,15 @@ pub fn normalize_schema(schema: &Schema, dialect: &dyn Dialect) -> Schema {
     )
 }
 
+/// A short, stable hash of a schema's normalised form: equal for schemas that compare equal.
+pub fn fingerprint(schema: &Schema, dialect: &dyn Dialect) -> String {
+    use sha2::{Digest, Sha256};
+    let normalized = normalize_schema(schema, dialect);
+    let json = serde_json::to_vec(&normalized).unwrap_or_default();
+    let digest = Sha256::digest(json);
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,6 +26,9 @@ pub trait Dialect {
     /// Quotes an identifier. Every identifier the renderer writes goes through here, never through `format!`.
     fn quote_ident(&self, ident: &str) -> String;
 
+    /// Quotes a string literal (`'it''s'`).
+    fn quote_text(&self, text: &str) -> String;
+
     /// Writes a default value as SQL.
     fn render_default(&self, default: &DefaultValue) -> String;
 

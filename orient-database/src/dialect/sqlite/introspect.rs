@@ -104,12 +104,13 @@ struct ForeignKeyRow {
     on_delete: String,
 }
 
-// `pragma_table_list` tells real tables from virtual tables and their shadow tables.
+// `pragma_table_list` tells real tables from virtual tables and their shadow tables. Creation order, so
+// views and triggers can be recreated in an order that works.
 const OBJECTS: &str = "SELECT m.type AS kind, m.name AS name, m.tbl_name AS tbl_name, m.sql AS sql, \
        l.type AS table_kind \
      FROM main.sqlite_schema AS m \
      LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND l.name = m.name \
-     ORDER BY m.name";
+     ORDER BY m.rowid";
 
 const COLUMNS: &str = "SELECT m.name AS table_name, p.name AS name, p.type AS declared_type, \
        p.\"notnull\" AS not_null, p.dflt_value AS dflt_value, p.pk AS pk \

@@ -49,6 +49,10 @@ impl Dialect for Sqlite {
         render::quote_ident(ident)
     }
 
+    fn quote_text(&self, text: &str) -> String {
+        render::quote_text(text)
+    }
+
     fn render_default(&self, default: &DefaultValue) -> String {
         render::default_value(default)
     }

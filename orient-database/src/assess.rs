@@ -1,0 +1,338 @@
+//! Which changes lose data, and how many rows they would touch in a live database.
+//!
+//! Classification is pure ([`loss_checks`]: a change and the SQL that counts what it would lose);
+//! measuring runs those counts ([`measure`]). A change is data-losing only when its count is above zero:
+//! dropping an empty table loses nothing.
+//!
+//! | change | what is lost | counted |
+//! |---|---|---|
+//! | drop table | its rows | every row |
+//! | drop column | its values | rows where it is not NULL |
+//! | narrowing type | values that do not convert exactly | rows whose value changes under `CAST` |
+//! | NOT NULL (no default) | rows holding NULL | rows where it is NULL |
+//! | new NOT NULL column without default | every existing row | every row |
+//! | UNIQUE / new key | all but one row of each duplicate group | surplus rows |
+//! | foreign key | rows pointing at nothing | dangling rows |
+
+use std::collections::BTreeMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use serde::Serialize;
+
+use crate::dialect::Dialect;
+use crate::diff::Change;
+use crate::model::{ColumnType, ForeignKey, Name, Schema};
+
+/// The kinds of data loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LossKind {
+    DropTable,
+    DropColumn,
+    Narrowing,
+    NotNullOverNulls,
+    RequiredColumn,
+    Duplicates,
+    DanglingForeignKey,
+}
+
+impl LossKind {
+    /// What happens to the counted rows when the loss is accepted.
+    pub fn consequence(self) -> &'static str {
+        match self {
+            LossKind::DropTable => "rows deleted with the table",
+            LossKind::DropColumn => "values deleted with the column",
+            LossKind::Narrowing => "values not of the new type, converted with CAST",
+            LossKind::NotNullOverNulls => "rows holding NULL deleted",
+            LossKind::RequiredColumn => {
+                "rows deleted: a required column without default cannot be filled"
+            }
+            LossKind::Duplicates => "duplicate rows deleted (the first of each group is kept)",
+            LossKind::DanglingForeignKey => "rows referencing nothing deleted",
+        }
+    }
+}
+
+/// A change that can lose data, with the query that counts what it would lose.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LossCheck {
+    pub change: String,
+    pub table: String,
+    pub column: Option<String>,
+    pub kind: LossKind,
+    /// `SELECT count(*) AS n …`
+    pub count_sql: String,
+}
+
+/// A measured data loss.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DataLoss {
+    pub change: String,
+    pub table: String,
+    pub column: Option<String>,
+    pub kind: LossKind,
+    pub rows: u64,
+}
+
+impl std::fmt::Display for DataLoss {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} row{} ({})",
+            self.change,
+            self.rows,
+            if self.rows == 1 { "" } else { "s" },
+            self.kind.consequence()
+        )
+    }
+}
+
+/// The loss checks of `changes` against the `current` schema (whose tables hold the data).
+pub fn loss_checks(changes: &[Change], current: &Schema, dialect: &dyn Dialect) -> Vec<LossCheck> {
+    let q = |s: &str| dialect.quote_ident(s);
+    // Changes run against a table's current name: undo table renames for counting.
+    let renamed: BTreeMap<&str, &str> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RenameTable { from, to } => Some((to.as_ref(), from.as_ref())),
+            _ => None,
+        })
+        .collect();
+    let source_table = |table: &str| renamed.get(table).copied().unwrap_or(table).to_owned();
+    // Columns renamed in the same push: count on the old name.
+    let column_renames: BTreeMap<(String, String), String> = changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::RenameColumn { table, from, to } => {
+                Some(((table.to_string(), to.to_string()), from.to_string()))
+            }
+            _ => None,
+        })
+        .collect();
+    let source_column = |table: &str, column: &str| {
+        column_renames
+            .get(&(table.to_owned(), column.to_owned()))
+            .cloned()
+            .unwrap_or_else(|| column.to_owned())
+    };
+    let exists = |table: &str| current.table(table).is_some();
+
+    let mut checks = Vec::new();
+    for change in changes {
+        let description = change.to_string();
+        let mut push = |table: &str, column: Option<&str>, kind: LossKind, count_sql: String| {
+            checks.push(LossCheck {
+                change: description.clone(),
+                table: table.to_owned(),
+                column: column.map(str::to_owned),
+                kind,
+                count_sql,
+            });
+        };
+        match change {
+            Change::DropTable { table } => push(
+                &table.name,
+                None,
+                LossKind::DropTable,
+                format!("SELECT count(*) AS n FROM {}", q(&table.name)),
+            ),
+            Change::DropColumn { table, column } => {
+                let t = source_table(table);
+                push(
+                    table,
+                    Some(&column.name),
+                    LossKind::DropColumn,
+                    format!(
+                        "SELECT count(*) AS n FROM {} WHERE {} IS NOT NULL",
+                        q(&t),
+                        q(&column.name)
+                    ),
+                );
+            }
+            Change::AddColumn { table, column }
+                if !column.nullable && column.default.is_none() && exists(&source_table(table)) =>
+            {
+                push(
+                    table,
+                    Some(&column.name),
+                    LossKind::RequiredColumn,
+                    format!("SELECT count(*) AS n FROM {}", q(&source_table(table))),
+                );
+            }
+            Change::AlterColumn { table, from, to } => {
+                let t = q(&source_table(table));
+                let c = q(&source_column(table, &to.name));
+                let from_ty = dialect.canonical_type(from.ty);
+                let to_ty = dialect.canonical_type(to.ty);
+                if from_ty != to_ty
+                    && let Some(condition) = lossy_conversion(&c, to_ty, dialect)
+                {
+                    push(
+                        table,
+                        Some(&to.name),
+                        LossKind::Narrowing,
+                        format!("SELECT count(*) AS n FROM {t} WHERE {condition}"),
+                    );
+                }
+                if from.nullable && !to.nullable && to.default.is_none() {
+                    push(
+                        table,
+                        Some(&to.name),
+                        LossKind::NotNullOverNulls,
+                        format!("SELECT count(*) AS n FROM {t} WHERE {c} IS NULL"),
+                    );
+                }
+            }
+            Change::CreateIndex { table, index } if index.unique => {
+                let t = source_table(table);
+                if exists(&t) {
+                    let columns: Vec<String> = index
+                        .columns
+                        .iter()
+                        .map(|c| q(&source_column(table, c)))
+                        .collect();
+                    push(
+                        table,
+                        None,
+                        LossKind::Duplicates,
+                        duplicates_sql(&q(&t), &columns),
+                    );
+                }
+            }
+            Change::ChangePrimaryKey { table, to, .. } => {
+                let t = source_table(table);
+                if exists(&t) && !to.is_empty() {
+                    let columns: Vec<String> =
+                        to.iter().map(|c| q(&source_column(table, c))).collect();
+                    push(
+                        table,
+                        None,
+                        LossKind::Duplicates,
+                        duplicates_sql(&q(&t), &columns),
+                    );
+                }
+            }
+            Change::AddForeignKey { table, foreign_key } => {
+                let t = source_table(table);
+                if exists(&t) {
+                    let condition = dangling_condition(
+                        foreign_key,
+                        &|c| source_column(table, c),
+                        current,
+                        dialect,
+                    );
+                    push(
+                        table,
+                        foreign_key.columns.first().map(|c| c.as_ref()),
+                        LossKind::DanglingForeignKey,
+                        format!("SELECT count(*) AS n FROM {} WHERE {condition}", q(&t)),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    checks
+}
+
+/// Rows beyond the first of each group of equal (non-NULL) keys: NULLs never collide in a UNIQUE index.
+fn duplicates_sql(table: &str, columns: &[String]) -> String {
+    let list = columns.join(", ");
+    let not_null = columns
+        .iter()
+        .map(|c| format!("{c} IS NOT NULL"))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    format!(
+        "SELECT coalesce(sum(n - 1), 0) AS n FROM (SELECT count(*) AS n FROM {table} \
+         WHERE {not_null} GROUP BY {list} HAVING count(*) > 1)"
+    )
+}
+
+/// The condition, on the child table, of rows whose key is set but matches no parent row.
+pub fn dangling_condition(
+    fk: &ForeignKey,
+    source_column: &dyn Fn(&str) -> String,
+    current: &Schema,
+    dialect: &dyn Dialect,
+) -> String {
+    let q = |s: &str| dialect.quote_ident(s);
+    let set = fk
+        .columns
+        .iter()
+        .map(|c| format!("{} IS NOT NULL", q(&source_column(c))))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    if current.table(&fk.references_table).is_none() {
+        // The parent is new and empty: every set key dangles.
+        return set;
+    }
+    let matches = fk
+        .columns
+        .iter()
+        .zip(fk.references_columns.iter())
+        .map(|(c, p)| format!("p.{} = {}", q(p), q(&source_column(c))))
+        .collect::<Vec<_>>()
+        .join(" AND ");
+    format!(
+        "{set} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {matches})",
+        q(&fk.references_table)
+    )
+}
+
+/// The condition of rows whose value in `column` is not of the `target` type, so converting the column
+/// changes it (with the loss accepted, the copy converts with `CAST`); `None` when every value fits
+/// (widening to a blob). Integers fit a REAL column, and NULL fits everything.
+fn lossy_conversion(column: &str, target: ColumnType, dialect: &dyn Dialect) -> Option<String> {
+    let fitting: &[&str] = match dialect.canonical_type(target) {
+        ColumnType::Binary => return None,
+        ColumnType::Text => &["text", "integer", "real", "null"],
+        ColumnType::Double => &["real", "integer", "null"],
+        ColumnType::Numeric => &["integer", "real", "null"],
+        _ => &["integer", "null"],
+    };
+    let list = fitting
+        .iter()
+        .map(|t| format!("'{t}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!("typeof({column}) NOT IN ({list})"))
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// Runs the loss checks of `changes` and returns those that would lose at least one row.
+pub fn measure(
+    conn: &mut SqliteConnection,
+    changes: &[Change],
+    current: &Schema,
+    dialect: &dyn Dialect,
+) -> QueryResult<Vec<DataLoss>> {
+    let mut losses = Vec::new();
+    for check in loss_checks(changes, current, dialect) {
+        let count: Count = diesel::sql_query(&check.count_sql).get_result(conn)?;
+        if count.n > 0 {
+            losses.push(DataLoss {
+                change: check.change,
+                table: check.table,
+                column: check.column,
+                kind: check.kind,
+                rows: u64::try_from(count.n).unwrap_or(0),
+            });
+        }
+    }
+    Ok(losses)
+}
+
+/// Names of a table's columns as they are in `current`, for messages.
+pub fn column_names(schema: &Schema, table: &str) -> Vec<Name> {
+    schema
+        .table(table)
+        .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+        .unwrap_or_default()
+}
