@@ -17,7 +17,7 @@ use scheduled_thread_pool::ScheduledThreadPool;
 use crate::db::config::Config;
 use crate::db::connection::{self, Access};
 use crate::db::error::Error;
-use crate::migrations::{self, Migration};
+use crate::migrations::{self, MigrateReport, Migration, MigrationLock};
 
 /// A connection borrowed from a [`Db`]; it goes back to its pool when dropped.
 pub type Connection = PooledConnection<ConnectionManager<SqliteConnection>>;
@@ -49,25 +49,59 @@ impl Default for Options {
 pub struct Opened {
     pub created_directories: Vec<PathBuf>,
     pub created_file: bool,
+    /// The migrations run (the same as `migration.applied`).
     pub applied_migrations: Vec<Migration>,
+    /// What migrating did (adopted versions, applied migrations, checksums recorded), when it ran.
+    pub migration: Option<MigrateReport>,
 }
 
 /// Opens one read-write connection to `path`: creates the file and its directories if needed, switches it
-/// to WAL and applies pending embedded migrations (when `migrate`). What `Db::open` and `orient-db migrate`
-/// both start with.
+/// to WAL and, when `migrate`, migrates it with the embedded migrations. What `Db::open` and
+/// `orient-db migrate` both start with.
+///
+/// Migrating goes through [`migrations::migrator`]: the cross-process migration lock
+/// (`<file>.migrate-lock`) is taken before the connection reads anything, and everything is checked
+/// (unknown versions, edited migrations, adoption of a database without a ledger) before the first
+/// write, the switch to WAL included, so a refused database is left byte-identical.
 pub fn open_writer(path: &Path, migrate: bool) -> Result<(SqliteConnection, Opened), Error> {
-    let prepared = connection::prepare_file(path, true)?;
-    let mut conn = connection::establish(path, Access::ReadWrite)?;
-    connection::enable_wal(&mut conn, path)?;
-    let applied_migrations = if migrate {
-        migrations::runner::run_pending(&mut conn, &migrations::embedded()?)?
-    } else {
-        Vec::new()
+    if !migrate {
+        let prepared = connection::prepare_file(path, true)?;
+        let mut conn = connection::establish(path, Access::ReadWrite)?;
+        connection::enable_wal(&mut conn, path)?;
+        let opened = Opened {
+            created_directories: prepared.created_directories,
+            created_file: !prepared.existed,
+            ..Opened::default()
+        };
+        return Ok((conn, opened));
+    }
+    // The file is checked before the lock file is created beside it, so a path to something that is
+    // not a database gets nothing new next to it. The check reads the file while ignoring other
+    // connections; if it fails while another migrator may be writing the file, it is repeated under the
+    // lock.
+    let (prepared, lock) = match connection::prepare_file(path, true) {
+        Ok(prepared) => (prepared, MigrationLock::acquire(path)?),
+        Err(Error::NotADatabase { .. } | Error::Corrupt { .. })
+            if migrations::lock::lock_path(path).exists() =>
+        {
+            let lock = MigrationLock::acquire(path)?;
+            (connection::prepare_file(path, true)?, lock)
+        }
+        Err(e) => return Err(e),
     };
+    // Another process may have created it while this one waited for the lock.
+    let created_file = !prepared.existed && !path.exists();
+    let mut conn = connection::establish(path, Access::ReadWrite)?;
+    let all = migrations::embedded()?;
+    let verified = migrations::migrator::verify(&mut conn, &lock, &all)?;
+    connection::enable_wal(&mut conn, path)?;
+    let report = verified.execute(&mut conn, &lock)?;
+    drop(lock);
     let opened = Opened {
         created_directories: prepared.created_directories,
-        created_file: !prepared.existed,
-        applied_migrations,
+        created_file,
+        applied_migrations: report.applied.clone(),
+        migration: Some(report),
     };
     Ok((conn, opened))
 }

@@ -1,20 +1,46 @@
 //! Migrations: the Diesel-format files in `migrations/sqlite/`, embedded in this binary, applied on
 //! Diesel's ledger so that `diesel migration run` and `orient-db migrate` agree on what is applied.
 //!
+//! - [`migrator`]: THE way a database file is migrated (by `orient-db migrate` and by a service's first
+//!   open alike): under the cross-process [`lock`], refusing unknown versions and edited applied
+//!   migrations ([`checksum`]), [`adopt`]ing databases made without a ledger, then applying what is
+//!   pending; also `revert` and `redo` of the last migration;
 //! - [`source`]: reading migrations (embedded, or from a directory);
-//! - [`runner`]: applying, reverting, status;
+//! - [`runner`]: the steps: applying one, reverting one, status;
 //! - [`replay`]: the schema a list of migrations produces, computed in an in-memory database;
 //! - [`generate`]: writing a new migration from the difference between the migrations and the structs.
 
+pub mod adopt;
+pub mod checksum;
 pub mod generate;
+pub mod lock;
+pub mod migrator;
 pub mod replay;
 pub mod runner;
 pub mod source;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
+use serde::Serialize;
+
+pub use lock::MigrationLock;
+pub use migrator::{MigrateReport, Redone, Reverted, migrate, redo_last, revert_last};
 pub use runner::{AppliedMigration, Status};
 pub use source::{EmbeddedMigration, Migration, embedded, from_directory, project_directory};
+
+/// An applied migration whose `up.sql` no longer matches the checksum recorded when it was applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModifiedMigration {
+    pub version: String,
+    pub name: String,
+    /// `migrations/sqlite/<name>/up.sql`.
+    pub file: String,
+    /// The checksum recorded when it was applied.
+    pub stored: String,
+    /// The checksum of the file as this binary has it.
+    pub current: String,
+}
 
 /// An error while reading or applying migrations.
 #[derive(Debug, thiserror::Error)]
@@ -34,8 +60,19 @@ pub enum Error {
     )]
     UnknownVersions { versions: Vec<String> },
 
-    #[error("migration {name} has no down.sql, so it cannot be reverted")]
+    #[error(
+        "{}. Nothing was changed. Revert the edit (e.g. `git checkout -- <file>`); a change to the \
+         schema goes in a new migration (`orient-db generate <name>`). Checksums are SHA-256 of the \
+         SQL without insignificant whitespace, so re-indenting is not an edit",
+        describe_modified(migrations)
+    )]
+    Modified { migrations: Vec<ModifiedMigration> },
+
+    #[error("migration {name} has no down.sql, so it cannot be reverted; nothing was changed")]
     NoDown { name: String },
+
+    #[error("{}: no migration is applied, so there is nothing to revert", database.display())]
+    NothingToRevert { database: PathBuf },
 
     #[error("migration {name} is malformed: {reason}")]
     BadMigration { name: String, reason: String },
@@ -55,6 +92,66 @@ pub enum Error {
     #[error("reading the migration ledger failed: {0}")]
     Ledger(diesel::result::Error),
 
+    #[error("reading the database's schema failed: {0}")]
+    Introspect(diesel::result::Error),
+
+    #[error(
+        "another migration of {} is in progress (lock {} held by {}); waited {:.1} s. Retry when it \
+         has finished, or set {} (milliseconds) to wait longer",
+        database.display(),
+        lock_file.display(),
+        holder.map_or_else(|| "another process".to_owned(), |pid| format!("pid {pid}")),
+        waited.as_secs_f64(),
+        lock::TIMEOUT_VARIABLE
+    )]
+    Locked {
+        database: PathBuf,
+        lock_file: PathBuf,
+        holder: Option<u32>,
+        waited: Duration,
+    },
+
+    #[error("cannot use the migration lock file {path}: {source}")]
+    LockFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error(
+        "{}={value} is not a number of milliseconds (e.g. 60000)",
+        lock::TIMEOUT_VARIABLE
+    )]
+    BadLockTimeout { value: String },
+
+    #[error(
+        "{} has no migration ledger and its tables ({}) are none of the tables the migrations create: \
+         it is not an Orient database. Nothing was written. Point SQLITE_DATABASE at an Orient database \
+         or at a new file",
+        database.display(),
+        tables.join(", ")
+    )]
+    Foreign {
+        database: PathBuf,
+        tables: Vec<String>,
+    },
+
+    #[error(
+        "{} has no migration ledger and its schema matches no prefix of the migrations, so it cannot be \
+         adopted; nothing was written. Closest: the schema after {closest} ({} difference{}; what would \
+         turn the database into it):\n{}\nBring the database to that schema (or restore a backup), or \
+         start from a new database file",
+        database.display(),
+        differences.len(),
+        if differences.len() == 1 { "" } else { "s" },
+        differences.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
+    )]
+    NotAdoptable {
+        database: PathBuf,
+        /// The name of the last migration of the closest prefix.
+        closest: String,
+        differences: Vec<String>,
+    },
+
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
 
@@ -62,14 +159,44 @@ pub enum Error {
     Replay(Box<Error>),
 }
 
+fn describe_modified(migrations: &[ModifiedMigration]) -> String {
+    migrations
+        .iter()
+        .map(|m| {
+            format!(
+                "migration {} ({}) was edited after it was applied to the database: stored checksum \
+                 {}, current {}",
+                m.version, m.file, m.stored, m.current
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 impl Error {
-    /// Whether the error is SQLite's "database is locked".
+    /// Whether the error means "someone else holds the database": SQLite's "database is locked", or the
+    /// migration lock still held when the wait ran out.
     pub fn is_locked(&self) -> bool {
         match self {
-            Error::Apply { source, .. } | Error::Ledger(source) => {
+            Error::Locked { .. } => true,
+            Error::Apply { source, .. } | Error::Ledger(source) | Error::Introspect(source) => {
                 crate::db::error::is_locked(source)
             }
             _ => false,
         }
+    }
+
+    /// Whether the error is a refusal to go on for the data's safety (the database was left unchanged):
+    /// unknown versions, an edited applied migration, a database that cannot be adopted, a revert
+    /// without `down.sql`.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            Error::UnknownVersions { .. }
+                | Error::Modified { .. }
+                | Error::Foreign { .. }
+                | Error::NotAdoptable { .. }
+                | Error::NoDown { .. }
+        )
     }
 }

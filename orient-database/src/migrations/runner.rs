@@ -1,5 +1,9 @@
-//! Applying migrations and reading which are applied, on Diesel's own ledger
-//! (`__diesel_schema_migrations`), so `diesel migration run` and this runner see the same state.
+//! The steps of migrating, on Diesel's own ledger (`__diesel_schema_migrations`), so `diesel migration
+//! run` and this runner see the same state: applying one migration (with its ledger row and checksum in
+//! one transaction), reverting one, and reading the status.
+//!
+//! These steps take no lock and adopt nothing: a database file is migrated through
+//! [`crate::migrations::migrator`], which takes the cross-process lock first and uses them.
 
 use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationConnection;
@@ -8,7 +12,7 @@ use diesel::sql_types::{Nullable, Text};
 use serde::Serialize;
 
 use crate::bookkeeping::DIESEL_LEDGER;
-use crate::migrations::{Error, Migration};
+use crate::migrations::{Error, Migration, ModifiedMigration, checksum};
 
 /// A row of the ledger.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -18,6 +22,9 @@ pub struct AppliedMigration {
     pub name: Option<String>,
     /// When it was applied (`run_on`, UTC, as SQLite's CURRENT_TIMESTAMP writes it).
     pub run_on: Option<String>,
+    /// The checksum recorded when it was applied; `None` when it was applied by another tool
+    /// (`diesel migration run`), until the next migrate records it.
+    pub checksum: Option<String>,
 }
 
 /// What is applied and what is pending.
@@ -27,6 +34,8 @@ pub struct Status {
     pub pending: Vec<Migration>,
     /// Applied versions this binary has no migration for (a newer binary migrated the database).
     pub unknown: Vec<AppliedMigration>,
+    /// Applied migrations whose `up.sql` changed since (their checksum differs).
+    pub modified: Vec<ModifiedMigration>,
 }
 
 #[derive(QueryableByName)]
@@ -37,7 +46,8 @@ struct LedgerRow {
     run_on: Option<String>,
 }
 
-fn ledger_exists(conn: &mut SqliteConnection) -> QueryResult<bool> {
+/// Whether the `main` database has a table of that name.
+pub(crate) fn table_exists(conn: &mut SqliteConnection, name: &str) -> QueryResult<bool> {
     #[derive(QueryableByName)]
     struct Count {
         #[diesel(sql_type = diesel::sql_types::BigInt)]
@@ -46,9 +56,13 @@ fn ledger_exists(conn: &mut SqliteConnection) -> QueryResult<bool> {
     let count: Count = diesel::sql_query(
         "SELECT count(*) AS n FROM main.sqlite_schema WHERE type = 'table' AND name = ?",
     )
-    .bind::<Text, _>(DIESEL_LEDGER)
+    .bind::<Text, _>(name)
     .get_result(conn)?;
     Ok(count.n > 0)
+}
+
+fn ledger_exists(conn: &mut SqliteConnection) -> QueryResult<bool> {
+    table_exists(conn, DIESEL_LEDGER)
 }
 
 /// The ledger's rows, oldest version first. A database without a ledger has none (and is not changed).
@@ -63,20 +77,36 @@ pub fn applied(conn: &mut SqliteConnection) -> QueryResult<Vec<(String, Option<S
     Ok(rows.into_iter().map(|r| (r.version, r.run_on)).collect())
 }
 
-/// Applied, pending and unknown migrations. Reads only: works on a read-only connection.
+/// Applied, pending, unknown and modified migrations. Reads only: works on a read-only connection.
 pub fn status(conn: &mut SqliteConnection, migrations: &[Migration]) -> Result<Status, Error> {
     let rows = applied(conn).map_err(Error::Ledger)?;
+    let mut checksums = checksum::stored(conn).map_err(Error::Ledger)?;
     let mut status = Status {
         applied: Vec::new(),
         pending: Vec::new(),
         unknown: Vec::new(),
+        modified: Vec::new(),
     };
     for (version, run_on) in rows {
         let known = migrations.iter().find(|m| m.version == version);
+        let stored = checksums.remove(&version);
+        if let (Some(migration), Some(stored)) = (known, &stored) {
+            let current = checksum::of(&migration.up);
+            if &current != stored {
+                status.modified.push(ModifiedMigration {
+                    version: version.clone(),
+                    name: migration.name.to_string(),
+                    file: migration.up_path(),
+                    stored: stored.clone(),
+                    current,
+                });
+            }
+        }
         let entry = AppliedMigration {
             name: known.map(|m| m.name.to_string()),
             version,
             run_on,
+            checksum: stored,
         };
         if known.is_some() {
             status.applied.push(entry);
@@ -92,9 +122,9 @@ pub fn status(conn: &mut SqliteConnection, migrations: &[Migration]) -> Result<S
     Ok(status)
 }
 
-/// Applies every pending migration in version order and returns them. Each migration and its ledger row
-/// commit together in one `BEGIN IMMEDIATE` transaction (immediate, so another writer makes this wait
-/// instead of failing halfway); a migration with `run_in_transaction = false` manages its own.
+/// Applies every pending migration in version order and returns them, with no lock, no checksum check
+/// and no adoption: for private databases (the in-memory replay, tests). A database file goes through
+/// [`crate::migrations::migrate`].
 ///
 /// Refuses, before changing anything, a database that holds versions this binary does not know: it was
 /// migrated by a newer binary, and running older code against it would corrupt data silently.
@@ -118,14 +148,19 @@ pub fn run_pending(
     Ok(status.pending)
 }
 
-/// Applies one migration and records it in the ledger.
+/// Applies one migration and records it in the ledger and its checksum beside it. Migration, ledger row
+/// and checksum commit together in one `BEGIN IMMEDIATE` transaction (immediate, so another writer makes
+/// this wait instead of failing halfway); a migration with `run_in_transaction = false` manages its own,
+/// and its two rows are then written together after it.
 pub fn apply(conn: &mut SqliteConnection, migration: &Migration) -> Result<(), Error> {
+    let sum = checksum::of(&migration.up);
     let record = |conn: &mut SqliteConnection| {
         diesel::sql_query(format!(
             "INSERT INTO \"{DIESEL_LEDGER}\" (version) VALUES (?)"
         ))
         .bind::<Text, _>(&migration.version)
-        .execute(conn)
+        .execute(conn)?;
+        checksum::record(conn, &migration.version, &sum)
     };
     let failed = |source: diesel::result::Error| Error::Apply {
         name: migration.name.to_string(),
@@ -140,13 +175,13 @@ pub fn apply(conn: &mut SqliteConnection, migration: &Migration) -> Result<(), E
         .map_err(failed)?;
     } else {
         conn.batch_execute(&migration.up).map_err(failed)?;
-        record(conn).map_err(failed)?;
+        conn.immediate_transaction(record).map_err(failed)?;
     }
     Ok(())
 }
 
-/// Reverts one applied migration with its `down.sql` and removes it from the ledger, in one transaction
-/// unless the migration manages its own.
+/// Reverts one applied migration with its `down.sql` and removes it from the ledger and its checksum, in
+/// one transaction unless the migration manages its own.
 pub fn revert(conn: &mut SqliteConnection, migration: &Migration) -> Result<(), Error> {
     let Some(down) = &migration.down else {
         return Err(Error::NoDown {
@@ -156,7 +191,8 @@ pub fn revert(conn: &mut SqliteConnection, migration: &Migration) -> Result<(), 
     let forget = |conn: &mut SqliteConnection| {
         diesel::sql_query(format!("DELETE FROM \"{DIESEL_LEDGER}\" WHERE version = ?"))
             .bind::<Text, _>(&migration.version)
-            .execute(conn)
+            .execute(conn)?;
+        checksum::forget(conn, &migration.version)
     };
     let failed = |source: diesel::result::Error| Error::Apply {
         name: migration.name.to_string(),
@@ -171,7 +207,7 @@ pub fn revert(conn: &mut SqliteConnection, migration: &Migration) -> Result<(), 
         .map_err(failed)?;
     } else {
         conn.batch_execute(down).map_err(failed)?;
-        forget(conn).map_err(failed)?;
+        conn.immediate_transaction(forget).map_err(failed)?;
     }
     Ok(())
 }

@@ -1,0 +1,128 @@
+//! Adopting a database that has tables but no Diesel ledger: one made by `push`, by the original
+//! TypeScript Orient (its `__drizzle_migrations` ledger is not Diesel's), or by hand.
+//!
+//! Such a database is adopted when its schema equals the schema some prefix of the migrations produces
+//! (the first k migrations, replayed in memory): versions 1..k are then recorded as applied, and only the
+//! later ones run. No table is touched. A database whose schema matches no prefix, or whose tables are
+//! none the migrations create, is refused with nothing written.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use diesel::prelude::*;
+
+use crate::dialect::sqlite::Sqlite;
+use crate::dialect::sqlite::introspect::{Introspection, introspect};
+use crate::diff::diff;
+use crate::migrations::{Error, Migration, runner};
+
+/// What [`examine`] decided for a database without ledger rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Examined {
+    /// No application table: a new database, the migrations simply run.
+    Empty,
+    /// Its schema is the one the first `k` migrations produce.
+    Matches { k: usize },
+}
+
+/// The schemas after each prefix of `migrations`: element `k - 1` is the schema after the first `k`.
+/// Computed by applying them one by one to one in-memory database.
+pub fn prefix_schemas(migrations: &[Migration]) -> Result<Vec<Introspection>, Error> {
+    let replay_error = |e: Error| Error::Replay(Box::new(e));
+    let mut conn = SqliteConnection::establish(":memory:").map_err(|e| {
+        replay_error(Error::BadMigration {
+            name: ":memory:".to_owned(),
+            reason: e.to_string(),
+        })
+    })?;
+    crate::db::connection::configure(&mut conn, crate::db::connection::Access::ReadWrite)
+        .map_err(|e| replay_error(Error::Ledger(e)))?;
+    diesel::migration::MigrationConnection::setup(&mut conn)
+        .map_err(|e| replay_error(Error::Ledger(e)))?;
+    let mut schemas = Vec::with_capacity(migrations.len());
+    for migration in migrations {
+        runner::apply(&mut conn, migration).map_err(replay_error)?;
+        schemas.push(introspect(&mut conn).map_err(|e| replay_error(Error::Introspect(e)))?);
+    }
+    Ok(schemas)
+}
+
+/// The differences that would turn `live` into `target`, as sentences; empty when they are equal.
+pub fn differences(live: &Introspection, target: &Introspection) -> Vec<String> {
+    let mut out: Vec<String> = diff(&live.schema, &target.schema, &Sqlite)
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let objects = |i: &Introspection| -> BTreeSet<(String, String)> {
+        i.unmodelled
+            .iter()
+            .map(|o| (o.kind.clone(), o.name.clone()))
+            .collect()
+    };
+    let (have, want) = (objects(live), objects(target));
+    for (kind, name) in have.difference(&want) {
+        out.push(format!("drop {kind} `{name}`"));
+    }
+    for (kind, name) in want.difference(&have) {
+        out.push(format!("create {kind} `{name}`"));
+    }
+    out
+}
+
+/// Decides whether a database with no ledger rows can be adopted. Reads only.
+///
+/// - no application table → [`Examined::Empty`];
+/// - tables, none of which any migration creates → [`Error::Foreign`];
+/// - the schema after the first k migrations equals it → [`Examined::Matches`] with the largest such k
+///   (a later migration that changes no schema, a data fix, is then not re-run);
+/// - else [`Error::NotAdoptable`] with the differences against the closest prefix.
+pub fn examine(
+    conn: &mut SqliteConnection,
+    migrations: &[Migration],
+    database: &Path,
+) -> Result<Examined, Error> {
+    let live = introspect(conn).map_err(Error::Introspect)?;
+    if live.schema.tables.is_empty() {
+        return Ok(Examined::Empty);
+    }
+    let prefixes = prefix_schemas(migrations)?;
+    let created: BTreeSet<&str> = prefixes
+        .iter()
+        .flat_map(|p| p.schema.tables.iter().map(|t| t.name.as_ref()))
+        .collect();
+    let live_tables: Vec<String> = live
+        .schema
+        .tables
+        .iter()
+        .map(|t| t.name.to_string())
+        .collect();
+    if !live_tables.iter().any(|t| created.contains(t.as_str())) {
+        return Err(Error::Foreign {
+            database: database.to_path_buf(),
+            tables: live_tables,
+        });
+    }
+    let mut closest: Option<(usize, Vec<String>)> = None;
+    for (i, prefix) in prefixes.iter().enumerate().rev() {
+        let found = differences(&live, prefix);
+        if found.is_empty() {
+            return Ok(Examined::Matches { k: i + 1 });
+        }
+        // Ties go to the longer prefix (visited first).
+        if closest
+            .as_ref()
+            .is_none_or(|(_, best)| found.len() < best.len())
+        {
+            closest = Some((i, found));
+        }
+    }
+    let (i, differences) = closest.unwrap_or_default();
+    Err(Error::NotAdoptable {
+        database: database.to_path_buf(),
+        closest: migrations
+            .get(i)
+            .map(|m| m.name.to_string())
+            .unwrap_or_default(),
+        differences,
+    })
+}

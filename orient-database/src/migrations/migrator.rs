@@ -1,0 +1,252 @@
+//! The one way a database file is migrated: by `orient-db migrate` and by a service's first open
+//! ([`crate::db::open_writer`]) alike.
+//!
+//! With the cross-process [`MigrationLock`] held (taken before anything is read, so N processes starting
+//! at once apply each migration exactly once: the others wait, then find nothing pending):
+//!
+//! 1. [`verify`] reads the ledger and decides, writing nothing: applied versions this binary does not
+//!    know are refused, so is an applied migration whose `up.sql` was edited since (its checksum
+//!    differs); a database with tables but no ledger rows is adopted when its schema matches a prefix
+//!    of the migrations, and refused otherwise;
+//! 2. [`Verified::execute`] writes: the adopted versions (ledger and checksums, one transaction, no
+//!    table touched), the checksums of versions applied by another tool (`diesel migration run`), then
+//!    each pending migration with its ledger row and checksum in one transaction.
+//!
+//! [`migrate`] does both. [`revert_last`] and [`redo_last`] work on the last applied migration.
+
+use std::path::PathBuf;
+
+use diesel::migration::MigrationConnection;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use serde::Serialize;
+
+use crate::bookkeeping::DIESEL_LEDGER;
+use crate::migrations::adopt::{self, Examined};
+use crate::migrations::{Error, Migration, MigrationLock, checksum, runner};
+
+/// What [`migrate`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MigrateReport {
+    pub database: PathBuf,
+    /// Versions recorded as applied without running them: the database had no ledger and its schema
+    /// was the one these migrations produce.
+    pub adopted: Vec<Migration>,
+    /// Migrations run, in order.
+    pub applied: Vec<Migration>,
+    /// Versions that were applied without a checksum (by `diesel migration run`) and now have one.
+    pub checksums_recorded: Vec<Migration>,
+    /// How long taking the migration lock waited for another migrator, in milliseconds.
+    pub lock_wait_ms: u64,
+    /// The pid of the migrator it waited for, when it waited.
+    pub waited_for: Option<u32>,
+}
+
+impl MigrateReport {
+    /// Whether the run changed nothing.
+    pub fn is_noop(&self) -> bool {
+        self.adopted.is_empty() && self.applied.is_empty() && self.checksums_recorded.is_empty()
+    }
+}
+
+/// The outcome of [`verify`]: what [`Verified::execute`] will write. Nothing has been written yet.
+#[derive(Debug)]
+pub struct Verified<'m> {
+    adopt: Vec<&'m Migration>,
+    record_checksums: Vec<&'m Migration>,
+    pending: Vec<&'m Migration>,
+}
+
+impl Verified<'_> {
+    /// Whether executing would write nothing.
+    pub fn writes_nothing(&self) -> bool {
+        self.adopt.is_empty() && self.record_checksums.is_empty() && self.pending.is_empty()
+    }
+
+    /// Writes what [`verify`] decided, with the lock still held.
+    pub fn execute(
+        self,
+        conn: &mut SqliteConnection,
+        lock: &MigrationLock,
+    ) -> Result<MigrateReport, Error> {
+        let mut report = MigrateReport {
+            database: lock.database().to_path_buf(),
+            lock_wait_ms: u64::try_from(lock.waited().as_millis()).unwrap_or(u64::MAX),
+            waited_for: lock.waited_for(),
+            ..MigrateReport::default()
+        };
+        if !self.adopt.is_empty() {
+            conn.immediate_transaction(|conn| {
+                conn.setup()?;
+                for migration in &self.adopt {
+                    diesel::sql_query(format!(
+                        "INSERT INTO \"{DIESEL_LEDGER}\" (version) VALUES (?)"
+                    ))
+                    .bind::<Text, _>(&migration.version)
+                    .execute(conn)?;
+                    checksum::record(conn, &migration.version, &checksum::of(&migration.up))?;
+                }
+                QueryResult::Ok(())
+            })
+            .map_err(Error::Ledger)?;
+            report.adopted = self.adopt.iter().map(|m| (*m).clone()).collect();
+        }
+        if !self.record_checksums.is_empty() {
+            conn.immediate_transaction(|conn| {
+                for migration in &self.record_checksums {
+                    checksum::record(conn, &migration.version, &checksum::of(&migration.up))?;
+                }
+                QueryResult::Ok(())
+            })
+            .map_err(Error::Ledger)?;
+            report.checksums_recorded =
+                self.record_checksums.iter().map(|m| (*m).clone()).collect();
+        }
+        if !self.pending.is_empty() {
+            conn.setup().map_err(Error::Ledger)?;
+            for migration in &self.pending {
+                runner::apply(conn, migration)?;
+                report.applied.push((*migration).clone());
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// Reads the ledger and decides what migrating means for this database; writes nothing. Refuses unknown
+/// applied versions ([`Error::UnknownVersions`]), edited applied migrations ([`Error::Modified`]), and
+/// databases without ledger rows that cannot be adopted ([`Error::Foreign`], [`Error::NotAdoptable`]).
+pub fn verify<'m>(
+    conn: &mut SqliteConnection,
+    lock: &MigrationLock,
+    migrations: &'m [Migration],
+) -> Result<Verified<'m>, Error> {
+    let status = runner::status(conn, migrations)?;
+    if !status.unknown.is_empty() {
+        return Err(Error::UnknownVersions {
+            versions: status.unknown.into_iter().map(|a| a.version).collect(),
+        });
+    }
+    if !status.modified.is_empty() {
+        return Err(Error::Modified {
+            migrations: status.modified,
+        });
+    }
+    let known = |version: &str| migrations.iter().find(|m| m.version == version);
+    if status.applied.is_empty() {
+        return Ok(match adopt::examine(conn, migrations, lock.database())? {
+            Examined::Empty => Verified {
+                adopt: Vec::new(),
+                record_checksums: Vec::new(),
+                pending: migrations.iter().collect(),
+            },
+            Examined::Matches { k } => Verified {
+                adopt: migrations[..k].iter().collect(),
+                record_checksums: Vec::new(),
+                pending: migrations[k..].iter().collect(),
+            },
+        });
+    }
+    Ok(Verified {
+        adopt: Vec::new(),
+        record_checksums: status
+            .applied
+            .iter()
+            .filter(|a| a.checksum.is_none())
+            .filter_map(|a| known(&a.version))
+            .collect(),
+        pending: status
+            .pending
+            .iter()
+            .filter_map(|p| known(&p.version))
+            .collect(),
+    })
+}
+
+/// Migrates the database `conn` is open on: [`verify`], then [`Verified::execute`]. `lock` must be the
+/// lock of that database, taken before the connection read anything.
+pub fn migrate(
+    conn: &mut SqliteConnection,
+    lock: &MigrationLock,
+    migrations: &[Migration],
+) -> Result<MigrateReport, Error> {
+    verify(conn, lock, migrations)?.execute(conn, lock)
+}
+
+/// What [`revert_last`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reverted {
+    pub database: PathBuf,
+    pub reverted: Migration,
+}
+
+/// What [`redo_last`] did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Redone {
+    pub database: PathBuf,
+    /// The migration reverted with its `down.sql` and applied again with its `up.sql`.
+    pub migration: Migration,
+}
+
+/// The last applied migration, after the same refusals as [`verify`] (unknown versions, edited
+/// migrations), and refusing one without `down.sql`.
+fn last_revertible<'m>(
+    conn: &mut SqliteConnection,
+    lock: &MigrationLock,
+    migrations: &'m [Migration],
+) -> Result<&'m Migration, Error> {
+    let status = runner::status(conn, migrations)?;
+    if !status.unknown.is_empty() {
+        return Err(Error::UnknownVersions {
+            versions: status.unknown.into_iter().map(|a| a.version).collect(),
+        });
+    }
+    if !status.modified.is_empty() {
+        return Err(Error::Modified {
+            migrations: status.modified,
+        });
+    }
+    let last = status
+        .applied
+        .last()
+        .and_then(|a| migrations.iter().find(|m| m.version == a.version))
+        .ok_or_else(|| Error::NothingToRevert {
+            database: lock.database().to_path_buf(),
+        })?;
+    if last.down.is_none() {
+        return Err(Error::NoDown {
+            name: last.name.to_string(),
+        });
+    }
+    Ok(last)
+}
+
+/// Reverts the last applied migration (highest version) with its `down.sql`, removing its ledger row and
+/// checksum in the same transaction.
+pub fn revert_last(
+    conn: &mut SqliteConnection,
+    lock: &MigrationLock,
+    migrations: &[Migration],
+) -> Result<Reverted, Error> {
+    let last = last_revertible(conn, lock, migrations)?;
+    runner::revert(conn, last)?;
+    Ok(Reverted {
+        database: lock.database().to_path_buf(),
+        reverted: last.clone(),
+    })
+}
+
+/// Reverts the last applied migration and applies it again (each step one transaction).
+pub fn redo_last(
+    conn: &mut SqliteConnection,
+    lock: &MigrationLock,
+    migrations: &[Migration],
+) -> Result<Redone, Error> {
+    let last = last_revertible(conn, lock, migrations)?;
+    runner::revert(conn, last)?;
+    runner::apply(conn, last)?;
+    Ok(Redone {
+        database: lock.database().to_path_buf(),
+        migration: last.clone(),
+    })
+}
