@@ -43,8 +43,13 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum MigrateAction {
-    /// Apply every pending migration (the default).
+    /// Apply every pending migration (the default). A database with tables but no migration ledger is
+    /// adopted when its schema matches the first migrations, and refused otherwise.
     Run,
-    /// List applied and pending migrations; never creates or changes the database.
+    /// List applied and pending migrations, flagging edited ones; never creates or changes the database.
     Status,
+    /// Revert the last applied migration with its down.sql.
+    Revert,
+    /// Revert the last applied migration and apply it again.
+    Redo,
 }

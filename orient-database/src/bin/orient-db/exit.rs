@@ -69,8 +69,13 @@ fn migration_exit(error: &migrations::Error) -> Exit {
     if error.is_locked() {
         return Exit::Locked;
     }
+    if error.is_refusal() {
+        // Unknown versions, an edited applied migration, a database that cannot be adopted, a revert
+        // without down.sql: nothing was changed.
+        return Exit::Refused;
+    }
     match error {
-        migrations::Error::UnknownVersions { .. } => Exit::Refused,
+        migrations::Error::BadLockTimeout { .. } => Exit::Usage,
         _ => Exit::Error,
     }
 }

@@ -1,9 +1,12 @@
-//! `orient-db migrate [run|status]`.
+//! `orient-db migrate [run|status|revert|redo]`.
 
 use serde::Serialize;
 
-use orient_database::db::{self, Config, connection};
-use orient_database::migrations::{self, AppliedMigration, runner};
+use orient_database::db::connection::{self, Access};
+use orient_database::db::{self, Config};
+use orient_database::migrations::{
+    self, AppliedMigration, Migration, MigrationLock, ModifiedMigration, runner,
+};
 
 use crate::exit::Exit;
 use crate::output::Output;
@@ -13,9 +16,18 @@ struct RunReport {
     database: String,
     created_directories: Vec<String>,
     created_database: bool,
+    /// Versions recorded as applied because the database already had their schema (no ledger).
+    adopted: Vec<String>,
     applied: Vec<String>,
+    /// Versions applied by another tool (`diesel migration run`) whose checksum was recorded now.
+    checksums_recorded: Vec<String>,
     up_to_date: bool,
     total_applied: usize,
+    lock_wait_ms: u64,
+}
+
+fn names(migrations: &[Migration]) -> Vec<String> {
+    migrations.iter().map(|m| m.name.to_string()).collect()
 }
 
 pub fn run(out: Output) -> anyhow::Result<Exit> {
@@ -27,6 +39,13 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
     if opened.created_file {
         out.note(format!("created database {}", config.path.display()));
     }
+    let migration = opened.migration.unwrap_or_default();
+    if let Some(pid) = migration.waited_for {
+        out.note(format!(
+            "waited {:.1} s for another migration (pid {pid}) to finish",
+            migration.lock_wait_ms as f64 / 1000.0
+        ));
+    }
     let all = migrations::embedded()?;
     let status = runner::status(&mut conn, &all)?;
     let report = RunReport {
@@ -37,16 +56,25 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
             .map(|d| d.display().to_string())
             .collect(),
         created_database: opened.created_file,
-        applied: opened
-            .applied_migrations
-            .iter()
-            .map(|m| m.name.to_string())
-            .collect(),
+        adopted: names(&migration.adopted),
+        applied: names(&migration.applied),
+        checksums_recorded: names(&migration.checksums_recorded),
         up_to_date: status.pending.is_empty(),
         total_applied: status.applied.len(),
+        lock_wait_ms: migration.lock_wait_ms,
     };
     out.emit(&report, |r| {
         let mut text = String::new();
+        for name in &r.adopted {
+            text.push_str(&format!(
+                "adopted {name} (the database already had its schema; recorded as applied)\n"
+            ));
+        }
+        for name in &r.checksums_recorded {
+            text.push_str(&format!(
+                "recorded the checksum of {name} (applied without one, e.g. by `diesel migration run`)\n"
+            ));
+        }
         for name in &r.applied {
             text.push_str(&format!("applied {name}\n"));
         }
@@ -67,6 +95,8 @@ struct StatusReport {
     applied: Vec<AppliedMigration>,
     pending: Vec<String>,
     unknown: Vec<AppliedMigration>,
+    /// Applied migrations whose up.sql was edited since (`migrate` refuses to run until it is reverted).
+    modified: Vec<ModifiedMigration>,
 }
 
 pub fn status(out: Output) -> anyhow::Result<Exit> {
@@ -78,14 +108,27 @@ pub fn status(out: Output) -> anyhow::Result<Exit> {
         pending: status.pending.iter().map(|m| m.name.to_string()).collect(),
         applied: status.applied,
         unknown: status.unknown,
+        modified: status.modified,
     };
     out.emit(&report, |r| {
         let mut text = format!("{}\n", r.database);
         for m in &r.applied {
+            let name = m.name.as_deref().unwrap_or(&m.version);
             text.push_str(&format!(
-                "  applied  {}  ({})\n",
-                m.name.as_deref().unwrap_or(&m.version),
-                m.run_on.as_deref().unwrap_or("unknown time")
+                "  applied  {name}  ({}){}\n",
+                m.run_on.as_deref().unwrap_or("unknown time"),
+                if m.checksum.is_none() {
+                    "  no checksum yet (recorded by the next `migrate`)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        for m in &r.modified {
+            text.push_str(&format!(
+                "  MODIFIED {}: {} was edited after it was applied (stored checksum {}, current {}); \
+                 revert the edit, a change goes in a new migration\n",
+                m.name, m.file, m.stored, m.current
             ));
         }
         for name in &r.pending {
@@ -101,6 +144,64 @@ pub fn status(out: Output) -> anyhow::Result<Exit> {
             text.push_str("  no migrations\n");
         }
         text
+    });
+    Ok(Exit::Ok)
+}
+
+/// An existing database (a missing one is an error and nothing is created), with the migration lock
+/// held: what `revert` and `redo` work on.
+fn open_locked(config: &Config) -> anyhow::Result<(diesel::SqliteConnection, MigrationLock)> {
+    connection::prepare_file(&config.path, false)?;
+    let lock = MigrationLock::acquire(&config.path)?;
+    let conn = connection::establish(&config.path, Access::ReadWrite)?;
+    Ok((conn, lock))
+}
+
+#[derive(Serialize)]
+struct RevertReport {
+    database: String,
+    reverted: String,
+    version: String,
+}
+
+pub fn revert(out: Output) -> anyhow::Result<Exit> {
+    let config = Config::from_env()?;
+    let (mut conn, lock) = open_locked(&config)?;
+    let reverted = migrations::revert_last(&mut conn, &lock, &migrations::embedded()?)?;
+    drop(lock);
+    let report = RevertReport {
+        database: config.path.display().to_string(),
+        reverted: reverted.reverted.name.to_string(),
+        version: reverted.reverted.version.clone(),
+    };
+    out.emit(&report, |r| {
+        format!(
+            "reverted {} with its down.sql ({})\n",
+            r.reverted, r.database
+        )
+    });
+    Ok(Exit::Ok)
+}
+
+#[derive(Serialize)]
+struct RedoReport {
+    database: String,
+    redone: String,
+    version: String,
+}
+
+pub fn redo(out: Output) -> anyhow::Result<Exit> {
+    let config = Config::from_env()?;
+    let (mut conn, lock) = open_locked(&config)?;
+    let redone = migrations::redo_last(&mut conn, &lock, &migrations::embedded()?)?;
+    drop(lock);
+    let report = RedoReport {
+        database: config.path.display().to_string(),
+        redone: redone.migration.name.to_string(),
+        version: redone.migration.version.clone(),
+    };
+    out.emit(&report, |r| {
+        format!("reverted and applied again {} ({})\n", r.redone, r.database)
     });
     Ok(Exit::Ok)
 }

@@ -14,6 +14,8 @@ pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
         Command::Migrate { action } => match action.unwrap_or(MigrateAction::Run) {
             MigrateAction::Run => migrate::run(out),
             MigrateAction::Status => migrate::status(out),
+            MigrateAction::Revert => migrate::revert(out),
+            MigrateAction::Redo => migrate::redo(out),
         },
         Command::Path => path::run(out),
         Command::Schema { table } => schema::run(table.as_deref(), out),
