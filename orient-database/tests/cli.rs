@@ -124,8 +124,8 @@ fn schema_prints_create_statements_and_rejects_unknown_tables() {
         .iter()
         .filter(|o| o["type"] == "table")
         .count();
-    // 34 Orient tables, Diesel's ledger and sqlite_sequence.
-    assert_eq!(tables, 36);
+    // 34 Orient tables, Diesel's ledger, our migration checksums and sqlite_sequence.
+    assert_eq!(tables, 37);
     let unknown = project.run(&["schema", "nope"], &[]);
     assert_eq!(unknown.code, 2, "{unknown:?}");
     assert!(unknown.stderr.contains("no table `nope`"), "{unknown:?}");

@@ -173,12 +173,13 @@ fn an_empty_file_is_an_empty_database() {
 
 #[test]
 fn migration_failure_at_open_is_an_error_not_a_warning() {
-    // A database whose `agents` table is not ours: the initial migration cannot create it.
+    // A database with no table but a view named like one of ours (a database with tables is adopted or
+    // refused before any migration runs): the initial migration cannot create the table.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clash.db");
     {
         let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-        diesel::sql_query("CREATE TABLE agent_skills (x)")
+        diesel::sql_query("CREATE VIEW agent_skills AS SELECT 1 AS x")
             .execute(&mut conn)
             .unwrap();
     }
@@ -197,5 +198,5 @@ fn migration_failure_at_open_is_an_error_not_a_warning() {
     .load(&mut conn)
     .unwrap();
     let names: Vec<String> = tables.into_iter().map(|t| t.value).collect();
-    assert_eq!(names, vec!["__diesel_schema_migrations", "agent_skills"]);
+    assert_eq!(names, vec!["__diesel_schema_migrations"]);
 }

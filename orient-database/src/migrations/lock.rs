@@ -10,9 +10,7 @@
 //! The database file itself is never locked this way: closing any other descriptor of it would drop the
 //! POSIX locks SQLite holds on it in this process.
 //!
-//! `File::try_lock`/`unlock` are stable since Rust 1.89; the workspace's `rust-version` (1.88) predates
-//! them and has to be raised to 1.89, after which the `allow` below can go.
-#![allow(clippy::incompatible_msrv)]
+//! `File::try_lock`/`unlock` are stable since Rust 1.89, the workspace's `rust-version`.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
