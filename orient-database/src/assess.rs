@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::dialect::Dialect;
 use crate::diff::Change;
-use crate::model::{ColumnType, ForeignKey, Name, Schema};
+use crate::model::{Column, ColumnType, ForeignKey, Name, Schema};
 
 /// The kinds of data loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -88,8 +88,14 @@ impl std::fmt::Display for DataLoss {
     }
 }
 
-/// The loss checks of `changes` against the `current` schema (whose tables hold the data).
-pub fn loss_checks(changes: &[Change], current: &Schema, dialect: &dyn Dialect) -> Vec<LossCheck> {
+/// The loss checks of `changes` (from `current` to `desired`) against the `current` schema, whose tables
+/// hold the data.
+pub fn loss_checks(
+    changes: &[Change],
+    current: &Schema,
+    desired: &Schema,
+    dialect: &dyn Dialect,
+) -> Vec<LossCheck> {
     let q = |s: &str| dialect.quote_ident(s);
     // Changes run against a table's current name: undo table renames for counting.
     let renamed: BTreeMap<&str, &str> = changes
@@ -117,6 +123,22 @@ pub fn loss_checks(changes: &[Change], current: &Schema, dialect: &dyn Dialect) 
             .unwrap_or_else(|| column.to_owned())
     };
     let exists = |table: &str| current.table(table).is_some();
+    // A column's value once the change is made: the old column's, or a new column's default (NULL
+    // without one), since a new column has no values yet.
+    let value_after = |table: &str, column: &str| -> String {
+        let source = source_column(table, column);
+        let old = current
+            .table(&source_table(table))
+            .and_then(|t| t.column(&source));
+        match old {
+            Some(_) => q(&source),
+            None => desired
+                .table(table)
+                .and_then(|t| t.column(column))
+                .and_then(|c| c.default.as_ref())
+                .map_or_else(|| "NULL".to_owned(), |d| dialect.render_default(d)),
+        }
+    };
 
     let mut checks = Vec::new();
     for change in changes {
@@ -190,7 +212,7 @@ pub fn loss_checks(changes: &[Change], current: &Schema, dialect: &dyn Dialect) 
                     let columns: Vec<String> = index
                         .columns
                         .iter()
-                        .map(|c| q(&source_column(table, c)))
+                        .map(|c| value_after(table, c))
                         .collect();
                     push(
                         table,
@@ -233,20 +255,98 @@ pub fn loss_checks(changes: &[Change], current: &Schema, dialect: &dyn Dialect) 
             _ => {}
         }
     }
+
+    // Values rewritten by the copy (CAST to a new type, NULL filled with a new default) can collide
+    // under a unique index that saw them distinct before: two NULLs become the same default, 'a' and 'b'
+    // both become 0 as booleans. Count duplicates on the values as they will be.
+    let mut altered: BTreeMap<&str, Vec<(&Column, &Column)>> = BTreeMap::new();
+    for change in changes {
+        if let Change::AlterColumn { table, from, to } = change {
+            let rewritten = dialect.canonical_type(from.ty) != dialect.canonical_type(to.ty)
+                || (from.nullable && !to.nullable && to.default.is_some());
+            if rewritten {
+                altered.entry(table.as_ref()).or_default().push((from, to));
+            }
+        }
+    }
+    for (table, columns) in altered {
+        let Some(wanted) = desired.table(table) else {
+            continue;
+        };
+        let t = q(&source_table(table));
+        for index in wanted.indexes.iter().filter(|i| i.unique) {
+            if !columns
+                .iter()
+                .any(|(_, to)| index.columns.contains(&to.name))
+            {
+                continue;
+            }
+            let expressions: Vec<String> = index
+                .columns
+                .iter()
+                .map(
+                    |name| match columns.iter().find(|(_, to)| to.name == *name) {
+                        Some((from, to)) => {
+                            converted_value(&q(&source_column(table, name)), from, to, dialect)
+                        }
+                        None => value_after(table, name),
+                    },
+                )
+                .collect();
+            checks.push(LossCheck {
+                change: format!(
+                    "unique index `{}` on `{table}` over converted values",
+                    index.name
+                ),
+                table: table.to_owned(),
+                column: None,
+                kind: LossKind::Duplicates,
+                count_sql: duplicates_sql(&t, &expressions),
+            });
+        }
+    }
     checks
 }
 
+/// A column's value as the rebuild's copy writes it (with the loss accepted): converted to the new type,
+/// NULL replaced by the new default.
+fn converted_value(quoted: &str, from: &Column, to: &Column, dialect: &dyn Dialect) -> String {
+    let mut value = quoted.to_owned();
+    if dialect.canonical_type(from.ty) != dialect.canonical_type(to.ty) {
+        value = format!(
+            "CAST({value} AS {})",
+            dialect.storage_type(to.ty).to_ascii_uppercase()
+        );
+    }
+    if from.nullable
+        && !to.nullable
+        && let Some(default) = &to.default
+    {
+        value = format!("coalesce({value}, {})", dialect.render_default(default));
+    }
+    value
+}
+
 /// Rows beyond the first of each group of equal (non-NULL) keys: NULLs never collide in a UNIQUE index.
-fn duplicates_sql(table: &str, columns: &[String]) -> String {
-    let list = columns.join(", ");
-    let not_null = columns
+/// The key expressions are grouped through aliases, because SQLite reads a constant integer in
+/// `GROUP BY` (a new column's default, say) as a column position.
+fn duplicates_sql(table: &str, expressions: &[String]) -> String {
+    let keys: Vec<String> = (0..expressions.len()).map(|i| format!("k{i}")).collect();
+    let select = expressions
         .iter()
-        .map(|c| format!("{c} IS NOT NULL"))
+        .zip(&keys)
+        .map(|(e, k)| format!("{e} AS {k}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let not_null = keys
+        .iter()
+        .map(|k| format!("{k} IS NOT NULL"))
         .collect::<Vec<_>>()
         .join(" AND ");
     format!(
-        "SELECT coalesce(sum(n - 1), 0) AS n FROM (SELECT count(*) AS n FROM {table} \
-         WHERE {not_null} GROUP BY {list} HAVING count(*) > 1)"
+        "SELECT coalesce(sum(n - 1), 0) AS n FROM (SELECT count(*) AS n FROM (SELECT {select} FROM {table}) \
+         WHERE {not_null} GROUP BY {} HAVING count(*) > 1)",
+        keys.join(", ")
     )
 }
 
@@ -311,10 +411,11 @@ pub fn measure(
     conn: &mut SqliteConnection,
     changes: &[Change],
     current: &Schema,
+    desired: &Schema,
     dialect: &dyn Dialect,
 ) -> QueryResult<Vec<DataLoss>> {
     let mut losses = Vec::new();
-    for check in loss_checks(changes, current, dialect) {
+    for check in loss_checks(changes, current, desired, dialect) {
         let count: Count = diesel::sql_query(&check.count_sql).get_result(conn)?;
         if count.n > 0 {
             losses.push(DataLoss {

@@ -163,7 +163,7 @@ fn prepare(
         }));
     }
     let changes = diff(&live.schema, desired, dialect);
-    let data_loss = assess::measure(conn, &changes, &live.schema, dialect)?;
+    let data_loss = assess::measure(conn, &changes, &live.schema, desired, dialect)?;
     if !data_loss.is_empty() && !options.accept_data_loss {
         return Err(Outcome::Failed(PushError::DataLoss { losses: data_loss }));
     }

@@ -93,7 +93,7 @@ pub fn prepare(dir: &Path, desired: &Schema) -> Result<Option<Prepared>, Error> 
             plan.to_sql()
         }
     };
-    let warnings = loss_checks(&changes, &current, &Sqlite)
+    let warnings = loss_checks(&changes, &current, desired, &Sqlite)
         .into_iter()
         .map(|check| format!("{} ({})", check.change, check.kind.consequence()))
         .collect();

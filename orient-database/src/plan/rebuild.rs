@@ -115,18 +115,16 @@ pub(super) fn rebuild(
     // `INSERT OR IGNORE` and the deletions below may drop rows: their count is not checked then.
     let may_delete_rows = accept;
     if accept {
+        // Every unique index, not only new ones: converted values can collide under an old index too.
+        for index in wanted.indexes.iter().filter(|i| i.unique) {
+            let columns: Vec<&str> = index.columns.iter().map(|c| c.as_ref()).collect();
+            statements.push(delete_duplicates(&temp, &columns, dialect));
+        }
         for change in changes {
-            match change {
-                Change::CreateIndex { index, .. } if index.unique => {
-                    let columns: Vec<&str> = index.columns.iter().map(|c| c.as_ref()).collect();
-                    statements.push(delete_duplicates(&temp, &columns, dialect));
-                }
-                Change::AddForeignKey { foreign_key, .. } => {
-                    let condition =
-                        dangling_condition(foreign_key, &|c| c.to_owned(), current, dialect);
-                    statements.push(format!("DELETE FROM {} WHERE {condition};", q(&temp)));
-                }
-                _ => {}
+            if let Change::AddForeignKey { foreign_key, .. } = change {
+                let condition =
+                    dangling_condition(foreign_key, &|c| c.to_owned(), current, dialect);
+                statements.push(format!("DELETE FROM {} WHERE {condition};", q(&temp)));
             }
         }
     }
