@@ -39,6 +39,27 @@ pub enum Command {
         /// The migration's name, in lower_snake_case (e.g. add_agent_tier).
         name: String,
     },
+    /// Make the live database equal to the declared structs, in one transaction (creating it if needed).
+    ///
+    /// What ALTER TABLE cannot do is done by rebuilding the table with foreign keys off, so no child row
+    /// is cascaded away. Changes that lose data are refused (exit 3) with their row counts unless
+    /// --accept-data-loss is given. There are no prompts.
+    Push {
+        /// Print the plan and its SQL; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Carry out changes that lose data: drop tables or columns holding values, delete rows that
+        /// break a new NOT NULL, UNIQUE or foreign key, convert narrowed values.
+        #[arg(long)]
+        accept_data_loss: bool,
+    },
+    /// Check, for CI, that the migrations produce the declared structs, that every registered table exists
+    /// in the live database and that the live database matches. Exit 5 on any difference.
+    Check {
+        /// Only compare the migrations with the structs; do not look at a database.
+        #[arg(long)]
+        no_database: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

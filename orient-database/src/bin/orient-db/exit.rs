@@ -2,6 +2,7 @@
 
 use orient_database::db;
 use orient_database::migrations;
+use orient_database::push::PushError;
 
 /// The documented exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,7 +13,6 @@ pub enum Exit {
     Usage = 2,
     Refused = 3,
     Locked = 4,
-    #[allow(dead_code)] // `check` arrives with the schema engine
     Drift = 5,
 }
 
@@ -43,9 +43,17 @@ pub fn exit_code(error: &anyhow::Error) -> Exit {
     if let Some(e) = error.downcast_ref::<CommandError>() {
         return e.exit;
     }
-    if let Some(e) = error.downcast_ref::<db::ConfigError>() {
-        let _ = e;
+    if error.downcast_ref::<db::ConfigError>().is_some() {
         return Exit::Usage;
+    }
+    if let Some(e) = error.downcast_ref::<PushError>() {
+        if e.is_locked() {
+            return Exit::Locked;
+        }
+        return match e {
+            PushError::DataLoss { .. } | PushError::ForeignDatabase { .. } => Exit::Refused,
+            _ => Exit::Error,
+        };
     }
     if let Some(e) = error.downcast_ref::<db::Error>() {
         if e.is_locked() {

@@ -19,6 +19,9 @@ struct RunReport {
     /// Versions recorded as applied because the database already had their schema (no ledger).
     adopted: Vec<String>,
     applied: Vec<String>,
+    /// A migration managing its own transaction that had committed but was not recorded (the process
+    /// died in between): recorded, not run again.
+    recovered: Vec<String>,
     /// Versions applied by another tool (`diesel migration run`) whose checksum was recorded now.
     checksums_recorded: Vec<String>,
     up_to_date: bool,
@@ -58,6 +61,7 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
         created_database: opened.created_file,
         adopted: names(&migration.adopted),
         applied: names(&migration.applied),
+        recovered: names(&migration.recovered),
         checksums_recorded: names(&migration.checksums_recorded),
         up_to_date: status.pending.is_empty(),
         total_applied: status.applied.len(),
@@ -68,6 +72,11 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
         for name in &r.adopted {
             text.push_str(&format!(
                 "adopted {name} (the database already had its schema; recorded as applied)\n"
+            ));
+        }
+        for name in &r.recovered {
+            text.push_str(&format!(
+                "recorded {name} as applied (its changes were committed, its ledger row was not)\n"
             ));
         }
         for name in &r.checksums_recorded {

@@ -1,8 +1,10 @@
 //! One file per command.
 
+mod check;
 mod generate;
 mod migrate;
 mod path;
+mod push;
 mod schema;
 
 use crate::cli::{Command, MigrateAction};
@@ -20,5 +22,10 @@ pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
         Command::Path => path::run(out),
         Command::Schema { table } => schema::run(table.as_deref(), out),
         Command::Generate { name } => generate::run(&name, out),
+        Command::Push {
+            dry_run,
+            accept_data_loss,
+        } => push::run(dry_run, accept_data_loss, out),
+        Command::Check { no_database } => check::run(no_database, out),
     }
 }

@@ -1,0 +1,106 @@
+//! `orient-db push [--dry-run] [--accept-data-loss]`: make the live database equal to the structs.
+
+use serde::Serialize;
+
+use orient_database::db::Config;
+use orient_database::db::connection::{self, Access};
+use orient_database::migrations::MigrationLock;
+use orient_database::model::Schema;
+use orient_database::push::{PushOptions, PushReport, push};
+use orient_database::schema::TABLES;
+
+use crate::exit::Exit;
+use crate::output::Output;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    database: String,
+    dry_run: bool,
+    #[serde(flatten)]
+    push: &'a PushReport,
+    statements: Vec<&'a str>,
+}
+
+pub fn run(dry_run: bool, accept_data_loss: bool, out: Output) -> anyhow::Result<Exit> {
+    let config = Config::from_env()?;
+    let desired = Schema::from_declared(TABLES);
+    let options = PushOptions {
+        dry_run,
+        accept_data_loss,
+    };
+    // A dry run on a missing database plans against an empty one and creates nothing.
+    let report = if dry_run && !config.path.exists() {
+        let mut memory = diesel::Connection::establish(":memory:")?;
+        push(&mut memory, &desired, options)?
+    } else if dry_run {
+        let mut conn = connection::open_read_only(&config.path)?;
+        push(&mut conn, &desired, options)?
+    } else {
+        let prepared = connection::prepare_file(&config.path, true)?;
+        for dir in &prepared.created_directories {
+            out.note(format!("created directory {}", dir.display()));
+        }
+        // One schema changer at a time: push waits for a running migrate, and the other way round.
+        let _lock = MigrationLock::acquire(&config.path)?;
+        let mut conn = connection::establish(&config.path, Access::ReadWrite)?;
+        if !prepared.existed {
+            out.note(format!("created database {}", config.path.display()));
+        }
+        let report = push(&mut conn, &desired, options)?;
+        // WAL is switched on only once something was written: a refused push leaves the file as it was.
+        if report.executed || !prepared.existed {
+            connection::enable_wal(&mut conn, &config.path)?;
+        }
+        report
+    };
+    let shown = Report {
+        database: config.path.display().to_string(),
+        dry_run,
+        statements: report.plan.statements().collect(),
+        push: &report,
+    };
+    out.emit(&shown, |r| {
+        let mut text = String::new();
+        if r.push.changes.is_empty() {
+            text.push_str(&format!(
+                "{}: already matches the declared schema; nothing to do\n",
+                r.database
+            ));
+            return text;
+        }
+        text.push_str(&format!(
+            "{} change{} to {}:\n",
+            r.push.changes.len(),
+            if r.push.changes.len() == 1 { "" } else { "s" },
+            r.database
+        ));
+        for change in &r.push.changes {
+            text.push_str(&format!("  {change}\n"));
+        }
+        for loss in &r.push.data_loss {
+            text.push_str(&format!("  data loss (accepted): {loss}\n"));
+        }
+        if r.dry_run {
+            text.push_str("\n-- dry run: this is the SQL push would run, in one transaction:\n");
+            text.push_str(&r.push.plan.to_sql());
+        } else {
+            for counts in &r.push.applied.row_counts {
+                text.push_str(&format!(
+                    "  rebuilt `{}`: {} rows before, {} after\n",
+                    counts.table, counts.before, counts.after
+                ));
+            }
+            text.push_str(&format!(
+                "done: {} statement{} in one transaction\n",
+                r.push.applied.statements,
+                if r.push.applied.statements == 1 {
+                    ""
+                } else {
+                    "s"
+                }
+            ));
+        }
+        text
+    });
+    Ok(Exit::Ok)
+}

@@ -1,0 +1,464 @@
+//! `orient-db push` and `orient-db check`, driven as processes on real files: exit codes, file hashes,
+//! and what a SIGKILL in the middle of a rebuild leaves behind.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::borrow::Cow;
+use std::hash::{BuildHasher, Hasher};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use common::{Project, listing, sha256_file};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
+use orient_database::diff::diff;
+use orient_database::model::{DefaultValue, Schema};
+use orient_database::push::{PushOptions, push};
+use orient_database::schema::TABLES;
+
+#[derive(QueryableByName)]
+struct Value {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+#[derive(QueryableByName)]
+struct Number {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn number(conn: &mut SqliteConnection, sql: &str) -> i64 {
+    diesel::sql_query(sql).get_result::<Number>(conn).unwrap().n
+}
+
+fn text(conn: &mut SqliteConnection, sql: &str) -> String {
+    diesel::sql_query(sql)
+        .get_result::<Value>(conn)
+        .unwrap()
+        .value
+}
+
+fn declared() -> Schema {
+    Schema::from_declared(TABLES)
+}
+
+fn connect(path: &Path) -> SqliteConnection {
+    SqliteConnection::establish(path.to_str().unwrap()).unwrap()
+}
+
+/// The declared schema, but `messages.is_group` defaults to true: pushing the declared schema onto a
+/// database built from this rebuilds `messages`.
+fn drifted() -> Schema {
+    let mut schema = declared();
+    let messages = schema
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "messages")
+        .unwrap();
+    messages
+        .columns
+        .to_mut()
+        .iter_mut()
+        .find(|c| c.name == "is_group")
+        .unwrap()
+        .default = Some(DefaultValue::Bool(true));
+    schema
+}
+
+/// A database in the drifted state, with `rows` messages, checkpointed and closed.
+fn drifted_database(path: &Path, rows: u32) {
+    let mut conn = connect(path);
+    conn.batch_execute("PRAGMA journal_mode = WAL;").unwrap();
+    push(&mut conn, &drifted(), PushOptions::default()).unwrap();
+    conn.batch_execute(&format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows})
+         INSERT INTO messages (message_id, direction, jid, phone, text, is_group, timestamp, created_at)
+         SELECT 'm' || i, CASE i % 2 WHEN 0 THEN 'incoming' ELSE 'outgoing' END, i || '@s.whatsapp.net',
+                '+' || (4915000000 + i), 'message number ' || i || ' with some text in it', i % 3 = 0,
+                1769987409 + i, 1769987409 + i FROM n;
+         INSERT INTO agents (id, name) VALUES ('ori', 'Ori');
+         INSERT INTO agent_skills (agent_id, skill_name) VALUES ('ori', 'tool-discovery');
+         PRAGMA wal_checkpoint(TRUNCATE);"
+    ))
+    .unwrap();
+}
+
+fn messages_fingerprint(conn: &mut SqliteConnection) -> String {
+    use sha2::{Digest, Sha256};
+    let rows = text(
+        conn,
+        "SELECT coalesce(group_concat(r, char(10)), '') AS value FROM (SELECT rowid || quote(message_id) \
+         || quote(direction) || quote(jid) || quote(phone) || quote(text) || quote(is_group) \
+         || quote(timestamp) || quote(created_at) AS r FROM messages ORDER BY rowid)",
+    );
+    format!("{:x}", Sha256::digest(rows.as_bytes()))
+}
+
+#[test]
+fn push_creates_the_schema_then_has_nothing_to_do() {
+    let project = Project::new();
+    let first = project.run(&["push"], &[]);
+    assert_eq!(first.code, 0, "{first:?}");
+    assert!(first.stderr.contains("created database"), "{first:?}");
+    let db = project.path(".dev-data/instance-0/orient.db");
+    let mut conn = connect(&db);
+    let live = introspect(&mut conn).unwrap().schema;
+    assert_eq!(diff(&live, &declared(), &Sqlite), vec![]);
+    let version = number(
+        &mut conn,
+        "SELECT schema_version AS n FROM pragma_schema_version",
+    );
+    drop(conn);
+
+    let second = project.run(&["--json", "push"], &[]);
+    assert_eq!(second.code, 0, "{second:?}");
+    let report = second.json();
+    assert_eq!(report["executed"], false);
+    assert_eq!(report["statements"], serde_json::json!([]));
+    let mut conn = connect(&db);
+    assert_eq!(
+        number(
+            &mut conn,
+            "SELECT schema_version AS n FROM pragma_schema_version"
+        ),
+        version
+    );
+}
+
+#[test]
+fn data_losing_push_is_refused_with_the_file_unchanged_then_done_with_the_flag() {
+    let project = Project::new();
+    assert_eq!(project.run(&["migrate"], &[]).code, 0);
+    let db = project.path(".dev-data/instance-0/orient.db");
+    {
+        let mut conn = connect(&db);
+        conn.batch_execute(
+            "ALTER TABLE agents ADD COLUMN legacy text;
+             INSERT INTO agents (id, name, legacy) VALUES ('a', 'A', 'x'), ('b', 'B', 'y');",
+        )
+        .unwrap();
+    }
+    let hash = sha256_file(&db);
+    let files = listing(project.root());
+
+    let refused = project.run(&["push"], &[]);
+    assert_eq!(refused.code, 3, "{refused:?}");
+    assert!(
+        refused
+            .stderr
+            .contains("drop column `agents`.`legacy`: 2 rows"),
+        "{refused:?}"
+    );
+    assert!(refused.stderr.contains("--accept-data-loss"), "{refused:?}");
+    assert_eq!(sha256_file(&db), hash);
+    assert_eq!(listing(project.root()), files);
+
+    let dry = project.run(&["push", "--dry-run", "--accept-data-loss"], &[]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    assert!(
+        dry.stdout
+            .contains("ALTER TABLE \"agents\" DROP COLUMN \"legacy\";"),
+        "{dry:?}"
+    );
+    assert_eq!(sha256_file(&db), hash);
+
+    let done = project.run(&["push", "--accept-data-loss"], &[]);
+    assert_eq!(done.code, 0, "{done:?}");
+    let mut conn = connect(&db);
+    assert_eq!(
+        diff(&introspect(&mut conn).unwrap().schema, &declared(), &Sqlite),
+        vec![]
+    );
+    assert_eq!(number(&mut conn, "SELECT count(*) AS n FROM agents"), 2);
+}
+
+#[test]
+fn push_refuses_a_database_of_another_application() {
+    let project = Project::new();
+    let path = project.path("other.db");
+    {
+        let mut conn = connect(&path);
+        conn.batch_execute(
+            "CREATE TABLE invoices (id integer PRIMARY KEY, total real); INSERT INTO invoices (total) VALUES (9.5);",
+        )
+        .unwrap();
+    }
+    let hash = sha256_file(&path);
+    let run = project.run(
+        &["push", "--accept-data-loss"],
+        &[("SQLITE_DATABASE", path.to_str().unwrap())],
+    );
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stderr.contains("does not look like an Orient database"),
+        "{run:?}"
+    );
+    assert_eq!(sha256_file(&path), hash);
+}
+
+#[test]
+fn push_waits_for_a_busy_database_then_exits_4() {
+    let project = Project::new();
+    assert_eq!(project.run(&["migrate"], &[]).code, 0);
+    let db = project.path(".dev-data/instance-0/orient.db");
+    {
+        let mut conn = connect(&db);
+        conn.batch_execute("ALTER TABLE agents ADD COLUMN extra text;")
+            .unwrap();
+    }
+    let mut holder = connect(&db);
+    holder.batch_execute("BEGIN IMMEDIATE;").unwrap();
+    let started = Instant::now();
+    let run = project.run(&["push"], &[]);
+    assert_eq!(run.code, 4, "{run:?}");
+    assert!(run.stderr.contains("locked"), "{run:?}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(4),
+        "it must wait for the busy timeout"
+    );
+    holder.batch_execute("ROLLBACK;").unwrap();
+}
+
+/// SIGKILL at random moments of a push that rebuilds a 100k-row table: every time the file is intact and
+/// holds exactly the old or the new schema with every row, and nothing of the rebuild is left behind.
+#[test]
+fn killing_push_mid_rebuild_leaves_the_old_or_the_new_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("template.db");
+    drifted_database(&template, 100_000);
+    let expected_rows = {
+        let mut conn = connect(&template);
+        messages_fingerprint(&mut conn)
+    };
+    let work = dir.path().join("work.db");
+    let orient_db = env!("CARGO_BIN_EXE_orient-db");
+    let run_push = || {
+        std::process::Command::new(orient_db)
+            .arg("push")
+            .current_dir(dir.path())
+            .env("SQLITE_DATABASE", &work)
+            .env_remove("DATABASE_URL")
+            .env_remove("SQLITE_DB_PATH")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+
+    // How long an uninterrupted push takes, to spread the kills over it.
+    std::fs::copy(&template, &work).unwrap();
+    let started = Instant::now();
+    let status = run_push().wait().unwrap();
+    assert!(status.success());
+    let full = started.elapsed();
+
+    let seed = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    eprintln!("kill schedule seed {seed}, uninterrupted push {full:?}");
+    let mut state = seed | 1;
+    let (mut old, mut new) = (0, 0);
+    for round in 0..20 {
+        // xorshift: a different moment each round, reproducible from the printed seed.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let delay = full.mul_f64((state % 1000) as f64 / 1000.0 * 1.1);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", work.display()));
+        }
+        std::fs::copy(&template, &work).unwrap();
+        let mut child = run_push();
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        child.wait().unwrap();
+
+        let mut conn = connect(&work);
+        let integrity = text(
+            &mut conn,
+            "SELECT group_concat(integrity_check) AS value FROM pragma_integrity_check",
+        );
+        assert_eq!(integrity, "ok", "round {round}, delay {delay:?}");
+        assert_eq!(
+            number(
+                &mut conn,
+                "SELECT count(*) AS n FROM pragma_foreign_key_check"
+            ),
+            0
+        );
+        assert_eq!(
+            number(
+                &mut conn,
+                "SELECT count(*) AS n FROM sqlite_schema WHERE name LIKE '__orient_new_%'"
+            ),
+            0,
+            "round {round}: a temporary table was left behind"
+        );
+        assert_eq!(
+            messages_fingerprint(&mut conn),
+            expected_rows,
+            "round {round}"
+        );
+        assert_eq!(
+            number(&mut conn, "SELECT count(*) AS n FROM agent_skills"),
+            1
+        );
+        let live = introspect(&mut conn).unwrap().schema;
+        if diff(&live, &declared(), &Sqlite).is_empty() {
+            new += 1;
+        } else {
+            assert_eq!(
+                diff(&live, &drifted(), &Sqlite),
+                vec![],
+                "round {round}: neither state"
+            );
+            old += 1;
+        }
+    }
+    eprintln!("after 20 kills: {old} old state, {new} new state");
+    assert_eq!(old + new, 20);
+    let _ = Cow::Borrowed("");
+}
+
+#[test]
+fn check_is_clean_on_a_migrated_database() {
+    let project = Project::new();
+    common::copy_dir(
+        &common::repository_migrations(),
+        &project.path("migrations/sqlite"),
+    );
+    assert_eq!(project.run(&["migrate"], &[]).code, 0);
+    let run = project.run(&["check"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let json = project.run(&["--json", "check"], &[]).json();
+    assert_eq!(json["clean"], true);
+    assert_eq!(json["migrations"]["clean"], true);
+    assert_eq!(json["database"]["clean"], true);
+    assert_eq!(json["database"]["missing_tables"], serde_json::json!([]));
+    assert_eq!(json["database"]["differences"], serde_json::json!([]));
+}
+
+#[test]
+fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
+    let project = Project::new();
+    common::copy_dir(
+        &common::repository_migrations(),
+        &project.path("migrations/sqlite"),
+    );
+    assert_eq!(project.run(&["migrate"], &[]).code, 0);
+    let db = project.path(".dev-data/instance-0/orient.db");
+    let run_check = || project.run(&["check"], &[]);
+
+    {
+        let mut conn = connect(&db);
+        conn.batch_execute(
+            "PRAGMA foreign_keys = OFF; DROP TABLE secrets_audit_log; DROP TABLE demo_meetings;",
+        )
+        .unwrap();
+    }
+    let missing = run_check();
+    assert_eq!(missing.code, 5, "{missing:?}");
+    assert!(
+        missing
+            .stdout
+            .contains("Missing required tables: demo_meetings, secrets_audit_log"),
+        "{missing:?}"
+    );
+
+    let project = Project::new();
+    common::copy_dir(
+        &common::repository_migrations(),
+        &project.path("migrations/sqlite"),
+    );
+    assert_eq!(project.run(&["migrate"], &[]).code, 0);
+    let db = project.path(".dev-data/instance-0/orient.db");
+    {
+        let mut conn = connect(&db);
+        conn.batch_execute("CREATE INDEX idx_by_hand ON agents (name);")
+            .unwrap();
+    }
+    let index = project.run(&["--json", "check"], &[]);
+    assert_eq!(index.code, 5, "{index:?}");
+    let json = index.json();
+    let differences = json["database"]["differences"].as_array().unwrap();
+    assert_eq!(differences.len(), 1, "{json}");
+    assert_eq!(differences[0]["kind"], "drop_index");
+    assert_eq!(differences[0]["table"], "agents");
+    assert!(
+        differences[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("idx_by_hand")
+    );
+
+    {
+        let mut conn = connect(&db);
+        conn.batch_execute("DROP INDEX idx_by_hand;").unwrap();
+    }
+    // A changed default: rebuild `agents` by hand with another default for `mode`.
+    {
+        let mut conn = connect(&db);
+        let mut schema = declared();
+        let agents = schema
+            .tables
+            .iter_mut()
+            .find(|t| t.name == "agents")
+            .unwrap();
+        agents
+            .columns
+            .to_mut()
+            .iter_mut()
+            .find(|c| c.name == "mode")
+            .unwrap()
+            .default = Some(DefaultValue::Text(Cow::Borrowed("specialized")));
+        push(&mut conn, &schema, PushOptions::default()).unwrap();
+    }
+    let default = project.run(&["check"], &[]);
+    assert_eq!(default.code, 5, "{default:?}");
+    assert!(
+        default.stdout.contains("column `agents`.`mode` differs in the database: DEFAULT 'specialized' where DEFAULT 'primary' is declared"),
+        "{default:?}"
+    );
+}
+
+#[test]
+fn check_fails_when_a_struct_changed_without_a_migration() {
+    let project = Project::new();
+    let migrations = project.path("migrations/sqlite");
+    common::copy_dir(&common::repository_migrations(), &migrations);
+    std::fs::remove_dir_all(migrations.join("2026-02-02-094141_agents_model_tier")).unwrap();
+    let run = project.run(&["check", "--no-database"], &[]);
+    assert_eq!(run.code, 5, "{run:?}");
+    assert!(
+        run.stdout
+            .contains("column `agents`.`model_tier` is declared but missing from the migrations"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains("orient-db generate"), "{run:?}");
+    let json = project
+        .run(&["--json", "check", "--no-database"], &[])
+        .json();
+    assert_eq!(json["migrations"]["differences"][0]["table"], "agents");
+    assert_eq!(json["migrations"]["differences"][0]["column"], "model_tier");
+    assert_eq!(json["migrations"]["differences"][0]["kind"], "add_column");
+    assert_eq!(json["database"], serde_json::Value::Null);
+}
+
+#[test]
+fn check_on_a_missing_database_reports_every_table_missing_and_creates_nothing() {
+    let project = Project::new();
+    let before = listing(project.root());
+    let run = project.run(&["--json", "check"], &[]);
+    assert_eq!(run.code, 5, "{run:?}");
+    let json = run.json();
+    assert_eq!(json["database"]["exists"], false);
+    assert_eq!(
+        json["database"]["missing_tables"].as_array().unwrap().len(),
+        34
+    );
+    assert_eq!(listing(project.root()), before);
+}
