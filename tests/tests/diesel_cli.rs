@@ -83,3 +83,76 @@ fn diesel_sees_a_database_migrated_by_orient_as_up_to_date() {
         describe(&pending)
     );
 }
+
+/// A rebuild migration written by `generate` (its own transaction, foreign keys off before BEGIN) under
+/// Diesel's runner: child rows survive `diesel migration run` and `diesel migration revert`.
+#[test]
+fn diesel_runs_and_reverts_a_generated_rebuild_migration_without_losing_child_rows() {
+    let Some(diesel) = diesel_cli() else { return };
+    let project = Project::new();
+    let dir = project.root().join("migrations/sqlite");
+    // The structs say model_tier defaults to 'cheap'; make the migrations say 'free'.
+    let second = dir.join("2026-02-02-094141_agents_model_tier");
+    std::fs::write(
+        second.join("up.sql"),
+        "ALTER TABLE \"agents\" ADD COLUMN \"model_tier\" text DEFAULT 'free';\n",
+    )
+    .unwrap();
+    let url = project.root().join("diesel.db");
+    let url = url.to_str().unwrap();
+    let run = project.command(&diesel, &["migration", "run"], &[("DATABASE_URL", url)]);
+    assert!(run.status.success(), "{}", describe(&run));
+
+    let mut conn = SqliteConnection::establish(url).unwrap();
+    diesel::sql_query("INSERT INTO agents (id, name) VALUES ('ori', 'Ori')")
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query(
+        "INSERT INTO agent_skills (agent_id, skill_name) VALUES ('ori', 'a'), ('ori', 'b')",
+    )
+    .execute(&mut conn)
+    .unwrap();
+    drop(conn);
+
+    let generated = migrations::generate::generate(
+        &dir,
+        "model_tier_cheap",
+        &Schema::from_declared(TABLES),
+        orient_database::types::Timestamp::now(),
+    )
+    .unwrap()
+    .unwrap();
+    assert!(generated.self_managed);
+
+    let run = project.command(&diesel, &["migration", "run"], &[("DATABASE_URL", url)]);
+    assert!(run.status.success(), "{}", describe(&run));
+    let mut conn = SqliteConnection::establish(url).unwrap();
+    let live = introspect(&mut conn).unwrap().schema;
+    assert_eq!(diff(&live, &Schema::from_declared(TABLES), &Sqlite), vec![]);
+    let skills: i64 =
+        diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT count(*) FROM agent_skills")
+            .get_result(&mut conn)
+            .unwrap();
+    assert_eq!(
+        skills, 2,
+        "the rebuild of agents cascaded into agent_skills"
+    );
+    drop(conn);
+
+    let revert = project.command(&diesel, &["migration", "revert"], &[("DATABASE_URL", url)]);
+    assert!(revert.status.success(), "{}", describe(&revert));
+    let mut conn = SqliteConnection::establish(url).unwrap();
+    let skills: i64 =
+        diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT count(*) FROM agent_skills")
+            .get_result(&mut conn)
+            .unwrap();
+    assert_eq!(skills, 2);
+    let all = migrations::from_directory(&dir).unwrap();
+    let previous = migrations::replay::replay(&all[..2])
+        .unwrap()
+        .schema;
+    assert_eq!(
+        diff(&introspect(&mut conn).unwrap().schema, &previous, &Sqlite),
+        vec![]
+    );
+}

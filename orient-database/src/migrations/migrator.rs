@@ -36,6 +36,9 @@ pub struct MigrateReport {
     pub applied: Vec<Migration>,
     /// Versions that were applied without a checksum (by `diesel migration run`) and now have one.
     pub checksums_recorded: Vec<Migration>,
+    /// A migration managing its own transaction whose changes were committed but whose ledger row was
+    /// not (the process died in between): recorded now instead of run again.
+    pub recovered: Vec<Migration>,
     /// How long taking the migration lock waited for another migrator, in milliseconds.
     pub lock_wait_ms: u64,
     /// The pid of the migrator it waited for, when it waited.
@@ -45,7 +48,10 @@ pub struct MigrateReport {
 impl MigrateReport {
     /// Whether the run changed nothing.
     pub fn is_noop(&self) -> bool {
-        self.adopted.is_empty() && self.applied.is_empty() && self.checksums_recorded.is_empty()
+        self.adopted.is_empty()
+            && self.applied.is_empty()
+            && self.checksums_recorded.is_empty()
+            && self.recovered.is_empty()
     }
 }
 
@@ -53,6 +59,7 @@ impl MigrateReport {
 #[derive(Debug)]
 pub struct Verified<'m> {
     adopt: Vec<&'m Migration>,
+    recovered: Vec<&'m Migration>,
     record_checksums: Vec<&'m Migration>,
     pending: Vec<&'m Migration>,
 }
@@ -60,7 +67,10 @@ pub struct Verified<'m> {
 impl Verified<'_> {
     /// Whether executing would write nothing.
     pub fn writes_nothing(&self) -> bool {
-        self.adopt.is_empty() && self.record_checksums.is_empty() && self.pending.is_empty()
+        self.adopt.is_empty()
+            && self.recovered.is_empty()
+            && self.record_checksums.is_empty()
+            && self.pending.is_empty()
     }
 
     /// Writes what [`verify`] decided, with the lock still held.
@@ -75,10 +85,10 @@ impl Verified<'_> {
             waited_for: lock.waited_for(),
             ..MigrateReport::default()
         };
-        if !self.adopt.is_empty() {
+        if !self.adopt.is_empty() || !self.recovered.is_empty() {
             conn.immediate_transaction(|conn| {
                 conn.setup()?;
-                for migration in &self.adopt {
+                for migration in self.adopt.iter().chain(&self.recovered) {
                     diesel::sql_query(format!(
                         "INSERT INTO \"{DIESEL_LEDGER}\" (version) VALUES (?)"
                     ))
@@ -90,6 +100,7 @@ impl Verified<'_> {
             })
             .map_err(Error::Ledger)?;
             report.adopted = self.adopt.iter().map(|m| (*m).clone()).collect();
+            report.recovered = self.recovered.iter().map(|m| (*m).clone()).collect();
         }
         if !self.record_checksums.is_empty() {
             conn.immediate_transaction(|conn| {
@@ -137,30 +148,63 @@ pub fn verify<'m>(
         return Ok(match adopt::examine(conn, migrations, lock.database())? {
             Examined::Empty => Verified {
                 adopt: Vec::new(),
+                recovered: Vec::new(),
                 record_checksums: Vec::new(),
                 pending: migrations.iter().collect(),
             },
             Examined::Matches { k } => Verified {
                 adopt: migrations[..k].iter().collect(),
+                recovered: Vec::new(),
                 record_checksums: Vec::new(),
                 pending: migrations[k..].iter().collect(),
             },
         });
     }
+    let mut pending: Vec<&Migration> = status
+        .pending
+        .iter()
+        .filter_map(|p| known(&p.version))
+        .collect();
+    let recovered = match pending.first() {
+        Some(next) if !next.run_in_transaction && committed_unrecorded(conn, migrations, next)? => {
+            vec![pending.remove(0)]
+        }
+        _ => Vec::new(),
+    };
     Ok(Verified {
         adopt: Vec::new(),
+        recovered,
         record_checksums: status
             .applied
             .iter()
             .filter(|a| a.checksum.is_none())
             .filter_map(|a| known(&a.version))
             .collect(),
-        pending: status
-            .pending
-            .iter()
-            .filter_map(|p| known(&p.version))
-            .collect(),
+        pending,
     })
+}
+
+/// Whether the changes of `next` (a migration that manages its own transaction, so its changes and its
+/// ledger row commit separately) are already in the database: its schema is what the migrations up to
+/// and including `next` produce, and not what those before it produce.
+fn committed_unrecorded(
+    conn: &mut SqliteConnection,
+    migrations: &[Migration],
+    next: &Migration,
+) -> Result<bool, Error> {
+    use crate::dialect::sqlite::{Sqlite, introspect::introspect};
+    use crate::diff::diff;
+    use crate::migrations::replay::replay;
+    let Some(position) = migrations.iter().position(|m| m.version == next.version) else {
+        return Ok(false);
+    };
+    let live = introspect(conn).map_err(Error::Ledger)?.schema;
+    let after = replay(&migrations[..=position])?.schema;
+    if !diff(&live, &after, &Sqlite).is_empty() {
+        return Ok(false);
+    }
+    let before = replay(&migrations[..position])?.schema;
+    Ok(!diff(&live, &before, &Sqlite).is_empty())
 }
 
 /// Migrates the database `conn` is open on: [`verify`], then [`Verified::execute`]. `lock` must be the

@@ -174,10 +174,25 @@ pub fn apply(conn: &mut SqliteConnection, migration: &Migration) -> Result<(), E
         })
         .map_err(failed)?;
     } else {
-        conn.batch_execute(&migration.up).map_err(failed)?;
+        if let Err(source) = conn.batch_execute(&migration.up) {
+            restore_after_self_managed(conn);
+            return Err(failed(source));
+        }
         conn.immediate_transaction(record).map_err(failed)?;
     }
     Ok(())
+}
+
+/// After a migration that manages its own transaction failed part-way (a guard of a rebuild script
+/// stops it before COMMIT): roll back what it left open and put the connection back as it was, foreign
+/// keys on and no temporary guard tables.
+fn restore_after_self_managed(conn: &mut SqliteConnection) {
+    // "no transaction is active" when the script failed before BEGIN or after COMMIT: nothing to undo.
+    let _ = conn.batch_execute("ROLLBACK");
+    let _ = conn.batch_execute(
+        "DROP TABLE IF EXISTS temp.\"__orient_guard\"; DROP TABLE IF EXISTS temp.\"__orient_counts\";\
+         DROP TABLE IF EXISTS temp.\"__orient_sequence\"; PRAGMA foreign_keys = ON;",
+    );
 }
 
 /// Reverts one applied migration with its `down.sql` and removes it from the ledger and its checksum, in
@@ -206,7 +221,10 @@ pub fn revert(conn: &mut SqliteConnection, migration: &Migration) -> Result<(), 
         })
         .map_err(failed)?;
     } else {
-        conn.batch_execute(down).map_err(failed)?;
+        if let Err(source) = conn.batch_execute(down) {
+            restore_after_self_managed(conn);
+            return Err(failed(source));
+        }
         conn.immediate_transaction(forget).map_err(failed)?;
     }
     Ok(())

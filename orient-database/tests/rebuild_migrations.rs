@@ -1,0 +1,255 @@
+//! Migrations that rebuild a table: generated from the structs, applied with child rows present, checked,
+//! reverted; a guard that fails leaves the database and the connection as they were; a migration whose
+//! changes committed but whose ledger row did not is recorded, not run twice.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::Path;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
+use orient_database::check::{check_database, check_migrations};
+use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
+use orient_database::diff::diff;
+use orient_database::migrations::{
+    self, MigrationLock, generate::generate, migrate, replay::replay, revert_last,
+};
+use orient_database::model::Schema;
+use orient_database::schema::TABLES;
+use orient_database::types::Timestamp;
+
+#[derive(QueryableByName)]
+struct Value {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+#[derive(QueryableByName)]
+struct Number {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn number(conn: &mut SqliteConnection, sql: &str) -> i64 {
+    diesel::sql_query(sql).get_result::<Number>(conn).unwrap().n
+}
+
+fn declared() -> Schema {
+    Schema::from_declared(TABLES)
+}
+
+/// The repository's first migration, then one adding `agents.model_tier` with DEFAULT 'free' instead of
+/// the declared 'cheap': the structs now differ from the migrations by a default, which needs a rebuild.
+fn migrations_with_an_old_default(dir: &Path) {
+    let repo = common::repository_migrations();
+    common::copy_dir(
+        &repo.join("2026-02-01-231009_initial_schema"),
+        &dir.join("2026-02-01-231009_initial_schema"),
+    );
+    let second = dir.join("2026-02-02-094141_agents_model_tier");
+    std::fs::create_dir_all(&second).unwrap();
+    std::fs::write(
+        second.join("up.sql"),
+        "ALTER TABLE \"agents\" ADD COLUMN \"model_tier\" text DEFAULT 'free';\n",
+    )
+    .unwrap();
+    std::fs::write(
+        second.join("down.sql"),
+        "ALTER TABLE \"agents\" DROP COLUMN \"model_tier\";\n",
+    )
+    .unwrap();
+}
+
+fn children(conn: &mut SqliteConnection) -> String {
+    diesel::sql_query(
+        "SELECT (SELECT group_concat(id || agent_id || skill_name, ',') FROM agent_skills) || '/' || \
+         (SELECT group_concat(id || agent_id || pattern || type, ',') FROM agent_tools) || '/' || \
+         (SELECT group_concat(id || coalesce(agent_id, 'NULL') || priority, ',') FROM context_rules) AS value",
+    )
+    .get_result::<Value>(conn)
+    .unwrap()
+    .value
+}
+
+fn with_rows(conn: &mut SqliteConnection) {
+    conn.batch_execute(
+        "INSERT INTO agents (id, name) VALUES ('ori', 'Ori'), ('explorer', 'Explorer');
+         INSERT INTO agent_skills (agent_id, skill_name) VALUES ('ori', 'a'), ('explorer', 'b');
+         INSERT INTO agent_tools (agent_id, pattern, type) VALUES ('ori', 'x_*', 'allow');
+         INSERT INTO context_rules (context_type, agent_id, priority) VALUES ('default', 'ori', 0), ('platform', 'explorer', 5);",
+    )
+    .unwrap();
+}
+
+fn connect(path: &Path) -> SqliteConnection {
+    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    orient_database::db::connection::configure(
+        &mut conn,
+        orient_database::db::connection::Access::ReadWrite,
+    )
+    .unwrap();
+    conn
+}
+
+#[test]
+fn a_generated_rebuild_migration_applies_checks_clean_and_reverts_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations_dir = dir.path().join("migrations");
+    migrations_with_an_old_default(&migrations_dir);
+
+    let generated = generate(
+        &migrations_dir,
+        "model_tier_defaults_to_cheap",
+        &declared(),
+        Timestamp::from_unix_seconds(1_780_000_000),
+    )
+    .unwrap()
+    .expect("the default differs, so there is a migration to write");
+    assert!(generated.self_managed);
+    let metadata = std::fs::read_to_string(generated.directory.join("metadata.toml")).unwrap();
+    assert!(metadata.contains("run_in_transaction = false"));
+    let up = &generated.up;
+    let off = up.find("PRAGMA foreign_keys = OFF;").unwrap();
+    let begin = up.find("BEGIN IMMEDIATE;").unwrap();
+    let commit = up.find("COMMIT;").unwrap();
+    assert!(
+        off < begin && begin < commit,
+        "foreign keys go off before BEGIN:\n{up}"
+    );
+    assert!(up.contains("CREATE TABLE \"__orient_new_agents\""));
+    assert!(up.contains("FROM pragma_foreign_key_check"));
+    assert!(up.contains("'row_count'"));
+
+    let all = migrations::from_directory(&migrations_dir).unwrap();
+    assert_eq!(all.len(), 3);
+    assert!(!all[2].run_in_transaction);
+    let db = dir.path().join("orient.db");
+    let lock = MigrationLock::acquire(&db).unwrap();
+    let mut conn = connect(&db);
+    migrate(&mut conn, &lock, &all[..2]).unwrap();
+    with_rows(&mut conn);
+    let before = children(&mut conn);
+
+    let report = migrate(&mut conn, &lock, &all).unwrap();
+    assert_eq!(report.applied.len(), 1);
+    assert_eq!(children(&mut conn), before, "child rows changed");
+    assert_eq!(
+        number(
+            &mut conn,
+            "SELECT foreign_keys AS n FROM pragma_foreign_keys"
+        ),
+        1
+    );
+    let live = introspect(&mut conn).unwrap().schema;
+    assert!(check_database(Some(&live), &declared(), &Sqlite).clean);
+    assert!(check_migrations(&replay(&all).unwrap().schema, &declared(), &Sqlite).clean);
+
+    let reverted = revert_last(&mut conn, &lock, &all).unwrap();
+    assert_eq!(reverted.reverted.name, all[2].name);
+    let live = introspect(&mut conn).unwrap().schema;
+    assert_eq!(
+        diff(&live, &replay(&all[..2]).unwrap().schema, &Sqlite),
+        vec![]
+    );
+    assert_eq!(children(&mut conn), before);
+    assert_eq!(number(&mut conn, "SELECT count(*) AS n FROM agents"), 2);
+}
+
+#[test]
+fn a_failing_guard_leaves_the_database_and_the_connection_as_they_were() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations_dir = dir.path().join("migrations");
+    migrations_with_an_old_default(&migrations_dir);
+    generate(
+        &migrations_dir,
+        "cheap",
+        &declared(),
+        Timestamp::from_unix_seconds(1_780_000_000),
+    )
+    .unwrap()
+    .unwrap();
+    let all = migrations::from_directory(&migrations_dir).unwrap();
+    let db = dir.path().join("orient.db");
+    let lock = MigrationLock::acquire(&db).unwrap();
+    let mut conn = connect(&db);
+    migrate(&mut conn, &lock, &all[..2]).unwrap();
+    with_rows(&mut conn);
+    // A skill of an agent that does not exist: the rebuild's foreign-key guard must stop it.
+    conn.batch_execute(
+        "PRAGMA foreign_keys = OFF; INSERT INTO agent_skills (agent_id, skill_name) VALUES ('ghost', 'x'); PRAGMA foreign_keys = ON;",
+    )
+    .unwrap();
+    let schema_before = introspect(&mut conn).unwrap().schema;
+
+    let error = migrate(&mut conn, &lock, &all).unwrap_err().to_string();
+    assert!(
+        error.contains("foreign key violations after the rebuild"),
+        "{error}"
+    );
+    assert!(error.contains(&all[2].name.to_string()), "{error}");
+    assert_eq!(
+        diff(
+            &introspect(&mut conn).unwrap().schema,
+            &schema_before,
+            &Sqlite
+        ),
+        vec![]
+    );
+    // The connection is usable as before: no transaction left open, foreign keys on, no guard tables.
+    assert_eq!(
+        number(
+            &mut conn,
+            "SELECT foreign_keys AS n FROM pragma_foreign_keys"
+        ),
+        1
+    );
+    conn.batch_execute("BEGIN; ROLLBACK;").unwrap();
+    assert_eq!(
+        number(
+            &mut conn,
+            "SELECT count(*) AS n FROM temp.sqlite_schema WHERE name LIKE '__orient_%'"
+        ),
+        0
+    );
+    let status = migrations::runner::status(&mut conn, &all).unwrap();
+    assert_eq!(status.pending.len(), 1);
+}
+
+#[test]
+fn a_rebuild_committed_but_not_recorded_is_recorded_not_run_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrations_dir = dir.path().join("migrations");
+    migrations_with_an_old_default(&migrations_dir);
+    generate(
+        &migrations_dir,
+        "cheap",
+        &declared(),
+        Timestamp::from_unix_seconds(1_780_000_000),
+    )
+    .unwrap()
+    .unwrap();
+    let all = migrations::from_directory(&migrations_dir).unwrap();
+    let db = dir.path().join("orient.db");
+    let lock = MigrationLock::acquire(&db).unwrap();
+    let mut conn = connect(&db);
+    migrate(&mut conn, &lock, &all[..2]).unwrap();
+    with_rows(&mut conn);
+    // The script ran and committed; the process died before the ledger row was written.
+    conn.batch_execute(&all[2].up).unwrap();
+
+    let report = migrate(&mut conn, &lock, &all).unwrap();
+    assert_eq!(report.recovered.len(), 1);
+    assert!(report.applied.is_empty());
+    let status = migrations::runner::status(&mut conn, &all).unwrap();
+    assert!(status.pending.is_empty());
+    assert_eq!(
+        diff(&introspect(&mut conn).unwrap().schema, &declared(), &Sqlite),
+        vec![]
+    );
+    assert_eq!(
+        number(&mut conn, "SELECT count(*) AS n FROM agent_skills"),
+        2
+    );
+}
