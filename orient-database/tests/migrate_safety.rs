@@ -784,6 +784,11 @@ fn a_database_made_by_the_original_orient_is_adopted_with_its_rows_unchanged() {
     assert_eq!(again["adopted"], serde_json::json!([]));
     assert_eq!(again["applied"], serde_json::json!([]));
     assert_eq!(contents(&db, &tables), before);
+    // And the adopted database is exactly what the structs declare.
+    let check = project.run(&["--json", "check"], &env);
+    assert_eq!(check.code, 0, "{check:?}");
+    assert_eq!(check.json()["clean"], true);
+    assert_eq!(contents(&db, &tables), before);
 }
 
 #[test]
