@@ -525,31 +525,83 @@ fn renames_are_taken_from_declared_hints_and_never_guessed() {
     ]);
     people.primary_key = Cow::Owned(vec![Cow::Borrowed("id")]);
     people.indexes = Cow::Owned(vec![Index::new("idx_people_name", &["name"], false)]);
-    push(&mut conn, &Schema::new(vec![people.clone()]), PushOptions::default()).unwrap();
-    conn.batch_execute("INSERT INTO people (id, name) VALUES (1, 'Ada'), (2, 'Grace');").unwrap();
+    push(
+        &mut conn,
+        &Schema::new(vec![people.clone()]),
+        PushOptions::default(),
+    )
+    .unwrap();
+    conn.batch_execute("INSERT INTO people (id, name) VALUES (1, 'Ada'), (2, 'Grace');")
+        .unwrap();
 
     // Without hints, a new table name and a new column name are a drop and an add: refused (rows would
     // go), never silently guessed to be renames.
     let mut renamed = people.clone();
     renamed.name = Cow::Borrowed("members");
     renamed.columns.to_mut()[1].name = Cow::Borrowed("full_name");
-    renamed.indexes = Cow::Owned(vec![Index::new("idx_members_full_name", &["full_name"], false)]);
-    let guessed = push(&mut conn, &Schema::new(vec![renamed.clone()]), PushOptions::default());
-    assert!(matches!(guessed, Err(PushError::ForeignDatabase { .. }) | Err(PushError::DataLoss { .. })), "{guessed:?}");
+    renamed.indexes = Cow::Owned(vec![Index::new(
+        "idx_members_full_name",
+        &["full_name"],
+        false,
+    )]);
+    let guessed = push(
+        &mut conn,
+        &Schema::new(vec![renamed.clone()]),
+        PushOptions::default(),
+    );
+    assert!(
+        matches!(
+            guessed,
+            Err(PushError::ForeignDatabase { .. }) | Err(PushError::DataLoss { .. })
+        ),
+        "{guessed:?}"
+    );
 
     // With hints, the rows move with the names.
     renamed.renamed_from = Some(Cow::Borrowed("people"));
     renamed.columns.to_mut()[1].renamed_from = Some(Cow::Borrowed("name"));
-    let report = push(&mut conn, &Schema::new(vec![renamed.clone()]), PushOptions::default()).unwrap();
+    let report = push(
+        &mut conn,
+        &Schema::new(vec![renamed.clone()]),
+        PushOptions::default(),
+    )
+    .unwrap();
     assert!(report.data_loss.is_empty());
-    assert!(report.changes.iter().any(|c| c == "rename table `people` to `members`"), "{:?}", report.changes);
-    assert!(report.changes.iter().any(|c| c == "rename column `members`.`name` to `full_name`"));
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c == "rename table `people` to `members`"),
+        "{:?}",
+        report.changes
+    );
+    assert!(
+        report
+            .changes
+            .iter()
+            .any(|c| c == "rename column `members`.`name` to `full_name`")
+    );
     assert_eq!(
-        text(&mut conn, "SELECT group_concat(id || ':' || full_name, ' ') AS value FROM members"),
+        text(
+            &mut conn,
+            "SELECT group_concat(id || ':' || full_name, ' ') AS value FROM members"
+        ),
         "1:Ada 2:Grace"
     );
     let live = introspect(&mut conn).unwrap().schema;
-    assert_eq!(diff(&live, &Schema::new(vec![renamed.clone()]), &Sqlite), vec![]);
+    assert_eq!(
+        diff(&live, &Schema::new(vec![renamed.clone()]), &Sqlite),
+        vec![]
+    );
     // Once renamed, the hint changes nothing.
-    assert!(push(&mut conn, &Schema::new(vec![renamed]), PushOptions::default()).unwrap().plan.is_empty());
+    assert!(
+        push(
+            &mut conn,
+            &Schema::new(vec![renamed]),
+            PushOptions::default()
+        )
+        .unwrap()
+        .plan
+        .is_empty()
+    );
 }
