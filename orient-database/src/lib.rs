@@ -9,6 +9,8 @@
 //!   introspection), [`normalize`], [`diff`] (pure), [`assess`] (which changes lose data, measured),
 //!   [`plan`] (changes to statements, table rebuilds included), [`apply`] (running a plan safely),
 //!   [`push`], [`check`] and [`migrations`].
+//! - `studio` (feature `studio`, on by default): `orient-db studio`, a local web page to look inside the
+//!   database.
 
 // The derive emits `::orient_database::…` paths; this makes them resolve inside this crate too.
 extern crate self as orient_database;
@@ -27,6 +29,8 @@ pub mod plan;
 pub mod push;
 pub mod registry;
 pub mod schema;
+#[cfg(feature = "studio")]
+pub mod studio;
 pub mod types;
 
 pub use model::TableModel;

@@ -60,6 +60,26 @@ pub enum Command {
         #[arg(long)]
         no_database: bool,
     },
+    /// Open a local web page to look inside the database: tables, rows, schema, migrations, seed data.
+    ///
+    /// Listens on 127.0.0.1 only and prints a URL with a one-time random token; nothing else can use
+    /// it. Read-only unless --write. Stop it with Ctrl-C.
+    #[cfg(feature = "studio")]
+    Studio {
+        /// The port to listen on; 0 picks a free one (the printed URL shows it).
+        #[arg(long, default_value_t = 4983)]
+        port: u16,
+        /// Allow editing, inserting and deleting rows.
+        #[arg(long)]
+        write: bool,
+        /// Open the page in the default browser.
+        #[arg(long)]
+        open: bool,
+        /// Listen on this address instead of 127.0.0.1 (an IP address; prints a warning when it is not
+        /// a loopback address). The token is still required.
+        #[arg(long)]
+        host: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,8 @@ mod migrate;
 mod path;
 mod push;
 mod schema;
+#[cfg(feature = "studio")]
+mod studio;
 
 use crate::cli::{Command, MigrateAction};
 use crate::exit::Exit;
@@ -27,5 +29,12 @@ pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
             accept_data_loss,
         } => push::run(dry_run, accept_data_loss, out),
         Command::Check { no_database } => check::run(no_database, out),
+        #[cfg(feature = "studio")]
+        Command::Studio {
+            port,
+            write,
+            open,
+            host,
+        } => studio::run(port, write, open, host.as_deref(), out),
     }
 }

@@ -1,0 +1,227 @@
+//! `orient-db studio`: a local web page to look inside the database, secure by default.
+//!
+//! - [`server`]: the HTTP server (axum on tokio): binding, routes, handlers;
+//! - [`security`]: the per-launch token and its cookie, the Host allow-list, the Origin and CSRF checks,
+//!   the response headers; everything a request passes before it reaches a route;
+//! - [`Studio`] (this file): the database side: `query_only` reader connections, an optional writer
+//!   (`--write`), and the [`catalog`] of tables, read again when `PRAGMA schema_version` changes;
+//! - [`pages`]: what each page shows (tables, a table, a row, schema, migrations, seed data), as JSON;
+//! - [`query`]: keyset pagination, filters and references; [`write`]: edits, inserts and deletes;
+//! - [`value`]: values of any column, and input checked against the declared types;
+//! - [`assets`]: the HTML, CSS and JavaScript, embedded in the binary.
+//!
+//! The studio holds no transaction between requests: each request takes a connection, reads (or writes)
+//! in one short transaction and gives it back, so checkpoints are never held up and the WAL stays small
+//! however long the page stays open.
+
+pub mod assets;
+pub mod catalog;
+pub mod pages;
+pub mod query;
+pub mod security;
+pub mod seed;
+pub mod server;
+pub mod value;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use diesel::sqlite::SqliteConnection;
+
+use crate::db::connection::{self, Access};
+use crate::dialect::sqlite::introspect::introspect;
+use crate::model::Schema;
+use crate::schema::TABLES;
+use crate::studio::catalog::Catalog;
+
+pub use server::{Options, Server};
+
+/// An error of a studio request, with the HTTP status it is answered with.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A parameter names a table or column the database does not have, or is malformed: 400.
+    #[error("{0}")]
+    BadRequest(String),
+    /// Values that do not fit their columns: 400, one message per column.
+    #[error("{}", .0.join("; "))]
+    Invalid(Vec<String>),
+    #[error("{0}")]
+    NotFound(String),
+    /// A write while the studio runs without `--write`: 403.
+    #[error("the studio is read-only; start it with `orient-db studio --write` to edit rows")]
+    ReadOnly,
+    /// The database refused a write (a constraint), or changed under it: 409.
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Database(#[from] crate::db::Error),
+    #[error(transparent)]
+    Query(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Migrations(#[from] crate::migrations::Error),
+    #[error("cannot listen on {address}: {source}")]
+    Bind {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("cannot generate the access token: {0}")]
+    Random(String),
+}
+
+impl Error {
+    /// The HTTP status of the error.
+    pub fn status(&self) -> u16 {
+        match self {
+            Error::BadRequest(_) | Error::Invalid(_) => 400,
+            Error::NotFound(_) => 404,
+            Error::ReadOnly => 403,
+            Error::Conflict(_) => 409,
+            Error::Database(e) if e.is_locked() => 503,
+            Error::Query(e) if crate::db::error::is_locked(e) => 503,
+            Error::Query(diesel::result::Error::DatabaseError(kind, _)) => {
+                use diesel::result::DatabaseErrorKind as K;
+                match kind {
+                    K::UniqueViolation
+                    | K::ForeignKeyViolation
+                    | K::NotNullViolation
+                    | K::CheckViolation => 409,
+                    _ => 500,
+                }
+            }
+            _ => 500,
+        }
+    }
+}
+
+/// Reader connections kept open between requests (more are opened when requests overlap).
+const IDLE_READERS: usize = 4;
+
+/// The database side of the studio.
+pub struct Studio {
+    path: PathBuf,
+    writable: bool,
+    declared: Schema,
+    readers: Mutex<Vec<SqliteConnection>>,
+    writer: Mutex<Option<SqliteConnection>>,
+    catalog: Mutex<Option<Arc<Catalog>>>,
+}
+
+impl std::fmt::Debug for Studio {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Studio")
+            .field("path", &self.path)
+            .field("writable", &self.writable)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Studio {
+    /// Opens an existing database file (never creating one, never migrating it, never changing its
+    /// journal mode). With `writable`, edits are allowed; otherwise every connection is `query_only`.
+    pub fn open(path: &Path, writable: bool) -> Result<Studio, Error> {
+        // Checks that the file exists and is SQLite, and opens the first reader.
+        let first = connection::open_read_only(path)?;
+        let studio = Studio {
+            path: path.to_path_buf(),
+            writable,
+            declared: Schema::from_declared(TABLES),
+            readers: Mutex::new(vec![first]),
+            writer: Mutex::new(None),
+            catalog: Mutex::new(None),
+        };
+        // Read the schema once now, so a database that cannot be read fails at start, not on first use.
+        studio.read(|_, _| Ok(()))?;
+        Ok(studio)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn writable(&self) -> bool {
+        self.writable
+    }
+
+    /// Runs `f` in one read transaction on a `query_only` connection, with the catalog of the schema that
+    /// transaction sees. The transaction ends before this returns.
+    pub fn read<T>(
+        &self,
+        f: impl FnOnce(&mut SqliteConnection, &Catalog) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let mut conn = match lock(&self.readers).pop() {
+            Some(conn) => conn,
+            None => connection::establish(&self.path, Access::ReadOnly)?,
+        };
+        let result = conn.transaction(|conn| {
+            let catalog = self.catalog(conn)?;
+            f(conn, &catalog)
+        });
+        if result.is_ok() {
+            let mut idle = lock(&self.readers);
+            if idle.len() < IDLE_READERS {
+                idle.push(conn);
+            }
+        }
+        result
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer connection: committed when it returns
+    /// `Ok`, rolled back otherwise. Refused unless the studio was started with `--write`.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&mut SqliteConnection, &Catalog) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        if !self.writable {
+            return Err(Error::ReadOnly);
+        }
+        let mut writer = lock(&self.writer);
+        if writer.is_none() {
+            *writer = Some(connection::establish(&self.path, Access::ReadWrite)?);
+        }
+        let Some(conn) = writer.as_mut() else {
+            return Err(Error::ReadOnly);
+        };
+        conn.immediate_transaction(|conn| {
+            let catalog = self.catalog(conn)?;
+            f(conn, &catalog)
+        })
+    }
+
+    /// The catalog for the schema this connection sees, introspected again when `schema_version` moved
+    /// (another process migrated, pushed or altered the database while the studio was open).
+    fn catalog(&self, conn: &mut SqliteConnection) -> Result<Arc<Catalog>, Error> {
+        #[derive(QueryableByName)]
+        struct Version {
+            #[diesel(sql_type = BigInt)]
+            schema_version: i64,
+        }
+        let version: Version = diesel::sql_query("PRAGMA schema_version").get_result(conn)?;
+        if let Some(cached) = lock(&self.catalog).as_ref()
+            && cached.schema_version == version.schema_version
+        {
+            return Ok(cached.clone());
+        }
+        let found = introspect(conn)?;
+        let catalog = Arc::new(Catalog::new(
+            version.schema_version,
+            found.schema,
+            found.unmodelled,
+            self.declared.clone(),
+        ));
+        *lock(&self.catalog) = Some(catalog.clone());
+        Ok(catalog)
+    }
+}
+
+/// A poisoned lock only means another request panicked; the data behind it is still usable.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
