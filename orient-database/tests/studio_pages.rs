@@ -1,0 +1,490 @@
+//! What the studio's pages show and do, through its HTTP API on the real binary: keyset pages in both
+//! directions and every sort order, filters, references, edits, inserts, deletes with their cascades,
+//! and living beside other writers (no pinned WAL, schema changes noticed).
+#![cfg(feature = "studio")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod studio_support;
+
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+use serde_json::{Value, json};
+
+use studio_support::{DB_FILE, Studio, connect, fingerprint, sample_project};
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+fn ids(db: &std::path::Path, sql: &str) -> Vec<i64> {
+    let mut conn = connect(db);
+    let rows: Vec<Id> = diesel::sql_query(sql).load(&mut conn).unwrap();
+    rows.into_iter().map(|r| r.id).collect()
+}
+
+fn enc(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Pages through `base` with `after` cursors, then back with `before` cursors; returns the keys of
+/// each direction (the backward one put back in forward order).
+fn walk(studio: &Studio, base: &str) -> (Vec<i64>, Vec<i64>) {
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let key = |row: &Value| row["key"].as_str().unwrap().parse::<i64>().unwrap();
+    let mut forward = Vec::new();
+    let mut pages = Vec::new();
+    let mut target = base.to_owned();
+    loop {
+        let page = studio.get(&target);
+        assert_eq!(page.status, 200, "{target}: {page:?}");
+        let page = page.json();
+        forward.extend(page["rows"].as_array().unwrap().iter().map(key));
+        pages.push(page.clone());
+        match page["next"].as_str() {
+            Some(next) => target = format!("{base}{sep}after={}", enc(next)),
+            None => break,
+        }
+    }
+    // Backwards from the last page.
+    let mut backward: Vec<i64> = Vec::new();
+    let mut page = pages.last().unwrap().clone();
+    backward.splice(0..0, page["rows"].as_array().unwrap().iter().map(key));
+    while let Some(prev) = page["prev"].as_str().map(str::to_owned) {
+        let response = studio.get(&format!("{base}{sep}before={}", enc(&prev)));
+        assert_eq!(response.status, 200, "{response:?}");
+        page = response.json();
+        let rows: Vec<i64> = page["rows"].as_array().unwrap().iter().map(key).collect();
+        assert!(!rows.is_empty(), "an empty page before {prev}");
+        backward.splice(0..0, rows);
+    }
+    (forward, backward)
+}
+
+#[test]
+fn keyset_pages_walk_every_sort_order_both_ways_without_gaps() {
+    let project = sample_project(1000);
+    let db = project.path(DB_FILE);
+    let studio = Studio::start(&project, &[]);
+    let before = fingerprint(&db);
+    // (page URL, the same order in SQL). group_id is NULL in four rows of five (NULLs sort first
+    // ascending, last descending); is_group has two values, so runs of equal values span many pages.
+    let orders = [
+        ("/api/tables/messages/rows?limit=70", "ORDER BY id"),
+        (
+            "/api/tables/messages/rows?limit=70&dir=desc",
+            "ORDER BY id DESC",
+        ),
+        (
+            "/api/tables/messages/rows?limit=70&sort=timestamp&dir=desc",
+            "ORDER BY timestamp DESC, id DESC",
+        ),
+        (
+            "/api/tables/messages/rows?limit=70&sort=group_id",
+            "ORDER BY group_id, id",
+        ),
+        (
+            "/api/tables/messages/rows?limit=70&sort=group_id&dir=desc",
+            "ORDER BY group_id DESC, id DESC",
+        ),
+        (
+            "/api/tables/messages/rows?limit=70&sort=is_group",
+            "ORDER BY is_group, id",
+        ),
+        (
+            "/api/tables/messages/rows?limit=70&sort=media_type&dir=desc",
+            "ORDER BY media_type DESC, id DESC",
+        ),
+        (
+            "/api/tables/messages/rows?limit=70&sort=phone&eq.is_group=false",
+            "WHERE is_group = 0 ORDER BY phone, id",
+        ),
+        (
+            "/api/tables/messages/rows?limit=33&sort=group_id&has.text=number%2099",
+            "WHERE text LIKE '%number 99%' ORDER BY group_id, id",
+        ),
+        (
+            "/api/tables/messages/rows?limit=70&notnull.media_type",
+            "WHERE media_type IS NOT NULL ORDER BY id",
+        ),
+    ];
+    for (url, order) in orders {
+        let expected = ids(&db, &format!("SELECT id FROM messages {order}"));
+        let (forward, backward) = walk(&studio, url);
+        assert_eq!(forward, expected, "{url}");
+        assert_eq!(backward, expected, "{url} backwards");
+    }
+    // A cursor made for one order is refused by another.
+    let page = studio
+        .get("/api/tables/messages/rows?sort=timestamp")
+        .json();
+    let cursor = enc(page["next"].as_str().unwrap());
+    let response = studio.get(&format!(
+        "/api/tables/messages/rows?sort=phone&after={cursor}"
+    ));
+    assert_eq!(response.status, 400, "{response:?}");
+    studio.stop();
+    assert_eq!(fingerprint(&db), before);
+}
+
+#[test]
+fn pages_show_declared_types_and_links() {
+    let project = sample_project(20);
+    let studio = Studio::start(&project, &[]);
+    let tables = studio.get("/api/tables").json();
+    let names: Vec<&str> = tables["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 34, "{names:?}");
+    let agents = tables["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "agents")
+        .unwrap();
+    assert_eq!(agents["rows"], 5);
+    assert_eq!(agents["status"], "ok");
+
+    let page = studio.get("/api/tables/context_rules/rows").json();
+    let columns = page["table"]["columns"].as_array().unwrap();
+    let column = |name: &str| columns.iter().find(|c| c["name"] == name).unwrap().clone();
+    assert_eq!(column("created_at")["type"], "timestamp");
+    assert_eq!(column("skill_overrides")["type"], "json");
+    assert_eq!(column("agent_id")["references"]["table"], "agents");
+    assert_eq!(column("agent_id")["references"]["to_key"], true);
+    assert_eq!(page["rows"].as_array().unwrap().len(), 6);
+    let enabled = studio.get("/api/tables/agents/rows").json()["table"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "enabled")
+        .unwrap()["type"]
+        .clone();
+    assert_eq!(enabled, "bool");
+
+    // An agent lists its skills, tools and context rules.
+    let row = studio.get("/api/tables/agents/rows/ori").json();
+    let referencing: Vec<(String, i64)> = row["referenced_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["table"]["name"].as_str().unwrap().to_owned(),
+                r["count"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("agent_skills", 6),
+        ("agent_tools", 5),
+        ("context_rules", 4),
+    ] {
+        assert!(
+            referencing.contains(&(expected.0.to_owned(), expected.1)),
+            "{expected:?} in {referencing:?}"
+        );
+    }
+    let skills = row["referenced_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["table"]["name"] == "agent_skills")
+        .unwrap();
+    assert_eq!(skills["filter"], json!([["eq.agent_id", "ori"]]));
+    let filtered = studio
+        .get("/api/tables/agent_skills/rows?eq.agent_id=ori")
+        .json();
+    assert_eq!(filtered["rows"].as_array().unwrap().len(), 6);
+    assert_eq!(studio.get("/api/tables/agents/rows/nobody").status, 404);
+
+    let schema = studio.get("/api/schema").json();
+    assert_eq!(schema["clean"], true);
+    let migrations = studio.get("/api/migrations").json();
+    assert_eq!(migrations["applied"].as_array().unwrap().len(), 2);
+    assert!(migrations["applied"][0]["checksum"].as_str().unwrap().len() == 64);
+    assert_eq!(migrations["pending"].as_array().unwrap().len(), 0);
+    studio.stop();
+}
+
+#[test]
+fn edits_are_checked_against_the_declared_types_and_saved_in_one_transaction() {
+    let project = sample_project(5);
+    let db = project.path(DB_FILE);
+    let studio = Studio::start(&project, &["--write"]);
+    let before = fingerprint(&db);
+    let bad = [
+        json!({ "values": { "enabled": "maybe" } }),
+        json!({ "values": { "created_at": "yesterday" } }),
+        json!({ "values": { "name": null } }),
+        json!({ "values": { "name": 5 } }),
+        json!({ "values": { "id": "ori2" } }),
+        // One good value and one bad: nothing is written.
+        json!({ "values": { "description": "fine", "enabled": "perhaps" } }),
+    ];
+    for body in bad {
+        let response = studio.send("PUT", "/api/tables/agents/rows/ori", &body);
+        assert_eq!(response.status, 400, "{body}: {response:?}");
+        assert_eq!(fingerprint(&db), before, "{body}");
+    }
+    let response = studio.send(
+        "PUT",
+        "/api/tables/context_rules/rows/2",
+        &json!({ "values": { "skill_overrides": "[1, 2" } }),
+    );
+    assert_eq!(response.status, 400, "{response:?}");
+    assert!(response.error().contains("JSON"), "{response:?}");
+
+    let saved = studio.send(
+        "PUT",
+        "/api/tables/agents/rows/ori",
+        &json!({ "values": {
+            "description": "Edited in the studio",
+            "enabled": "false",
+            "updated_at": "2026-03-01 12:00:00",
+            "base_prompt": null
+        } }),
+    );
+    assert_eq!(saved.status, 200, "{saved:?}");
+    let saved = saved.json();
+    let columns = saved["table"]["columns"].as_array().unwrap();
+    let value = |name: &str| {
+        let i = columns.iter().position(|c| c["name"] == name).unwrap();
+        saved["row"]["values"][i].clone()
+    };
+    assert_eq!(value("description"), "Edited in the studio");
+    assert_eq!(value("enabled"), 0);
+    assert_eq!(value("updated_at"), 1_772_366_400);
+    assert_eq!(value("base_prompt"), Value::Null);
+    let json_saved = studio.send(
+        "PUT",
+        "/api/tables/context_rules/rows/2",
+        &json!({ "values": { "skill_overrides": "[\n  \"disable:x\"\n]" } }),
+    );
+    assert_eq!(json_saved.status, 200, "{json_saved:?}");
+    studio.stop();
+
+    #[derive(QueryableByName)]
+    struct Agent {
+        #[diesel(sql_type = Nullable<Text>)]
+        description: Option<String>,
+        #[diesel(sql_type = BigInt)]
+        enabled: i64,
+    }
+    let mut conn = connect(&db);
+    let agent: Agent =
+        diesel::sql_query("SELECT description, enabled FROM agents WHERE id = 'ori'")
+            .get_result(&mut conn)
+            .unwrap();
+    assert_eq!(agent.description.as_deref(), Some("Edited in the studio"));
+    assert_eq!(agent.enabled, 0);
+}
+
+#[test]
+fn inserts_fill_defaults_and_name_what_is_missing() {
+    let project = sample_project(0);
+    let studio = Studio::start(&project, &["--write"]);
+    let missing = studio.send(
+        "POST",
+        "/api/tables/agents/rows",
+        &json!({ "values": { "id": "helper" } }),
+    );
+    assert_eq!(missing.status, 400, "{missing:?}");
+    assert!(missing.error().contains("`name`"), "{missing:?}");
+
+    let created = studio.send(
+        "POST",
+        "/api/tables/agent_skills/rows",
+        &json!({ "values": { "agent_id": "ori", "skill_name": "new-skill" } }),
+    );
+    assert_eq!(created.status, 200, "{created:?}");
+    let created = created.json();
+    assert_eq!(created["row"]["key"], "14");
+    let columns = created["table"]["columns"].as_array().unwrap();
+    let value = |name: &str| {
+        created["row"]["values"][columns.iter().position(|c| c["name"] == name).unwrap()].clone()
+    };
+    assert_eq!(value("enabled"), 1, "the SQL default");
+    assert!(
+        value("created_at").as_i64().unwrap() > 1_769_936_400,
+        "default_now: {created}"
+    );
+
+    // A foreign key to nothing is refused by the database: 409, nothing written.
+    let orphan = studio.send(
+        "POST",
+        "/api/tables/agent_skills/rows",
+        &json!({ "values": { "agent_id": "nobody", "skill_name": "x" } }),
+    );
+    assert_eq!(orphan.status, 409, "{orphan:?}");
+    studio.stop();
+}
+
+#[test]
+fn deletes_show_their_cascades_first_and_need_them_confirmed() {
+    let project = sample_project(0);
+    let db = project.path(DB_FILE);
+    let studio = Studio::start(&project, &["--write"]);
+    let plan = studio.get("/api/tables/agents/rows/ori/delete");
+    assert_eq!(plan.status, 200, "{plan:?}");
+    let plan = plan.json();
+    let effects: Vec<(String, String, i64)> = plan["effects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["table"].as_str().unwrap().to_owned(),
+                e["action"].as_str().unwrap().to_owned(),
+                e["rows"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    for expected in [
+        ("agent_skills", "delete", 6),
+        ("agent_tools", "delete", 5),
+        ("context_rules", "set_null", 4),
+    ] {
+        assert!(
+            effects.contains(&(expected.0.into(), expected.1.into(), expected.2)),
+            "{expected:?} in {effects:?}"
+        );
+    }
+    assert_eq!(plan["blocked"], false);
+
+    // Confirming something else (the rows changed since, or a forged body) is refused.
+    let before = fingerprint(&db);
+    for confirm in [
+        json!([]),
+        json!([{ "table": "agent_skills", "columns": ["agent_id"], "action": "delete", "rows": 1, "depth": 1 }]),
+    ] {
+        let response = studio.send(
+            "DELETE",
+            "/api/tables/agents/rows/ori",
+            &json!({ "confirm": confirm }),
+        );
+        assert_eq!(response.status, 409, "{response:?}");
+        assert_eq!(fingerprint(&db), before);
+    }
+    let response = studio.send(
+        "DELETE",
+        "/api/tables/agents/rows/ori",
+        &json!({ "confirm": plan["effects"] }),
+    );
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_eq!(studio.get("/api/tables/agents/rows/ori").status, 404);
+    assert_eq!(
+        studio
+            .get("/api/tables/agent_skills/count?eq.agent_id=ori")
+            .json()["count"],
+        0
+    );
+    assert_eq!(
+        studio
+            .get("/api/tables/context_rules/count?null.agent_id")
+            .json()["count"],
+        6
+    );
+    studio.stop();
+}
+
+#[test]
+fn the_studio_never_pins_the_wal_and_notices_schema_changes() {
+    let project = sample_project(100);
+    let db = project.path(DB_FILE);
+    let studio = Studio::start(&project, &[]);
+    // The page is open: a table page has been read, and is polled while another process writes.
+    assert_eq!(
+        studio
+            .get("/api/tables/messages/rows?sort=timestamp")
+            .status,
+        200
+    );
+    let mut writer = connect(&db);
+    for round in 0..20 {
+        writer
+            .batch_execute(&format!(
+                "BEGIN IMMEDIATE; UPDATE messages SET text = 'round {round}' WHERE id <= 50; COMMIT;"
+            ))
+            .unwrap();
+        studio_support::insert_messages(&mut writer, 50);
+        assert_eq!(
+            studio
+                .get("/api/tables/messages/rows?sort=timestamp&dir=desc")
+                .status,
+            200
+        );
+        assert_eq!(studio.get("/api/tables").status, 200);
+    }
+    // A full checkpoint succeeds with the studio open: it holds no read transaction between requests.
+    #[derive(QueryableByName)]
+    struct Checkpoint {
+        #[diesel(sql_type = BigInt)]
+        busy: i64,
+        #[diesel(sql_type = BigInt)]
+        log: i64,
+        #[diesel(sql_type = BigInt)]
+        checkpointed: i64,
+    }
+    let result: Checkpoint = diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .get_result(&mut writer)
+        .unwrap();
+    assert_eq!(result.busy, 0, "a reader pinned the WAL");
+    assert_eq!(result.log, result.checkpointed);
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    assert_eq!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0), 0);
+
+    // Another process changes the schema: the next request sees it (no "no such column").
+    writer
+        .batch_execute("ALTER TABLE agents ADD COLUMN nickname TEXT; ALTER TABLE agents DROP COLUMN base_prompt;")
+        .unwrap();
+    let page = studio.get("/api/tables/agents/rows");
+    assert_eq!(page.status, 200, "{page:?}");
+    let names: Vec<String> = page.json()["table"]["columns"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(names.contains(&"nickname".to_owned()), "{names:?}");
+    assert!(!names.contains(&"base_prompt".to_owned()), "{names:?}");
+    let tables = studio.get("/api/tables").json();
+    let agents = tables["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "agents")
+        .unwrap()
+        .clone();
+    assert_eq!(agents["status"], "drift", "{agents}");
+    assert_eq!(agents["differences"], 2, "{agents}");
+    writer
+        .batch_execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        .unwrap();
+    let tables = studio.get("/api/tables").json();
+    assert!(
+        tables["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["name"] == "notes" && t["status"] == "undeclared")
+    );
+    let notes = studio.get("/api/tables/notes/rows");
+    assert_eq!(notes.status, 200, "{notes:?}");
+    drop(writer);
+    studio.stop();
+}

@@ -1,0 +1,729 @@
+//! `orient-db studio`'s security rules, one test per rule, against the real binary on a free port. Each
+//! refused request is checked for its status code and for the database file being unchanged (SHA-256
+//! of the file and its WAL); every response is checked for CSP and Referrer-Policy and for the absence
+//! of any `Access-Control-*` header (in `studio_support::request`).
+#![cfg(feature = "studio")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+mod studio_support;
+
+use studio_support::{DB_FILE, Studio, fingerprint, request, sample_project};
+
+/// A change a browser page on this origin would send: set an agent's name.
+fn rename_body() -> serde_json::Value {
+    serde_json::json!({ "values": { "name": "Renamed" } })
+}
+
+const RENAME: &str = "/api/tables/agents/rows/ori";
+
+#[test]
+fn listens_on_loopback_only_and_prints_a_fresh_token_once() {
+    let project = sample_project(0);
+    let studio = Studio::start(&project, &[]);
+    let (prefix, token) = studio.url.split_once("/?token=").unwrap();
+    assert_eq!(prefix, format!("http://127.0.0.1:{}", studio.port));
+    assert_eq!(token.len(), 64, "256 bits as hex: {token}");
+    assert!(token.chars().all(|c| c.is_ascii_hexdigit()));
+    // Printed once: not on stderr.
+    assert!(
+        !studio.stderr_text().contains(token),
+        "{}",
+        studio.stderr_text()
+    );
+
+    #[cfg(target_os = "linux")]
+    {
+        // /proc/net/tcp: the listening socket (state 0A) on this port is bound to 127.0.0.1 only.
+        let port_hex = format!("{:04X}", studio.port);
+        let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+        let listening: Vec<&str> = table
+            .lines()
+            .filter(|l| {
+                let fields: Vec<&str> = l.split_whitespace().collect();
+                fields.get(3) == Some(&"0A")
+                    && fields
+                        .get(1)
+                        .is_some_and(|a| a.ends_with(&format!(":{port_hex}")))
+            })
+            .collect();
+        assert_eq!(listening.len(), 1, "{listening:?}");
+        assert!(
+            listening[0]
+                .split_whitespace()
+                .nth(1)
+                .unwrap()
+                .starts_with("0100007F:"),
+            "bound to 127.0.0.1: {listening:?}"
+        );
+        let table6 = std::fs::read_to_string("/proc/net/tcp6").unwrap_or_default();
+        assert!(
+            !table6
+                .lines()
+                .any(|l| l.contains(&format!(":{port_hex} ")) && l.contains(" 0A ")),
+            "nothing listens on IPv6 for this port"
+        );
+    }
+
+    let second = Studio::start(&project, &[]);
+    assert_ne!(second.token, studio.token, "every launch gets a new token");
+    second.stop();
+    studio.stop();
+}
+
+#[test]
+fn requests_without_the_right_token_get_401() {
+    let project = sample_project(10);
+    let db = project.path(DB_FILE);
+    let studio = Studio::start(&project, &[]);
+    let before = fingerprint(&db);
+
+    let mut last_char_differs = studio.token.clone();
+    let last = last_char_differs.pop().unwrap();
+    last_char_differs.push(if last == '0' { '1' } else { '0' });
+    let wrong = "0".repeat(64);
+    let cookie = |t: &str| format!("orient_studio_{}={t}", studio.port);
+    let bearer = |t: &str| format!("Bearer {t}");
+
+    type Case<'a> = (&'a str, String, Vec<(&'a str, String)>);
+    let refused: Vec<Case> = vec![
+        ("no token", "/api/tables".into(), vec![]),
+        ("no token, page", "/".into(), vec![]),
+        ("no token, asset", "/assets/app.js".into(), vec![]),
+        ("no token, unknown path", "/nothing-here".into(), vec![]),
+        (
+            "wrong cookie",
+            "/api/tables".into(),
+            vec![("Cookie", cookie(&wrong))],
+        ),
+        (
+            "last char cookie",
+            "/api/tables".into(),
+            vec![("Cookie", cookie(&last_char_differs))],
+        ),
+        (
+            "short cookie",
+            "/api/tables".into(),
+            vec![("Cookie", cookie(&studio.token[..63]))],
+        ),
+        (
+            "long cookie",
+            "/api/tables".into(),
+            vec![("Cookie", cookie(&format!("{}0", studio.token)))],
+        ),
+        (
+            "wrong bearer",
+            "/api/tables".into(),
+            vec![("Authorization", bearer(&wrong))],
+        ),
+        (
+            "last char bearer",
+            "/api/tables".into(),
+            vec![("Authorization", bearer(&last_char_differs))],
+        ),
+        (
+            "last char query",
+            format!("/?token={last_char_differs}"),
+            vec![],
+        ),
+        ("empty query token", "/?token=".into(), vec![]),
+        // The token in a query string is only exchanged on the page itself, never on the API.
+        (
+            "query token on the API",
+            format!("/api/tables?token={}", studio.token),
+            vec![],
+        ),
+        // The cookie of another studio (another port) is not this one's.
+        (
+            "cookie for another port",
+            "/api/tables".into(),
+            vec![("Cookie", format!("orient_studio_1={}", studio.token))],
+        ),
+    ];
+    for (what, target, headers) in &refused {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+        let response = studio.request("GET", target, &headers, None);
+        assert_eq!(response.status, 401, "{what}: {response:?}");
+        assert!(response.header("set-cookie").is_none(), "{what}");
+        assert!(
+            !response.body.contains("agents"),
+            "{what}: no data in a 401"
+        );
+        assert_eq!(fingerprint(&db), before, "{what}");
+    }
+
+    // The right token: the page, and the cookie that replaces it.
+    let page = studio.request("GET", &format!("/?token={}", studio.token), &[], None);
+    assert_eq!(page.status, 200, "{page:?}");
+    let set_cookie = page.header("set-cookie").expect("a session cookie");
+    assert!(set_cookie.starts_with(&format!("orient_studio_{}={};", studio.port, studio.token)));
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Strict"), "{set_cookie}");
+    assert_eq!(studio.get("/api/tables").status, 200);
+    assert_eq!(
+        studio
+            .request(
+                "GET",
+                "/api/tables",
+                &[("Authorization", &bearer(&studio.token))],
+                None
+            )
+            .status,
+        200
+    );
+    assert_eq!(fingerprint(&db), before);
+    studio.stop();
+    assert_eq!(fingerprint(&db), before, "after the studio stopped");
+}
+
+#[test]
+fn foreign_host_headers_get_403_before_routing() {
+    let project = sample_project(10);
+    let db = project.path(DB_FILE);
+    let studio = Studio::start(&project, &["--write"]);
+    let before = fingerprint(&db);
+    let cookie = studio.cookie();
+    let port = studio.port;
+    let hosts = [
+        format!("evil.example:{port}"),
+        format!("0.0.0.0:{port}"),
+        format!("127.0.0.1:{}", port.wrapping_add(1)),
+        "127.0.0.1".to_owned(),
+        format!("localhost.evil.example:{port}"),
+        format!("127.0.0.1.nip.io:{port}"),
+        format!("[::]:{port}"),
+    ];
+    for host in &hosts {
+        // A page, the API, a path that does not exist (403, not 404: refused before routing), the token
+        // exchange and a well-formed change: all refused.
+        for (method, target) in [
+            ("GET", "/api/tables".to_owned()),
+            ("GET", "/no-such-page".to_owned()),
+            ("GET", format!("/?token={}", studio.token)),
+        ] {
+            let response = studio.request(
+                method,
+                &target,
+                &[("Host", host), ("Cookie", &cookie)],
+                None,
+            );
+            assert_eq!(response.status, 403, "Host {host}, {target}: {response:?}");
+            assert!(response.header("set-cookie").is_none());
+        }
+        let origin = format!("http://{host}");
+        let response = studio.request(
+            "PUT",
+            RENAME,
+            &[
+                ("Host", host),
+                ("Cookie", &cookie),
+                ("Origin", &origin),
+                ("X-Orient-Studio", "1"),
+                ("Content-Type", "application/json"),
+            ],
+            Some(&rename_body().to_string()),
+        );
+        assert_eq!(response.status, 403, "Host {host}, PUT: {response:?}");
+        assert_eq!(fingerprint(&db), before, "Host {host}");
+    }
+    // The loopback names with the real port are served.
+    for host in [
+        format!("localhost:{port}"),
+        format!("[::1]:{port}"),
+        format!("127.0.0.1:{port}"),
+    ] {
+        let response = studio.request(
+            "GET",
+            "/api/tables",
+            &[("Host", &host), ("Cookie", &cookie)],
+            None,
+        );
+        assert_eq!(response.status, 200, "Host {host}");
+    }
+    studio.stop();
+    assert_eq!(fingerprint(&db), before);
+}
+
+#[test]
+fn changes_need_the_exact_origin_the_custom_header_and_json() {
+    let project = sample_project(10);
+    let db = project.path(DB_FILE);
+    let studio = Studio::start(&project, &["--write"]);
+    let before = fingerprint(&db);
+    let cookie = studio.cookie();
+    let origin = studio.origin();
+    let other_port = format!("http://127.0.0.1:{}", studio.port.wrapping_add(1));
+    let localhost_origin = format!("http://localhost:{}", studio.port);
+    let json = rename_body().to_string();
+    let form = "values%5Bname%5D=Renamed".to_owned();
+
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, &'a str, u16);
+    let cases: Vec<Case> = vec![
+        (
+            "foreign Origin",
+            vec![
+                ("Origin", "https://evil.example"),
+                ("X-Orient-Studio", "1"),
+                ("Content-Type", "application/json"),
+            ],
+            &json,
+            403,
+        ),
+        (
+            "Origin null",
+            vec![
+                ("Origin", "null"),
+                ("X-Orient-Studio", "1"),
+                ("Content-Type", "application/json"),
+            ],
+            &json,
+            403,
+        ),
+        (
+            "no Origin",
+            vec![
+                ("X-Orient-Studio", "1"),
+                ("Content-Type", "application/json"),
+            ],
+            &json,
+            403,
+        ),
+        (
+            "Origin of another local port",
+            vec![
+                ("Origin", &other_port),
+                ("X-Orient-Studio", "1"),
+                ("Content-Type", "application/json"),
+            ],
+            &json,
+            403,
+        ),
+        (
+            // Same machine, but not the origin this request's Host names: not same-origin.
+            "Origin localhost for Host 127.0.0.1",
+            vec![
+                ("Origin", &localhost_origin),
+                ("X-Orient-Studio", "1"),
+                ("Content-Type", "application/json"),
+            ],
+            &json,
+            403,
+        ),
+        (
+            "https Origin",
+            vec![
+                ("Origin", "https://127.0.0.1"),
+                ("X-Orient-Studio", "1"),
+                ("Content-Type", "application/json"),
+            ],
+            &json,
+            403,
+        ),
+        (
+            "no custom header",
+            vec![("Origin", &origin), ("Content-Type", "application/json")],
+            &json,
+            403,
+        ),
+        (
+            "custom header with another value",
+            vec![
+                ("Origin", &origin),
+                ("X-Orient-Studio", "0"),
+                ("Content-Type", "application/json"),
+            ],
+            &json,
+            403,
+        ),
+        // A cross-site HTML form can send these two content types without a preflight.
+        (
+            "simple POST text/plain",
+            vec![
+                ("Origin", &origin),
+                ("X-Orient-Studio", "1"),
+                ("Content-Type", "text/plain"),
+            ],
+            &json,
+            415,
+        ),
+        (
+            "simple POST form-urlencoded",
+            vec![
+                ("Origin", &origin),
+                ("X-Orient-Studio", "1"),
+                ("Content-Type", "application/x-www-form-urlencoded"),
+            ],
+            &form,
+            415,
+        ),
+        (
+            "no Content-Type",
+            vec![("Origin", &origin), ("X-Orient-Studio", "1")],
+            &json,
+            415,
+        ),
+        (
+            "cross-site fetch metadata",
+            vec![
+                ("Origin", &origin),
+                ("X-Orient-Studio", "1"),
+                ("Content-Type", "application/json"),
+                ("Sec-Fetch-Site", "cross-site"),
+            ],
+            &json,
+            403,
+        ),
+        // A form post without any of it, the classic CSRF.
+        (
+            "plain form post",
+            vec![("Content-Type", "application/x-www-form-urlencoded")],
+            &form,
+            403,
+        ),
+    ];
+    for method in ["PUT", "POST", "DELETE"] {
+        let target = if method == "POST" {
+            "/api/tables/agents/rows"
+        } else {
+            RENAME
+        };
+        for (what, headers, body, status) in &cases {
+            let mut all = vec![("Cookie", cookie.as_str())];
+            all.extend(headers.iter().copied());
+            let response = studio.request(method, target, &all, Some(body));
+            assert_eq!(response.status, *status, "{method} {what}: {response:?}");
+            assert_eq!(fingerprint(&db), before, "{method} {what}");
+        }
+    }
+
+    // The same change, sent as the page sends it, is made.
+    let response = studio.send("PUT", RENAME, &rename_body());
+    assert_eq!(response.status, 200, "{response:?}");
+    assert_ne!(fingerprint(&db), before, "the accepted change was written");
+    studio.stop();
+    let mut conn = studio_support::connect(&db);
+    let name: Vec<Name> = diesel::RunQueryDsl::load(
+        diesel::sql_query("SELECT name FROM agents WHERE id = 'ori'"),
+        &mut conn,
+    )
+    .unwrap();
+    assert_eq!(name[0].name, "Renamed");
+}
+
+#[derive(diesel::QueryableByName)]
+struct Name {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    name: String,
+}
+
+#[test]
+fn a_read_only_studio_refuses_changes() {
+    let project = sample_project(10);
+    let db = project.path(DB_FILE);
+    let studio = Studio::start(&project, &[]);
+    let before = fingerprint(&db);
+    let info = studio.get("/api/info").json();
+    assert_eq!(info["writable"], false);
+    for (method, target, body) in [
+        ("PUT", RENAME, rename_body()),
+        (
+            "POST",
+            "/api/tables/agents/rows",
+            serde_json::json!({ "values": { "id": "x", "name": "X" } }),
+        ),
+        ("DELETE", RENAME, serde_json::json!({ "confirm": [] })),
+    ] {
+        let response = studio.send(method, target, &body);
+        assert_eq!(response.status, 403, "{method}: {response:?}");
+        assert!(response.error().contains("read-only"), "{response:?}");
+        assert_eq!(fingerprint(&db), before, "{method}");
+    }
+    studio.stop();
+    assert_eq!(fingerprint(&db), before);
+}
+
+#[test]
+fn no_cors_headers_on_any_response_preflight_included() {
+    let project = sample_project(10);
+    let db = project.path(DB_FILE);
+    let studio = Studio::start(&project, &["--write"]);
+    let before = fingerprint(&db);
+    let cookie = studio.cookie();
+    let origin = studio.origin();
+    for (what, origin) in [
+        ("foreign", "https://evil.example"),
+        ("same", origin.as_str()),
+        ("null", "null"),
+    ] {
+        for target in [RENAME, "/api/tables", "/"] {
+            let response = studio.request(
+                "OPTIONS",
+                target,
+                &[
+                    ("Cookie", &cookie),
+                    ("Origin", origin),
+                    ("Access-Control-Request-Method", "PUT"),
+                    (
+                        "Access-Control-Request-Headers",
+                        "content-type, x-orient-studio",
+                    ),
+                ],
+                None,
+            );
+            // `request` already asserted that no Access-Control-* header came back; a preflight is
+            // never approved.
+            assert!(
+                response.status >= 400,
+                "{what} preflight {target}: {response:?}"
+            );
+        }
+    }
+    // Ordinary responses carry none either, and the security headers are there on success and failure.
+    for target in [
+        "/api/tables",
+        "/assets/app.js",
+        "/nothing",
+        "/api/tables/nope/rows",
+    ] {
+        let response = studio.request(
+            "GET",
+            target,
+            &[("Cookie", &cookie), ("Origin", &studio.origin())],
+            None,
+        );
+        assert_eq!(response.header("x-frame-options"), Some("DENY"), "{target}");
+        assert_eq!(
+            response.header("x-content-type-options"),
+            Some("nosniff"),
+            "{target}"
+        );
+    }
+    assert_eq!(fingerprint(&db), before);
+    studio.stop();
+}
+
+#[test]
+fn websocket_upgrades_and_cross_site_reads_are_refused() {
+    let project = sample_project(10);
+    let studio = Studio::start(&project, &[]);
+    let cookie = studio.cookie();
+    for origin in ["https://evil.example", studio.origin().as_str()] {
+        let response = studio.request(
+            "GET",
+            "/api/tables",
+            &[
+                ("Cookie", &cookie),
+                ("Origin", origin),
+                ("Connection", "Upgrade"),
+                ("Upgrade", "websocket"),
+                ("Sec-WebSocket-Version", "13"),
+                ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+            ],
+            None,
+        );
+        assert_eq!(response.status, 403, "{origin}: {response:?}");
+    }
+    // A read from another origin (another local app's page) is refused even with the cookie.
+    let response = studio.request(
+        "GET",
+        "/api/tables",
+        &[("Cookie", &cookie), ("Origin", "http://localhost:3000")],
+        None,
+    );
+    assert_eq!(response.status, 403);
+    let response = studio.request(
+        "GET",
+        "/api/tables",
+        &[("Cookie", &cookie), ("Sec-Fetch-Site", "same-site")],
+        None,
+    );
+    assert_eq!(response.status, 403);
+    studio.stop();
+}
+
+#[test]
+fn injection_attempts_in_table_column_sort_and_filter_parameters_get_400() {
+    let project = sample_project(200);
+    let db = project.path(DB_FILE);
+    let studio = Studio::start(&project, &["--write"]);
+    let before = fingerprint(&db);
+    let rejected = [
+        // Table names.
+        "/api/tables/agents%3B%20DROP%20TABLE%20agents/rows",
+        "/api/tables/%22agents%22/rows",
+        "/api/tables/agents%22%20--/rows",
+        "/api/tables/..%2F..%2Fetc%2Fpasswd/rows",
+        "/api/tables/sqlite_schema/rows",
+        "/api/tables/__diesel_schema_migrations/rows",
+        "/api/tables/agents%00/rows",
+        "/api/tables/AGENTS/rows",
+        "/api/tables/nope/count",
+        "/api/tables/nope/rows/1",
+        // Sort columns.
+        "/api/tables/agents/rows?sort=id%3B%20DROP%20TABLE%20agents",
+        "/api/tables/agents/rows?sort=%22id%22",
+        "/api/tables/agents/rows?sort=(SELECT%201)",
+        "/api/tables/agents/rows?sort=rowid",
+        "/api/tables/agents/rows?sort=1",
+        // Not indexed: sorting would read the whole table.
+        "/api/tables/agents/rows?sort=description",
+        "/api/tables/agents/rows?dir=asc%3B%20DROP%20TABLE%20agents",
+        "/api/tables/agents/rows?limit=1%20OR%201%3D1",
+        "/api/tables/agents/rows?limit=100000",
+        "/api/tables/agents/rows?after=%27%3B%20DROP%20TABLE%20agents%3B--",
+        "/api/tables/agents/rows?after=%7B%22c%22%3A%22name%3B%22%7D",
+        // Filter columns.
+        "/api/tables/agents/rows?eq.name%22%20OR%201%3D1%20--=x",
+        "/api/tables/agents/rows?eq.nope=x",
+        "/api/tables/agents/count?has.name%3B%20DROP%20TABLE%20agents=x",
+        "/api/tables/agents/rows?null.(SELECT%201)",
+        "/api/tables/agents/rows?where=1%3D1",
+        "/api/tables/agents/rows?drop.agents=1",
+        // Filter values that do not fit the column's declared type.
+        "/api/tables/messages/rows?eq.id=1%20OR%201%3D1",
+        "/api/tables/messages/rows?eq.is_group=1%20OR%201",
+        "/api/tables/messages/rows?eq.timestamp=yesterday",
+        // Keys.
+        "/api/tables/messages/rows/1%20OR%201%3D1",
+    ];
+    for target in rejected {
+        let response = studio.get(target);
+        assert_eq!(response.status, 400, "{target}: {response:?}");
+        assert!(!response.error().is_empty(), "{target}");
+        assert_eq!(fingerprint(&db), before, "{target}");
+    }
+    // Values are bound, never spliced: quotes and LIKE wildcards match themselves.
+    let bound = [
+        (
+            "/api/tables/agents/count?eq.name=x%27%20OR%20%271%27%3D%271",
+            0,
+        ),
+        (
+            "/api/tables/agents/count?eq.id=ori%27%3B%20DROP%20TABLE%20agents%3B--",
+            0,
+        ),
+        ("/api/tables/agents/count?has.name=%25", 0),
+        ("/api/tables/agents/count?has.name=_", 0),
+        ("/api/tables/agents/count?has.id=-", 1),
+        ("/api/tables/agents/count?eq.id=ori", 1),
+        ("/api/tables/messages/count?has.text=number%201", 111),
+    ];
+    for (target, expected) in bound {
+        let response = studio.get(target);
+        assert_eq!(response.status, 200, "{target}: {response:?}");
+        assert_eq!(response.json()["count"], expected, "{target}");
+    }
+    let response = studio.get("/api/tables/agents/rows/x%27%20OR%20%271%27%3D%271");
+    assert_eq!(response.status, 404, "{response:?}");
+    // The same names in a change are refused too.
+    for (method, target, body) in [
+        (
+            "PUT",
+            RENAME,
+            serde_json::json!({ "values": { "name\" = 'x' --": "y" } }),
+        ),
+        (
+            "POST",
+            "/api/tables/agents%3B/rows",
+            serde_json::json!({ "values": { "id": "x", "name": "x" } }),
+        ),
+        (
+            "PUT",
+            "/api/tables/agents/rows/ori",
+            serde_json::json!({ "values": {}, "sql": "DROP TABLE agents" }),
+        ),
+    ] {
+        let response = studio.send(method, target, &body);
+        assert_eq!(response.status, 400, "{method} {target}: {response:?}");
+        assert_eq!(fingerprint(&db), before, "{method} {target}");
+    }
+    studio.stop();
+    assert_eq!(fingerprint(&db), before);
+}
+
+#[test]
+fn path_traversal_gets_404() {
+    let project = sample_project(0);
+    let db = project.path(DB_FILE);
+    let studio = Studio::start(&project, &[]);
+    let before = fingerprint(&db);
+    for target in [
+        "/..%2f..%2fetc/passwd",
+        "/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/assets/..%2f..%2fCargo.toml",
+        "/assets/..%2F..%2F..%2F..%2Fetc%2Fpasswd",
+        "/assets/%2e%2e/%2e%2e/etc/passwd",
+        "/assets/../../etc/passwd",
+        "/assets/",
+        "/assets/app.js%00.png",
+        "/assets/app.js/..%2fapp.css",
+        "/etc/passwd",
+        "/orient.db",
+        "/.env",
+        "/%2e%2e/orient.db",
+    ] {
+        let response = studio.get(target);
+        assert_eq!(response.status, 404, "{target}: {response:?}");
+        assert!(!response.body.contains("root:"), "{target}");
+        assert!(!response.body.contains("SQLite format"), "{target}");
+    }
+    assert_eq!(studio.get("/assets/app.js").status, 200);
+    assert_eq!(fingerprint(&db), before);
+    studio.stop();
+}
+
+#[test]
+fn another_address_needs_host_prints_a_warning_and_keeps_every_check() {
+    let project = sample_project(0);
+    let studio = Studio::start(&project, &["--host", "0.0.0.0"]);
+    assert!(
+        studio.stderr_text().contains("warning"),
+        "{}",
+        studio.stderr_text()
+    );
+    assert!(
+        studio.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        studio.url
+    );
+    let port = studio.port;
+    assert_eq!(request(port, "GET", "/api/tables", &[], None).status, 401);
+    let cookie = studio.cookie();
+    let zero = format!("0.0.0.0:{port}");
+    assert_eq!(
+        request(
+            port,
+            "GET",
+            "/api/tables",
+            &[("Host", &zero), ("Cookie", &cookie)],
+            None
+        )
+        .status,
+        403
+    );
+    assert_eq!(studio.get("/api/tables").status, 200);
+    studio.stop();
+
+    let bad = project.run(
+        &["studio", "--host", "example.com"],
+        &[("SQLITE_DATABASE", DB_FILE)],
+    );
+    assert_eq!(bad.code, 2, "{bad:?}");
+}
+
+#[test]
+fn a_missing_database_is_a_usage_error_and_nothing_is_created() {
+    let project = common::Project::new();
+    let listing = common::listing(project.root());
+    let run = project.run(
+        &["studio", "--port", "0"],
+        &[("SQLITE_DATABASE", "missing.db")],
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("not found"), "{run:?}");
+    assert!(
+        run.stdout.is_empty(),
+        "no URL for a studio that did not start: {run:?}"
+    );
+    assert_eq!(common::listing(project.root()), listing);
+}
