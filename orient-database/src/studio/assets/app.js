@@ -12,6 +12,16 @@
   const main = document.getElementById('main');
   let info = { writable: false, database: '' };
   let flash = null;
+  let renders = 0;
+  let routing = 0;
+
+  // A blocked resource would mean the page relies on something its own CSP forbids: record it where
+  // the browser test (and anyone in the developer tools) can see it.
+  document.addEventListener('securitypolicyviolation', (e) => {
+    const seen = document.body.dataset.cspViolations;
+    document.body.dataset.cspViolations = (seen ? seen + '; ' : '') + e.violatedDirective + ' ' + e.blockedURI;
+    console.warn('Content-Security-Policy blocked', e.violatedDirective, e.blockedURI);
+  });
 
   // The token came in the first URL and is now in an HttpOnly cookie: drop it from the address bar.
   if (location.search) {
@@ -660,15 +670,21 @@
       default: page = 'missing'; render = async () => [h('p', { class: 'error' }, 'No such page.')];
     }
     for (const a of document.querySelectorAll('[data-nav]')) a.classList.toggle('active', a.dataset.nav === nav);
+    const seq = ++routing;
     document.body.dataset.state = 'loading';
     document.body.dataset.page = page;
     document.title = (parts[1] ? parts[1] + ' · ' : page !== 'tables' ? page + ' · ' : '') + 'Orient studio';
+    let content;
     try {
-      const content = await render();
-      main.replaceChildren(...[content].flat(Infinity).filter(Boolean));
+      content = [await render()].flat(Infinity).filter(Boolean);
     } catch (error) {
-      main.replaceChildren(errorBox(error));
+      content = [errorBox(error)];
     }
+    // A newer navigation started while this page loaded: it draws instead.
+    if (seq !== routing) return;
+    main.replaceChildren(...content);
+    renders += 1;
+    document.body.dataset.render = String(renders);
     document.body.dataset.state = 'ready';
   }
 
