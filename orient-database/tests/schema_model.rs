@@ -397,3 +397,49 @@ fn an_unknown_enum_value_is_an_error_naming_the_type_and_value() {
     );
     assert!(error.contains("primary, specialized"), "{error}");
 }
+
+#[test]
+fn insert_all_writes_full_chunks_and_the_remainder() {
+    use orient_database::schema::domains::MessageDirection;
+    use orient_database::schema::{NewMessage, messages};
+    let dir = tempfile::tempdir().unwrap();
+    let db = orient_database::db::Db::open_path(dir.path().join("orient.db")).unwrap();
+    // 14 insertable columns → chunks of 1000: two full chunks and 345 single-row inserts.
+    let rows: Vec<NewMessage> = (0..2345)
+        .map(|i| {
+            let mut m = NewMessage::new(
+                MessageDirection::Incoming,
+                format!("{i}@s.whatsapp.net"),
+                format!("+{i}"),
+                format!("message {i}"),
+                Timestamp::from_unix_seconds(1_769_987_409 + i),
+            );
+            m.message_id = Some(format!("m{i}"));
+            m
+        })
+        .collect();
+    let inserted = db
+        .transaction(|tx| {
+            NewMessage::insert_all(tx, &rows).map_err(orient_database::db::Error::from)
+        })
+        .unwrap();
+    assert_eq!(inserted, 2345);
+    let mut conn = db.reader().unwrap();
+    let ids: Vec<Option<String>> = messages::table
+        .select(messages::message_id)
+        .order(messages::id)
+        .load(&mut conn)
+        .unwrap();
+    let expected: Vec<Option<String>> = (0..2345).map(|i| Some(format!("m{i}"))).collect();
+    assert_eq!(ids, expected);
+
+    // All or nothing inside a transaction: a duplicate message_id in the last chunk inserts nothing.
+    let mut again = rows[..3].to_vec();
+    again.push(rows[0].clone());
+    let failed = db.transaction(|tx| {
+        NewMessage::insert_all(tx, &again).map_err(orient_database::db::Error::from)
+    });
+    assert!(failed.is_err());
+    let count: i64 = messages::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(count, 2345);
+}
