@@ -395,11 +395,7 @@ fn index_models(input: &Input<'_>, m: &TokenStream) -> Vec<TokenStream> {
     // Unique constraints first, then single-column indexes, then multi-column ones: the order the
     // original's migrations create them in.
     for field in &input.fields {
-        if let Some(unique) = &field.attrs.unique {
-            let name = unique
-                .value
-                .clone()
-                .unwrap_or_else(|| format!("{}_{}_unique", input.table.value, field.column));
+        if let Some(name) = field.unique_index_name(&input.table.value) {
             out.push(index(&name, vec![field.column.as_str()], true));
         }
     }
