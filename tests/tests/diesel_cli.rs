@@ -148,9 +148,7 @@ fn diesel_runs_and_reverts_a_generated_rebuild_migration_without_losing_child_ro
             .unwrap();
     assert_eq!(skills, 2);
     let all = migrations::from_directory(&dir).unwrap();
-    let previous = migrations::replay::replay(&all[..2])
-        .unwrap()
-        .schema;
+    let previous = migrations::replay::replay(&all[..2]).unwrap().schema;
     assert_eq!(
         diff(&introspect(&mut conn).unwrap().schema, &previous, &Sqlite),
         vec![]
