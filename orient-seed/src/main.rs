@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use orient_database::db::{self, Config};
 use orient_database::migrations;
+use orient_database::seed::SeedGroup;
 use orient_seed::{Error, Options, REGISTRY, Report};
 
 /// Seed the Orient database with its default data: agents → test permissions → sample prompts.
@@ -53,12 +54,14 @@ enum SeederName {
 }
 
 impl SeederName {
+    /// The seeder's name, as `orient_database::seed` spells it.
     fn as_str(self) -> &'static str {
         match self {
-            SeederName::Agents => "agents",
-            SeederName::Permissions => "permissions",
-            SeederName::Prompts => "prompts",
+            SeederName::Agents => SeedGroup::Agents,
+            SeederName::Permissions => SeedGroup::Permissions,
+            SeederName::Prompts => SeedGroup::Prompts,
         }
+        .as_str()
     }
 }
 
