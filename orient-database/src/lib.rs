@@ -9,6 +9,7 @@
 //!   introspection), [`normalize`], [`diff`] (pure), [`assess`] (which changes lose data, measured),
 //!   [`plan`] (changes to statements, table rebuilds included), [`apply`] (running a plan safely),
 //!   [`push`], [`check`] and [`migrations`].
+//! - [`seed`]: Orient's default data (what `orient-seed` writes) and its comparison with a database.
 
 // The derive emits `::orient_database::…` paths; this makes them resolve inside this crate too.
 extern crate self as orient_database;
@@ -27,6 +28,7 @@ pub mod plan;
 pub mod push;
 pub mod registry;
 pub mod schema;
+pub mod seed;
 pub mod types;
 
 pub use model::TableModel;

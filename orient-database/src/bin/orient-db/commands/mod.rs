@@ -6,6 +6,7 @@ mod migrate;
 mod path;
 mod push;
 mod schema;
+mod worktree;
 
 use crate::cli::{Command, MigrateAction};
 use crate::exit::Exit;
@@ -27,5 +28,16 @@ pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
             accept_data_loss,
         } => push::run(dry_run, accept_data_loss, out),
         Command::Check { no_database } => check::run(no_database, out),
+        Command::Worktree {
+            isolated,
+            name,
+            force,
+        } => {
+            if isolated {
+                worktree::isolated(name.as_deref(), force, out)
+            } else {
+                worktree::show(out)
+            }
+        }
     }
 }
