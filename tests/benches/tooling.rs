@@ -168,5 +168,38 @@ fn rebuild(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, migrate_and_check, rebuild);
+fn seed(c: &mut Criterion) {
+    use orient_seed::{Options, run};
+    let dir = tempfile::tempdir().unwrap();
+    let counter = Cell::new(0u32);
+    let mut group = c.benchmark_group("seed");
+    // What `cargo run -p orient-seed` does on a fresh clone: create, migrate, seed in one transaction.
+    group.bench_function("full_seed", |b| {
+        b.iter_batched(
+            || {
+                counter.set(counter.get() + 1);
+                orient_database::db::Config::for_path(
+                    dir.path().join(format!("seed-{}.db", counter.get())),
+                )
+            },
+            |config| {
+                let report = run(&config, orient_seed::REGISTRY, &Options::default()).unwrap();
+                assert_eq!(report.totals.inserted, 89);
+                let _ = std::fs::remove_file(&config.path);
+            },
+            BatchSize::PerIteration,
+        )
+    });
+    let config = orient_database::db::Config::for_path(dir.path().join("seeded.db"));
+    run(&config, orient_seed::REGISTRY, &Options::default()).unwrap();
+    group.bench_function("rerun", |b| {
+        b.iter(|| {
+            let report = run(&config, orient_seed::REGISTRY, &Options::default()).unwrap();
+            assert_eq!(report.totals.inserted + report.totals.updated, 0);
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, migrate_and_check, seed, rebuild);
 criterion_main!(benches);
