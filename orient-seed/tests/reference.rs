@@ -3,23 +3,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+/// Building the original's databases, shared with orient-database's tests.
+#[path = "../../orient-database/tests/common/reference.rs"]
+mod reference;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::*;
 use diesel::connection::SimpleConnection;
-
-const DRIZZLE: [(&str, &str); 2] = [
-    (
-        "0000_many_william_stryker.sql",
-        "41b125c227417a878f28626576b0f1430ffcea05ac2abf36cfb8bc93f0e70075",
-    ),
-    (
-        "0001_petite_selene.sql",
-        "18a7a08db91b4e6a54e64cea602aed0e95948682433e2253da342975b5da601c",
-    ),
-];
 
 const SEEDED: [&str; 7] = [
     "agents",
@@ -35,23 +27,11 @@ const SEEDED: [&str; 7] = [
 fn original_database(reference: &Path, db: &Path, files: usize) {
     std::fs::create_dir_all(db.parent().unwrap()).unwrap();
     let mut conn = connect(db);
-    let mut ledger = Vec::new();
     // One transaction: statement by statement, each would wait for its own fsync.
     conn.batch_execute("BEGIN").unwrap();
-    for (i, (file, hash)) in DRIZZLE.iter().take(files).enumerate() {
-        let path = reference.join(file);
-        assert_eq!(sha256_file(&path), *hash, "{file}");
-        let sql = std::fs::read_to_string(&path).unwrap();
-        for statement in sql.split("--> statement-breakpoint") {
-            conn.batch_execute(statement).unwrap();
-        }
-        ledger.push(format!("('{hash}', {})", 1_769_987_409_289_i64 + i as i64));
-    }
-    conn.batch_execute(&format!(
-        "CREATE TABLE IF NOT EXISTS \"__drizzle_migrations\" (id SERIAL PRIMARY KEY, hash text NOT NULL, \
-         created_at numeric);
-         INSERT INTO \"__drizzle_migrations\" (hash, created_at) VALUES {};
-         INSERT INTO agents (id, name, description, enabled, created_at) VALUES
+    reference::build_original(&mut conn, reference, files);
+    conn.batch_execute(
+        "INSERT INTO agents (id, name, description, enabled, created_at) VALUES
            ('ori', 'Ori', 'the main agent', 1, 1769987409), ('helper', 'Helper', NULL, 0, 1769987410);
          INSERT INTO agent_skills (agent_id, skill_name, enabled, created_at) VALUES
            ('ori', 'tool-discovery', 1, 1769987411), ('helper', 'web', 0, NULL);
@@ -66,8 +46,7 @@ fn original_database(reference: &Path, db: &Path, files: usize) {
          INSERT INTO groups (group_id, group_name, participant_count) VALUES ('g1', 'Friends', 7);
          INSERT INTO secrets (key, encrypted_value, iv, auth_tag) VALUES ('k', 'v', 'i', 't');
          COMMIT;",
-        ledger.join(", ")
-    ))
+    )
     .unwrap();
 }
 
@@ -87,7 +66,7 @@ fn other_tables(db: &Path) -> BTreeMap<String, Vec<String>> {
 
 #[test]
 fn seeding_a_database_of_the_original_keeps_its_other_tables_and_its_own_rows() {
-    let Some(reference) = reference_dir() else {
+    let Some(reference) = reference::reference_dir() else {
         return;
     };
     for files in [2, 1] {

@@ -214,29 +214,3 @@ pub fn count(path: &Path, table: &str) -> i64 {
 pub fn execute(path: &Path, sql: &str) {
     connect(path).batch_execute(sql).unwrap();
 }
-
-/// The original's migrations, from the directory `.ci/run` points ORIENT_REFERENCE_DIR at.
-pub fn reference_dir() -> Option<PathBuf> {
-    match std::env::var_os("ORIENT_REFERENCE_DIR") {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            assert!(
-                dir.join("0000_many_william_stryker.sql").is_file(),
-                "ORIENT_REFERENCE_DIR={} does not hold the original's migrations",
-                dir.display()
-            );
-            Some(dir)
-        }
-        None => {
-            assert!(
-                std::env::var_os("ORIENT_REQUIRE_REFERENCE").is_none(),
-                "ORIENT_REQUIRE_REFERENCE is set but ORIENT_REFERENCE_DIR is not"
-            );
-            eprintln!(
-                "SKIPPED: set ORIENT_REFERENCE_DIR to ../shared/reference/orient-drizzle-sqlite to \
-                 test seeding the original's databases (.ci/run does)"
-            );
-            None
-        }
-    }
-}
