@@ -9,6 +9,7 @@
 //!   introspection), [`normalize`], [`diff`] (pure), [`assess`] (which changes lose data, measured),
 //!   [`plan`] (changes to statements, table rebuilds included), [`apply`] (running a plan safely),
 //!   [`push`], [`check`] and [`migrations`].
+//! - [`seed`]: Orient's default data (what `orient-seed` writes) and its comparison with a database.
 //! - `studio` (feature `studio`, on by default): `orient-db studio`, a local web page to look inside the
 //!   database.
 
@@ -29,6 +30,7 @@ pub mod plan;
 pub mod push;
 pub mod registry;
 pub mod schema;
+pub mod seed;
 #[cfg(feature = "studio")]
 pub mod studio;
 pub mod types;

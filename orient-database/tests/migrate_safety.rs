@@ -159,62 +159,13 @@ fn contents(db: &Path, tables: &BTreeMap<String, Vec<String>>) -> BTreeMap<Strin
         .collect()
 }
 
-/// The original's migrations, from the directory `.ci/run` points ORIENT_REFERENCE_DIR at.
-fn reference_dir() -> Option<PathBuf> {
-    match std::env::var_os("ORIENT_REFERENCE_DIR") {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            assert!(
-                dir.join("0000_many_william_stryker.sql").is_file(),
-                "ORIENT_REFERENCE_DIR={} does not hold the original's migrations",
-                dir.display()
-            );
-            Some(dir)
-        }
-        None => {
-            assert!(
-                std::env::var_os("ORIENT_REQUIRE_REFERENCE").is_none(),
-                "ORIENT_REQUIRE_REFERENCE is set but ORIENT_REFERENCE_DIR is not"
-            );
-            eprintln!(
-                "SKIPPED: set ORIENT_REFERENCE_DIR to ../shared/reference/orient-drizzle-sqlite to \
-                 test adopting the original's databases (.ci/run does)"
-            );
-            None
-        }
-    }
-}
-
-const DRIZZLE_HASHES: [(&str, &str); 2] = [
-    (
-        "0000_many_william_stryker.sql",
-        "41b125c227417a878f28626576b0f1430ffcea05ac2abf36cfb8bc93f0e70075",
-    ),
-    (
-        "0001_petite_selene.sql",
-        "18a7a08db91b4e6a54e64cea602aed0e95948682433e2253da342975b5da601c",
-    ),
-];
-
 /// A database file exactly as the original leaves it after its first `files` migrations (its SQL split
 /// on `--> statement-breakpoint`, and its `__drizzle_migrations` rows), with some rows in its tables.
 fn original_database(reference: &Path, db: &Path, files: usize) {
     let mut conn = connect(db);
-    let mut ledger_rows = Vec::new();
-    for (i, (file, hash)) in DRIZZLE_HASHES.iter().take(files).enumerate() {
-        let path = reference.join(file);
-        assert_eq!(sha256_file(&path), *hash, "{file}");
-        let sql = std::fs::read_to_string(&path).unwrap();
-        for statement in sql.split("--> statement-breakpoint") {
-            conn.batch_execute(statement).unwrap();
-        }
-        ledger_rows.push(format!("('{hash}', {})", 1_769_987_409_289_i64 + i as i64));
-    }
-    conn.batch_execute(&format!(
-        "CREATE TABLE IF NOT EXISTS \"__drizzle_migrations\" (id SERIAL PRIMARY KEY, hash text NOT NULL, \
-         created_at numeric);
-         INSERT INTO \"__drizzle_migrations\" (hash, created_at) VALUES {};
-         INSERT INTO agents (id, name, description, enabled, created_at) VALUES
+    common::reference::build_original(&mut conn, reference, files);
+    conn.batch_execute(
+        "INSERT INTO agents (id, name, description, enabled, created_at) VALUES
            ('ori', 'Ori', 'the main agent', 1, 1769987409), ('helper', 'Helper', NULL, 0, 1769987410);
          INSERT INTO agent_skills (agent_id, skill_name, enabled, created_at) VALUES
            ('ori', 'tool-discovery', 1, 1769987411), ('helper', 'web', 0, NULL);
@@ -223,8 +174,7 @@ fn original_database(reference: &Path, db: &Path, files: usize) {
            (NULL, 'outgoing', '123@s.whatsapp.net', '123', 'ünïcode ✓', 0, 1769987413);
          INSERT INTO feature_flags (id, name, category, sort_order) VALUES ('studio', 'Studio', 'ui', 3);
          INSERT INTO groups (group_id, group_name, participant_count) VALUES ('g1', 'Friends', 7);",
-        ledger_rows.join(", ")
-    ))
+    )
     .unwrap();
     checkpoint(&mut conn);
 }
@@ -753,7 +703,7 @@ fn revert_refuses_a_migration_without_down_sql() {
 
 #[test]
 fn a_database_made_by_the_original_orient_is_adopted_with_its_rows_unchanged() {
-    let Some(reference) = reference_dir() else {
+    let Some(reference) = common::reference::reference_dir() else {
         return;
     };
     let project = Project::new();
@@ -793,7 +743,7 @@ fn a_database_made_by_the_original_orient_is_adopted_with_its_rows_unchanged() {
 
 #[test]
 fn an_original_database_with_only_its_first_migration_is_adopted_then_migrated() {
-    let Some(reference) = reference_dir() else {
+    let Some(reference) = common::reference::reference_dir() else {
         return;
     };
     let project = Project::new();

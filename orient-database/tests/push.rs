@@ -4,67 +4,16 @@
 
 mod common;
 
+use common::{connect, declared, query_number as number, query_text as text, table_content};
 use std::borrow::Cow;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 use orient_database::db::Db;
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
 use orient_database::model::{Column, ColumnType, DefaultValue, Index, Schema};
 use orient_database::push::{PushError, PushOptions, push};
-use orient_database::schema::TABLES;
-
-#[derive(QueryableByName)]
-struct Value {
-    #[diesel(sql_type = Text)]
-    value: String,
-}
-
-#[derive(QueryableByName)]
-struct Number {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn declared() -> Schema {
-    Schema::from_declared(TABLES)
-}
-
-fn text(conn: &mut SqliteConnection, sql: &str) -> String {
-    diesel::sql_query(sql)
-        .get_result::<Value>(conn)
-        .unwrap()
-        .value
-}
-
-fn number(conn: &mut SqliteConnection, sql: &str) -> i64 {
-    diesel::sql_query(sql).get_result::<Number>(conn).unwrap().n
-}
-
-/// Every row of a table, quoted, in rowid order, columns by name (physical column order is not content):
-/// equal strings mean byte-identical values.
-fn table_content(conn: &mut SqliteConnection, table: &str) -> String {
-    let schema = introspect(conn).unwrap().schema;
-    let mut names: Vec<String> = schema
-        .table(table)
-        .unwrap()
-        .columns
-        .iter()
-        .map(|c| c.name.to_string())
-        .collect();
-    names.sort();
-    let columns: Vec<String> = names.iter().map(|c| format!("quote(\"{c}\")")).collect();
-    text(
-        conn,
-        &format!(
-            "SELECT coalesce(group_concat(r, char(10)), '') AS value FROM \
-             (SELECT rowid || ':' || {} AS r FROM \"{table}\" ORDER BY rowid)",
-            columns.join(" || '|' || ")
-        ),
-    )
-}
 
 fn schema_version(conn: &mut SqliteConnection) -> i64 {
     number(
@@ -73,21 +22,11 @@ fn schema_version(conn: &mut SqliteConnection) -> i64 {
     )
 }
 
-fn open(path: &std::path::Path) -> SqliteConnection {
-    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-    orient_database::db::connection::configure(
-        &mut conn,
-        orient_database::db::connection::Access::ReadWrite,
-    )
-    .unwrap();
-    conn
-}
-
 #[test]
 fn push_creates_the_schema_and_a_second_push_executes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("push.db");
-    let mut conn = open(&path);
+    let mut conn = connect(&path);
     let first = push(&mut conn, &declared(), PushOptions::default()).unwrap();
     assert!(first.executed);
     assert_eq!(first.changes.len(), 34);
@@ -145,7 +84,7 @@ fn rebuilding_a_parent_keeps_every_row_of_cascade_and_set_null_children() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("rebuild.db");
     drop(Db::open_path(&path).unwrap());
-    let mut conn = open(&path);
+    let mut conn = connect(&path);
     seed_agents_with_children(&mut conn);
     assert_eq!(
         number(
@@ -231,7 +170,7 @@ fn a_rebuild_keeps_the_autoincrement_high_water_mark() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sequence.db");
     drop(Db::open_path(&path).unwrap());
-    let mut conn = open(&path);
+    let mut conn = connect(&path);
     seed_agents_with_children(&mut conn);
     // agent_skills ids 1..3 were used; 2 was deleted, 3 is the highest; delete 3 too.
     conn.batch_execute("DELETE FROM agent_skills WHERE id = 3;")
@@ -265,7 +204,7 @@ fn data_losing_changes_are_refused_with_row_counts_unless_accepted() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("loss.db");
     drop(Db::open_path(&path).unwrap());
-    let mut conn = open(&path);
+    let mut conn = connect(&path);
     seed_agents_with_children(&mut conn);
     // The database has a column and a table the structs do not declare, holding data.
     conn.batch_execute(
@@ -334,7 +273,7 @@ fn data_losing_changes_are_refused_with_row_counts_unless_accepted() {
 fn accepted_losses_delete_exactly_the_counted_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("accept.db");
-    let mut conn = open(&path);
+    let mut conn = connect(&path);
     // A small schema of our own: people with emails, some NULL, some duplicated.
     let mut people = orient_database::model::Table::new("people");
     let mut id = Column::new("id", ColumnType::BigInt).not_null();
@@ -405,7 +344,7 @@ fn views_and_triggers_survive_a_rebuild() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("dependents.db");
     drop(Db::open_path(&path).unwrap());
-    let mut conn = open(&path);
+    let mut conn = connect(&path);
     conn.batch_execute(
         "CREATE VIEW enabled_agents AS SELECT id, name FROM agents WHERE enabled = 1;
          CREATE TRIGGER agents_touch AFTER UPDATE OF name ON agents
@@ -448,7 +387,7 @@ fn views_and_triggers_survive_a_rebuild() {
 fn the_copy_names_only_columns_the_old_table_has() {
     // With double-quoted strings allowed, `SELECT "b"` for a missing column `b` would copy the text 'b'.
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir.path().join("dqs.db"));
+    let mut conn = connect(&dir.path().join("dqs.db"));
     let mut t = orient_database::model::Table::new("t");
     t.columns = Cow::Owned(vec![
         Column::new("id", ColumnType::BigInt).not_null(),
@@ -493,7 +432,7 @@ fn the_copy_names_only_columns_the_old_table_has() {
 #[test]
 fn a_database_of_another_application_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir.path().join("foreign.db"));
+    let mut conn = connect(&dir.path().join("foreign.db"));
     conn.batch_execute("CREATE TABLE invoices (id integer PRIMARY KEY); CREATE TABLE customers (id integer PRIMARY KEY);")
         .unwrap();
     let version = schema_version(&mut conn);
@@ -517,7 +456,7 @@ fn a_database_of_another_application_is_refused_untouched() {
 #[test]
 fn renames_are_taken_from_declared_hints_and_never_guessed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = open(&dir.path().join("rename.db"));
+    let mut conn = connect(&dir.path().join("rename.db"));
     let mut people = orient_database::model::Table::new("people");
     people.columns = Cow::Owned(vec![
         Column::new("id", ColumnType::BigInt).not_null(),

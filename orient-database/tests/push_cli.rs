@@ -9,46 +9,15 @@ use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{Project, listing, sha256_file};
+use common::{
+    Project, connect, declared, listing, query_number as number, query_text as text, sha256_file,
+};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
 use orient_database::model::{DefaultValue, Schema};
 use orient_database::push::{PushOptions, push};
-use orient_database::schema::TABLES;
-
-#[derive(QueryableByName)]
-struct Value {
-    #[diesel(sql_type = Text)]
-    value: String,
-}
-
-#[derive(QueryableByName)]
-struct Number {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn number(conn: &mut SqliteConnection, sql: &str) -> i64 {
-    diesel::sql_query(sql).get_result::<Number>(conn).unwrap().n
-}
-
-fn text(conn: &mut SqliteConnection, sql: &str) -> String {
-    diesel::sql_query(sql)
-        .get_result::<Value>(conn)
-        .unwrap()
-        .value
-}
-
-fn declared() -> Schema {
-    Schema::from_declared(TABLES)
-}
-
-fn connect(path: &Path) -> SqliteConnection {
-    SqliteConnection::establish(path.to_str().unwrap()).unwrap()
-}
 
 /// The declared schema, but `messages.is_group` defaults to true: pushing the declared schema onto a
 /// database built from this rebuilds `messages`.

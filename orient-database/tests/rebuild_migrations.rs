@@ -5,40 +5,18 @@
 
 mod common;
 
+use common::{connect, declared, query_number as number};
 use std::path::Path;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
 use orient_database::check::{check_database, check_migrations};
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
 use orient_database::migrations::{
     self, MigrationLock, generate::generate, migrate, replay::replay, revert_last,
 };
-use orient_database::model::Schema;
-use orient_database::schema::TABLES;
 use orient_database::types::Timestamp;
-
-#[derive(QueryableByName)]
-struct Value {
-    #[diesel(sql_type = Text)]
-    value: String,
-}
-
-#[derive(QueryableByName)]
-struct Number {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn number(conn: &mut SqliteConnection, sql: &str) -> i64 {
-    diesel::sql_query(sql).get_result::<Number>(conn).unwrap().n
-}
-
-fn declared() -> Schema {
-    Schema::from_declared(TABLES)
-}
 
 /// The repository's first migration, then one adding `agents.model_tier` with DEFAULT 'free' instead of
 /// the declared 'cheap': the structs now differ from the migrations by a default, which needs a rebuild.
@@ -63,14 +41,9 @@ fn migrations_with_an_old_default(dir: &Path) {
 }
 
 fn children(conn: &mut SqliteConnection) -> String {
-    diesel::sql_query(
-        "SELECT (SELECT group_concat(id || agent_id || skill_name, ',') FROM agent_skills) || '/' || \
-         (SELECT group_concat(id || agent_id || pattern || type, ',') FROM agent_tools) || '/' || \
-         (SELECT group_concat(id || coalesce(agent_id, 'NULL') || priority, ',') FROM context_rules) AS value",
-    )
-    .get_result::<Value>(conn)
-    .unwrap()
-    .value
+    ["agent_skills", "agent_tools", "context_rules"]
+        .map(|t| common::table_content(conn, t))
+        .join("/")
 }
 
 fn with_rows(conn: &mut SqliteConnection) {
@@ -81,16 +54,6 @@ fn with_rows(conn: &mut SqliteConnection) {
          INSERT INTO context_rules (context_type, agent_id, priority) VALUES ('default', 'ori', 0), ('platform', 'explorer', 5);",
     )
     .unwrap();
-}
-
-fn connect(path: &Path) -> SqliteConnection {
-    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
-    orient_database::db::connection::configure(
-        &mut conn,
-        orient_database::db::connection::Access::ReadWrite,
-    )
-    .unwrap();
-    conn
 }
 
 #[test]

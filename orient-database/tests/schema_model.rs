@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
@@ -130,59 +130,19 @@ fn the_migrations_on_disk_are_the_ones_embedded() {
     );
 }
 
-/// The original's migrations, from the directory `.ci/run` points ORIENT_REFERENCE_DIR at.
-fn reference_dir() -> Option<PathBuf> {
-    match std::env::var_os("ORIENT_REFERENCE_DIR") {
-        Some(dir) => {
-            let dir = PathBuf::from(dir);
-            assert!(
-                dir.join("0000_many_william_stryker.sql").is_file(),
-                "ORIENT_REFERENCE_DIR={} does not hold the original's migrations",
-                dir.display()
-            );
-            Some(dir)
-        }
-        None => {
-            assert!(
-                std::env::var_os("ORIENT_REQUIRE_REFERENCE").is_none(),
-                "ORIENT_REQUIRE_REFERENCE is set but ORIENT_REFERENCE_DIR is not"
-            );
-            eprintln!(
-                "SKIPPED: set ORIENT_REFERENCE_DIR to ../shared/reference/orient-drizzle-sqlite to \
-                 compare with the original's database (.ci/run does)"
-            );
-            None
-        }
-    }
-}
-
-/// A database exactly as the original leaves it: its two migrations plus its ledger.
-fn original_database(dir: &Path, files: &[&str]) -> SqliteConnection {
+/// A database exactly as the original leaves it after the given migration files, in memory.
+fn original_database(dir: &Path, files: usize) -> SqliteConnection {
     let mut conn = SqliteConnection::establish(":memory:").unwrap();
-    for file in files {
-        let sql = std::fs::read_to_string(dir.join(file)).unwrap();
-        for statement in sql.split("--> statement-breakpoint") {
-            conn.batch_execute(statement).unwrap();
-        }
-    }
-    conn.batch_execute(
-        "CREATE TABLE IF NOT EXISTS \"__drizzle_migrations\" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric);",
-    )
-    .unwrap();
+    common::reference::build_original(&mut conn, dir, files);
     conn
 }
 
 #[test]
 fn a_database_made_by_the_original_orient_has_zero_drift() {
-    let Some(dir) = reference_dir() else { return };
-    assert_eq!(
-        common::sha256_file(&dir.join("0000_many_william_stryker.sql")),
-        "41b125c227417a878f28626576b0f1430ffcea05ac2abf36cfb8bc93f0e70075"
-    );
-    let mut conn = original_database(
-        &dir,
-        &["0000_many_william_stryker.sql", "0001_petite_selene.sql"],
-    );
+    let Some(dir) = common::reference::reference_dir() else {
+        return;
+    };
+    let mut conn = original_database(&dir, 2);
     let live = introspect(&mut conn).unwrap();
     assert!(live.unmodelled.is_empty(), "{:?}", live.unmodelled);
     assert_eq!(live.schema.tables.len(), 34);
@@ -197,7 +157,7 @@ fn a_database_made_by_the_original_orient_has_zero_drift() {
     assert_eq!(agents.columns.last().unwrap().name, "model_tier");
 
     // Migration by migration: our first migration is the original's 0000.
-    let mut first_only = original_database(&dir, &["0000_many_william_stryker.sql"]);
+    let mut first_only = original_database(&dir, 1);
     let original_first = introspect(&mut first_only).unwrap().schema;
     let ours_first = replay(&migrations::embedded().unwrap()[..1])
         .unwrap()
@@ -396,4 +356,50 @@ fn an_unknown_enum_value_is_an_error_naming_the_type_and_value() {
         "{error}"
     );
     assert!(error.contains("primary, specialized"), "{error}");
+}
+
+#[test]
+fn insert_all_writes_full_chunks_and_the_remainder() {
+    use orient_database::schema::domains::MessageDirection;
+    use orient_database::schema::{NewMessage, messages};
+    let dir = tempfile::tempdir().unwrap();
+    let db = orient_database::db::Db::open_path(dir.path().join("orient.db")).unwrap();
+    // 14 insertable columns → chunks of 1000: two full chunks and 345 single-row inserts.
+    let rows: Vec<NewMessage> = (0..2345)
+        .map(|i| {
+            let mut m = NewMessage::new(
+                MessageDirection::Incoming,
+                format!("{i}@s.whatsapp.net"),
+                format!("+{i}"),
+                format!("message {i}"),
+                Timestamp::from_unix_seconds(1_769_987_409 + i),
+            );
+            m.message_id = Some(format!("m{i}"));
+            m
+        })
+        .collect();
+    let inserted = db
+        .transaction(|tx| {
+            NewMessage::insert_all(tx, &rows).map_err(orient_database::db::Error::from)
+        })
+        .unwrap();
+    assert_eq!(inserted, 2345);
+    let mut conn = db.reader().unwrap();
+    let ids: Vec<Option<String>> = messages::table
+        .select(messages::message_id)
+        .order(messages::id)
+        .load(&mut conn)
+        .unwrap();
+    let expected: Vec<Option<String>> = (0..2345).map(|i| Some(format!("m{i}"))).collect();
+    assert_eq!(ids, expected);
+
+    // All or nothing inside a transaction: a duplicate message_id in the last chunk inserts nothing.
+    let mut again = rows[..3].to_vec();
+    again.push(rows[0].clone());
+    let failed = db.transaction(|tx| {
+        NewMessage::insert_all(tx, &again).map_err(orient_database::db::Error::from)
+    });
+    assert!(failed.is_err());
+    let count: i64 = messages::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(count, 2345);
 }

@@ -44,6 +44,18 @@ impl Field<'_> {
             && !self.is_autoincrement()
     }
 
+    /// The name of the unique index `#[orient(unique)]` asks for: as written, or
+    /// `<table>_<column>_unique`, the way the original Orient names them.
+    pub fn unique_index_name(&self, table: &str) -> Option<String> {
+        let unique = self.attrs.unique.as_ref()?;
+        Some(
+            unique
+                .value
+                .clone()
+                .unwrap_or_else(|| format!("{table}_{}_unique", self.column)),
+        )
+    }
+
     /// `references = agents::id` → (`agents`, `id`).
     pub fn reference(&self) -> Option<(Path, &Ident)> {
         let path = self.attrs.references.as_ref()?;

@@ -149,6 +149,17 @@ fn insert_struct(input: &Input<'_>, table_mod: &Ident) -> TokenStream {
             required_names.join(", ")
         )
     };
+    // SQLite binds at most 32766 values per statement; 1000 rows per statement is already past the point
+    // where bigger batches stop paying (research/perf-notes.md).
+    let chunk = (32_766 / fields.len().max(1)).clamp(1, 1000);
+    let chunk = LitInt::new(&chunk.to_string(), Span::call_site());
+    let insert_all_doc = format!(
+        "Inserts `rows` into `{}` in statements of {chunk} rows, then the rest one by one, and returns how \
+         many were inserted. The chunk is a fixed-size array, which gives Diesel a statement shape known at \
+         compile time: it is prepared once and cached, where a slice would be rendered and prepared again \
+         for every call. Run it inside a transaction (`db::transaction`) so a failure inserts nothing.",
+        input.table.value
+    );
     quote! {
         #[doc = #struct_doc]
         #[derive(::diesel::Insertable, ::core::fmt::Debug, ::core::clone::Clone)]
@@ -164,6 +175,24 @@ fn insert_struct(input: &Input<'_>, table_mod: &Ident) -> TokenStream {
             #vis fn new(#(#params),*) -> Self {
                 #now
                 Self { #(#initialisers)* }
+            }
+
+            #[doc = #insert_all_doc]
+            #[inline]
+            #vis fn insert_all(
+                conn: &mut ::diesel::sqlite::SqliteConnection,
+                rows: &[Self],
+            ) -> ::diesel::QueryResult<usize> {
+                use ::diesel::RunQueryDsl as _;
+                let (chunks, rest) = rows.as_chunks::<#chunk>();
+                let mut inserted = 0;
+                for chunk in chunks {
+                    inserted += ::diesel::insert_into(#table_mod::table).values(chunk).execute(conn)?;
+                }
+                for row in rest {
+                    inserted += ::diesel::insert_into(#table_mod::table).values(row).execute(conn)?;
+                }
+                ::core::result::Result::Ok(inserted)
             }
         }
     }
@@ -366,11 +395,7 @@ fn index_models(input: &Input<'_>, m: &TokenStream) -> Vec<TokenStream> {
     // Unique constraints first, then single-column indexes, then multi-column ones: the order the
     // original's migrations create them in.
     for field in &input.fields {
-        if let Some(unique) = &field.attrs.unique {
-            let name = unique
-                .value
-                .clone()
-                .unwrap_or_else(|| format!("{}_{}_unique", input.table.value, field.column));
+        if let Some(name) = field.unique_index_name(&input.table.value) {
             out.push(index(&name, vec![field.column.as_str()], true));
         }
     }

@@ -402,11 +402,10 @@ fn check_indexes(input: &Input<'_>, errors: &mut Errors) {
         }
     };
     for field in &input.fields {
-        if let Some(unique) = &field.attrs.unique {
-            let name = unique
-                .value
-                .clone()
-                .unwrap_or_else(|| format!("{}_{}_unique", input.table.value, field.column));
+        if let (Some(unique), Some(name)) = (
+            &field.attrs.unique,
+            field.unique_index_name(&input.table.value),
+        ) {
             add(name, unique.span, errors);
         }
         if let Some(index) = &field.attrs.index {

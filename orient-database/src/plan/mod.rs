@@ -52,6 +52,18 @@ pub struct Step {
     pub statements: Vec<String>,
 }
 
+impl Step {
+    /// The step's statements, one per line, after a comment saying what they do.
+    pub fn to_sql(&self) -> String {
+        let mut sql = format!("-- {}\n", self.description);
+        for statement in &self.statements {
+            sql.push_str(statement);
+            sql.push('\n');
+        }
+        sql
+    }
+}
+
 /// An ordered list of steps.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Plan {
@@ -80,17 +92,7 @@ impl Plan {
     /// The plan as SQL, each step preceded by a comment saying what it does. For a migration that Diesel
     /// runs in a transaction (no rebuild).
     pub fn to_sql(&self) -> String {
-        let mut sql = String::new();
-        for step in &self.steps {
-            sql.push_str("-- ");
-            sql.push_str(&step.description);
-            sql.push('\n');
-            for statement in &step.statements {
-                sql.push_str(statement);
-                sql.push('\n');
-            }
-        }
-        sql
+        self.steps.iter().map(Step::to_sql).collect()
     }
 
     /// The plan as a self-contained script for a migration with `run_in_transaction = false`: it turns

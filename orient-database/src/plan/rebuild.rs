@@ -280,13 +280,7 @@ pub(super) fn script(plan: &Plan, dialect: &dyn Dialect) -> String {
                 q(table)
             ));
         }
-        sql.push_str("-- ");
-        sql.push_str(&step.description);
-        sql.push('\n');
-        for statement in &step.statements {
-            sql.push_str(statement);
-            sql.push('\n');
-        }
+        sql.push_str(&step.to_sql());
         if let Some(table) = counted_table {
             sql.push_str(&format!(
                 "INSERT INTO {guard} SELECT 'row_count', (SELECT \"rows\" FROM temp.\"__orient_counts\" WHERE \"name\" = {}) - count(*) FROM {};\n",

@@ -4,7 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text};
 use sha2::{Digest, Sha256};
+
+pub mod reference;
 
 /// Variables that choose a database; cleared so the developer's own environment never leaks in.
 pub const DB_VARIABLES: [&str; 5] = [
@@ -126,4 +130,73 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), target).unwrap();
         }
     }
+}
+
+#[derive(QueryableByName)]
+struct TextValue {
+    #[diesel(sql_type = Text)]
+    value: String,
+}
+
+#[derive(QueryableByName)]
+struct NumberValue {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+/// The one TEXT value (named `value`) a query returns.
+pub fn query_text(conn: &mut SqliteConnection, sql: &str) -> String {
+    diesel::sql_query(sql)
+        .get_result::<TextValue>(conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .value
+}
+
+/// The one integer (named `n`) a query returns.
+pub fn query_number(conn: &mut SqliteConnection, sql: &str) -> i64 {
+    diesel::sql_query(sql)
+        .get_result::<NumberValue>(conn)
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .n
+}
+
+/// A read-write connection with the settings every connection of ours has.
+pub fn connect(path: &Path) -> SqliteConnection {
+    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    orient_database::db::connection::configure(
+        &mut conn,
+        orient_database::db::connection::Access::ReadWrite,
+    )
+    .unwrap();
+    conn
+}
+
+/// Every row of a table, quoted, in rowid order, columns by name (physical column order is not
+/// content): equal strings mean byte-identical values.
+pub fn table_content(conn: &mut SqliteConnection, table: &str) -> String {
+    let schema = orient_database::dialect::sqlite::introspect::introspect(conn)
+        .unwrap()
+        .schema;
+    let mut names: Vec<String> = schema
+        .table(table)
+        .unwrap()
+        .columns
+        .iter()
+        .map(|c| c.name.to_string())
+        .collect();
+    names.sort();
+    let columns: Vec<String> = names.iter().map(|c| format!("quote(\"{c}\")")).collect();
+    query_text(
+        conn,
+        &format!(
+            "SELECT coalesce(group_concat(r, char(10)), '') AS value FROM \
+             (SELECT rowid || ':' || {} AS r FROM \"{table}\" ORDER BY rowid)",
+            columns.join(" || '|' || ")
+        ),
+    )
+}
+
+/// The schema the structs declare.
+pub fn declared() -> orient_database::model::Schema {
+    orient_database::model::Schema::from_declared(orient_database::schema::TABLES)
 }

@@ -53,6 +53,20 @@ pub enum Command {
         #[arg(long)]
         accept_data_loss: bool,
     },
+    /// Show which database this checkout uses (by default the instance database, shared by every
+    /// checkout of the instance), or give it one of its own with --isolated.
+    Worktree {
+        /// Create .dev-data/instance-N/<NAME>.db, migrate and seed it (with the orient-seed binary built
+        /// beside this one), and write SQLITE_DATABASE=<its path> into this checkout's .env.
+        #[arg(long)]
+        isolated: bool,
+        /// The new database's name (default: worktree_<unix time>).
+        #[arg(long, requires = "isolated")]
+        name: Option<String>,
+        /// Seed with --force: rewrite seeded rows that differ (when the file already exists).
+        #[arg(long, requires = "isolated")]
+        force: bool,
+    },
     /// Check, for CI, that the migrations produce the declared structs, that every registered table exists
     /// in the live database and that the live database matches. Exit 5 on any difference.
     Check {

@@ -8,6 +8,7 @@ mod push;
 mod schema;
 #[cfg(feature = "studio")]
 mod studio;
+mod worktree;
 
 use crate::cli::{Command, MigrateAction};
 use crate::exit::Exit;
@@ -29,6 +30,17 @@ pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
             accept_data_loss,
         } => push::run(dry_run, accept_data_loss, out),
         Command::Check { no_database } => check::run(no_database, out),
+        Command::Worktree {
+            isolated,
+            name,
+            force,
+        } => {
+            if isolated {
+                worktree::isolated(name.as_deref(), force, out)
+            } else {
+                worktree::show(out)
+            }
+        }
         #[cfg(feature = "studio")]
         Command::Studio {
             port,

@@ -1,0 +1,181 @@
+//! `orient-seed`: creates, migrates and seeds the Orient database. See `orient-seed --help`.
+
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+use orient_database::db::{self, Config};
+use orient_database::migrations;
+use orient_database::seed::SeedGroup;
+use orient_seed::{Error, Options, REGISTRY, Report};
+
+/// Seed the Orient database with its default data: agents → test permissions → sample prompts.
+///
+/// Creates the database and runs pending migrations first (the database is chosen like every Orient
+/// tool: SQLITE_DATABASE, SQLITE_DB_PATH or DATABASE_URL, else .dev-data/instance-N/orient.db; see
+/// `orient-db path`). The whole run is one transaction. Seed rows are found by their natural key:
+/// missing ones are inserted, existing ones left alone (with --force, rewritten to their seed values in
+/// place). Rows that users created are never changed or deleted. Running it twice changes nothing.
+///
+/// Exit codes: 0 ok · 1 error · 2 usage or configuration error · 3 refused for safety (the database's
+/// migrations) · 4 database locked.
+#[derive(Debug, Parser)]
+#[command(name = "orient-seed", version, about, long_about)]
+struct Cli {
+    /// Rewrite seeded rows that differ from their seed values, in place (same ids), and re-create
+    /// missing ones. Rows that users created are left alone.
+    #[arg(long)]
+    force: bool,
+    /// Run only this seeder.
+    #[arg(long, value_enum, value_name = "SEEDER",
+          conflicts_with_all = ["skip_agents", "skip_permissions", "skip_prompts"])]
+    only: Option<SeederName>,
+    /// Do not run the agents seeder (agents, agent_skills, agent_tools, context_rules).
+    #[arg(long)]
+    skip_agents: bool,
+    /// Do not run the permissions seeder (chat_permissions, slack_channel_permissions).
+    #[arg(long)]
+    skip_permissions: bool,
+    /// Do not run the prompts seeder (system_prompts).
+    #[arg(long)]
+    skip_prompts: bool,
+    /// Show what would be inserted and updated; write nothing (the database is not even created).
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the summary as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum SeederName {
+    Agents,
+    Permissions,
+    Prompts,
+}
+
+impl SeederName {
+    /// The seeder's name, as `orient_database::seed` spells it.
+    fn as_str(self) -> &'static str {
+        match self {
+            SeederName::Agents => SeedGroup::Agents,
+            SeederName::Permissions => SeedGroup::Permissions,
+            SeederName::Prompts => SeedGroup::Prompts,
+        }
+        .as_str()
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ORIENT_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match seed(&cli) {
+        Ok(report) => {
+            print(&report, cli.json);
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            let code = exit_code(&error);
+            let message = error.to_string();
+            if cli.json {
+                let report =
+                    serde_json::json!({ "error": { "message": message, "exit_code": code } });
+                println!("{report}");
+            }
+            eprintln!("error: {message}");
+            ExitCode::from(code)
+        }
+    }
+}
+
+fn seed(cli: &Cli) -> Result<Report, Error> {
+    let config = Config::from_env().map_err(db::Error::from)?;
+    let skip = [
+        (cli.skip_agents, SeederName::Agents),
+        (cli.skip_permissions, SeederName::Permissions),
+        (cli.skip_prompts, SeederName::Prompts),
+    ]
+    .into_iter()
+    .filter(|(skip, _)| *skip)
+    .map(|(_, name)| name.as_str().to_owned())
+    .collect();
+    let options = Options {
+        force: cli.force,
+        dry_run: cli.dry_run,
+        only: cli.only.map(|name| name.as_str().to_owned()),
+        skip,
+    };
+    orient_seed::run(&config, REGISTRY, &options)
+}
+
+fn print(report: &Report, json: bool) {
+    // Progress and warnings go to stderr, so stdout stays one JSON document with --json.
+    for dir in &report.created_directories {
+        eprintln!("created directory {dir}");
+    }
+    if report.created_database {
+        eprintln!("created database {}", report.database);
+    }
+    for name in &report.adopted_migrations {
+        eprintln!("adopted migration {name} (the database already had its schema)");
+    }
+    for name in &report.applied_migrations {
+        eprintln!("applied migration {name}");
+    }
+    if report.dry_run && !report.pending_migrations.is_empty() {
+        eprintln!(
+            "note: a real run would first apply {} pending migration(s): {}{}",
+            report.pending_migrations.len(),
+            report.pending_migrations.join(", "),
+            if std::path::Path::new(&report.database).exists() {
+                "; this plan is for the database as it is now"
+            } else {
+                " (the database does not exist yet)"
+            }
+        );
+    }
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if json {
+        match serde_json::to_string_pretty(report) {
+            Ok(text) => println!("{text}"),
+            Err(e) => eprintln!("error: cannot encode the report as JSON: {e}"),
+        }
+    } else {
+        print!("{}", report.human());
+    }
+}
+
+/// The exit codes of the Orient tools (the same as `orient-db`'s).
+fn exit_code(error: &Error) -> u8 {
+    const ERROR: u8 = 1;
+    const USAGE: u8 = 2;
+    const REFUSED: u8 = 3;
+    const LOCKED: u8 = 4;
+    if error.is_locked() {
+        return LOCKED;
+    }
+    let migration = |e: &migrations::Error| {
+        if e.is_refusal() {
+            REFUSED
+        } else if matches!(e, migrations::Error::BadLockTimeout { .. }) {
+            USAGE
+        } else {
+            ERROR
+        }
+    };
+    match error {
+        Error::UnknownSeeder { .. } => USAGE,
+        Error::Database(
+            db::Error::Config(_) | db::Error::IsDirectory { .. } | db::Error::NotFound { .. },
+        ) => USAGE,
+        Error::Database(db::Error::Migration(e)) | Error::Migrations(e) => migration(e),
+        _ => ERROR,
+    }
+}

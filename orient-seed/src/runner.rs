@@ -1,0 +1,172 @@
+//! A seeding run: select seeders, open the database, run them in one transaction, summarise.
+
+use std::time::Instant;
+
+use diesel::connection::Connection as _;
+use diesel::prelude::*;
+use orient_database::db::connection::{self, Access};
+use orient_database::db::{self, Config};
+use orient_database::migrations::{self, Migration, runner};
+use orient_database::types::Timestamp;
+
+use crate::error::Error;
+use crate::report::{Counts, Report, SeederReport};
+use crate::seeder::{Context, Seeder};
+
+/// What to run and how.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// Rewrite seeded rows that differ from their seed values (in place: same ids). Rows that users
+    /// created are never changed or deleted.
+    pub force: bool,
+    /// Compute the same report and write nothing: the database is not created, migrated or changed.
+    pub dry_run: bool,
+    /// Run only this seeder (by name).
+    pub only: Option<String>,
+    /// Leave these seeders out (by name).
+    pub skip: Vec<String>,
+}
+
+/// Seeds the database of `config` with the seeders of `registry` (normally [`crate::REGISTRY`]) that
+/// `options` selects, in registry order.
+///
+/// A real run opens the database through `orient_database::db` (creating it and its directories if
+/// needed, and running pending migrations under the migration lock, adopting a database made by the
+/// original Orient), then runs every selected seeder inside ONE `BEGIN IMMEDIATE` transaction: an error
+/// from any of them rolls back everything the run wrote. A dry run opens an existing database read-only
+/// (a missing one is planned against a freshly migrated in-memory database) and writes nothing.
+pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Result<Report, Error> {
+    let started = Instant::now();
+    let (selected, not_selected) = select(registry, options)?;
+    let cx = Context {
+        force: options.force,
+        dry_run: options.dry_run,
+        now: Timestamp::now(),
+    };
+    let mut report = Report {
+        database: config.path.display().to_string(),
+        dry_run: options.dry_run,
+        force: options.force,
+        created_directories: Vec::new(),
+        created_database: false,
+        adopted_migrations: Vec::new(),
+        applied_migrations: Vec::new(),
+        pending_migrations: Vec::new(),
+        seeders: Vec::new(),
+        not_selected,
+        totals: Counts::default(),
+        warnings: Vec::new(),
+        elapsed_ms: 0.0,
+    };
+
+    let locked = |e: Error| {
+        if e.is_locked() && !matches!(e, Error::Database(_) | Error::Migrations(_)) {
+            Error::Database(db::Error::Locked {
+                path: config.path.clone(),
+            })
+        } else {
+            e
+        }
+    };
+    if options.dry_run {
+        let all = migrations::embedded()?;
+        let mut conn = if config.path.exists() {
+            let mut conn = connection::open_read_only(&config.path)?;
+            report.pending_migrations = names(&runner::status(&mut conn, &all)?.pending);
+            conn
+        } else {
+            // What a real run would seed: the database its migrations create.
+            report.pending_migrations = names(&all);
+            migrated_in_memory(&all)?
+        };
+        // One read transaction, so every seeder sees the same snapshot. Nothing is written: the
+        // seeders are told so, and the connection is query_only besides.
+        report.seeders = conn
+            .transaction(|tx| seed_all(tx, &selected, &cx))
+            .map_err(locked)?;
+    } else {
+        let (mut conn, opened) = db::open_writer(&config.path, true)?;
+        report.created_directories = opened
+            .created_directories
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect();
+        report.created_database = opened.created_file;
+        if let Some(migration) = &opened.migration {
+            report.adopted_migrations = names(&migration.adopted);
+            report.applied_migrations = names(&migration.applied);
+        }
+        report.seeders = conn
+            .immediate_transaction(|tx| seed_all(tx, &selected, &cx))
+            .map_err(locked)?;
+    }
+
+    for seeder in &report.seeders {
+        report.totals += seeder.counts();
+        report.warnings.extend(
+            seeder
+                .tables
+                .iter()
+                .filter_map(|t| t.warning.as_ref())
+                .map(|w| format!("{}: {w}", seeder.seeder)),
+        );
+    }
+    report.elapsed_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
+    Ok(report)
+}
+
+fn seed_all(
+    conn: &mut SqliteConnection,
+    seeders: &[&dyn Seeder],
+    cx: &Context,
+) -> Result<Vec<SeederReport>, Error> {
+    seeders.iter().map(|seeder| seeder.seed(conn, cx)).collect()
+}
+
+/// The seeders to run (in registry order) and the names left out.
+fn select<'a>(
+    registry: &[&'a dyn Seeder],
+    options: &Options,
+) -> Result<(Vec<&'a dyn Seeder>, Vec<&'static str>), Error> {
+    let known: Vec<&str> = registry.iter().map(|s| s.name()).collect();
+    for name in options.only.iter().chain(&options.skip) {
+        if !known.contains(&name.as_str()) {
+            return Err(Error::UnknownSeeder {
+                name: name.clone(),
+                known: known.join(", "),
+            });
+        }
+    }
+    let mut selected = Vec::new();
+    let mut not_selected = Vec::new();
+    for seeder in registry {
+        let name = seeder.name();
+        let wanted = options.only.as_deref().is_none_or(|only| only == name)
+            && !options.skip.iter().any(|s| s == name);
+        if wanted {
+            selected.push(*seeder);
+        } else {
+            not_selected.push(name);
+        }
+    }
+    Ok((selected, not_selected))
+}
+
+fn names(migrations: &[Migration]) -> Vec<String> {
+    migrations.iter().map(|m| m.name.to_string()).collect()
+}
+
+fn migrated_in_memory(all: &[Migration]) -> Result<SqliteConnection, Error> {
+    let memory = std::path::PathBuf::from(":memory:");
+    let mut conn = SqliteConnection::establish(":memory:").map_err(|source| db::Error::Open {
+        path: memory.clone(),
+        source,
+    })?;
+    connection::configure(&mut conn, Access::ReadWrite).map_err(|source| db::Error::Setup {
+        path: memory,
+        step: "connection pragmas",
+        source,
+    })?;
+    runner::run_pending(&mut conn, all)?;
+    Ok(conn)
+}
