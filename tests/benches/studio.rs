@@ -10,10 +10,11 @@
 use std::hint::black_box;
 use std::time::Duration;
 
+mod common;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use orient_database::db::Db;
 use orient_database::studio::Studio;
 use orient_database::studio::pages;
 use orient_database::studio::query::{Filter, FilterOp, PageRequest};
@@ -21,8 +22,7 @@ use orient_database::studio::query::{Filter, FilterOp, PageRequest};
 const ROWS: i64 = 1_000_000;
 
 fn database(dir: &std::path::Path) -> std::path::PathBuf {
-    let path = dir.join("orient.db");
-    drop(Db::open_path(&path).unwrap());
+    let path = common::fresh(dir, "studio-1m.db");
     let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
     conn.batch_execute(&format!(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF;
@@ -55,10 +55,13 @@ fn studio_pages(c: &mut Criterion) {
     let path = database(dir.path());
     let studio = Studio::open(&path, false).unwrap();
     let middle = ROWS / 2;
+    // (criterion id, page). `first_page_1m` and `next_page_1m` (by id, after row 500 000) are the
+    // figures BENCHMARKS.md checks against the issue's 100 ms; the others show that every order and
+    // depth costs the same.
     let cases: Vec<(&str, PageRequest)> = vec![
-        ("first page (by id)", request(None, false, None)),
+        ("first_page_1m", request(None, false, None)),
         (
-            "next page (by id, after row 500 000)",
+            "next_page_1m",
             request(
                 None,
                 false,
@@ -67,16 +70,13 @@ fn studio_pages(c: &mut Criterion) {
                 )),
             ),
         ),
+        ("first_page_1m_id_descending", request(None, true, None)),
         (
-            "last page first (by id, descending)",
-            request(None, true, None),
-        ),
-        (
-            "first page (newest timestamp first)",
+            "first_page_1m_newest_timestamp_first",
             request(Some("timestamp"), true, None),
         ),
         (
-            "next page (by timestamp descending, row 500 000)",
+            "next_page_1m_timestamp_descending",
             request(
                 Some("timestamp"),
                 true,
@@ -88,7 +88,7 @@ fn studio_pages(c: &mut Criterion) {
         ),
         (
             // 800 000 rows share is_group = 0: the page continues inside that run by (value, id).
-            "next page (by is_group, inside a run of 800 000 equal values)",
+            "next_page_1m_inside_a_run_of_equal_values",
             request(
                 Some("is_group"),
                 false,
@@ -99,7 +99,7 @@ fn studio_pages(c: &mut Criterion) {
         ),
         (
             // group_id is NULL in 4 rows of 5: the NULL region, then the values.
-            "next page (by nullable group_id, inside the NULLs)",
+            "next_page_1m_inside_the_nulls",
             request(
                 Some("group_id"),
                 false,
@@ -110,7 +110,7 @@ fn studio_pages(c: &mut Criterion) {
             ),
         ),
         (
-            "first page filtered (eq.phone, indexed)",
+            "first_page_1m_filtered_on_an_indexed_column",
             PageRequest {
                 filters: vec![Filter {
                     column: "phone".into(),
@@ -121,7 +121,7 @@ fn studio_pages(c: &mut Criterion) {
             },
         ),
     ];
-    let mut group = c.benchmark_group("studio page of 1M messages");
+    let mut group = c.benchmark_group("studio");
     group
         .sample_size(30)
         .measurement_time(Duration::from_secs(3));
@@ -132,7 +132,7 @@ fn studio_pages(c: &mut Criterion) {
             b.iter(|| black_box(pages::table_page(&studio, "messages", page_request).unwrap()))
         });
     }
-    group.bench_function("row page (agents-style lookup by key)", |b| {
+    group.bench_function("row_page_1m", |b| {
         b.iter(|| black_box(pages::row(&studio, "messages", "500000").unwrap()))
     });
     group.finish();
