@@ -488,3 +488,97 @@ fn the_studio_never_pins_the_wal_and_notices_schema_changes() {
     drop(writer);
     studio.stop();
 }
+
+#[test]
+fn the_seed_page_compares_the_database_with_the_seed_data() {
+    let project = sample_project(0);
+    let db = project.path(DB_FILE);
+    {
+        let mut conn = connect(&db);
+        conn.batch_execute("DROP TABLE chat_permissions;").unwrap();
+        studio_support::checkpoint(&mut conn);
+    }
+    let before = fingerprint(&db);
+    let studio = Studio::start(&project, &[]);
+    let seed = studio.get("/api/seed");
+    assert_eq!(seed.status, 200, "{seed:?}");
+    let seed = seed.json();
+    let tables: Vec<&str> = seed["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["table"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        tables,
+        [
+            "agents",
+            "agent_skills",
+            "agent_tools",
+            "context_rules",
+            "chat_permissions",
+            "slack_channel_permissions",
+            "system_prompts"
+        ]
+    );
+    let row = |table: &str, key: &str| -> Value {
+        seed["tables"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["table"] == table)
+            .and_then(|t| {
+                t["rows"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|r| r["key"] == key)
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("{table} / {key} in {seed}"))
+    };
+    // The sample agents have their own descriptions; app-builder is also disabled.
+    assert_eq!(row("agents", "ori")["state"], "differs");
+    assert!(
+        row("agents", "ori")["fields"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("description"))
+    );
+    assert!(
+        row("agents", "app-builder")["fields"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("enabled"))
+    );
+    assert_eq!(
+        row("agent_skills", "ori / tool-discovery")["state"],
+        "matches"
+    );
+    assert_eq!(
+        row("agent_skills", "explorer / testing-strategy"),
+        json!({ "key": "explorer / testing-strategy", "state": "differs", "fields": ["enabled"] })
+    );
+    assert_eq!(
+        row("agent_tools", "ori / user-* / allow")["state"],
+        "missing"
+    );
+    assert_eq!(row("context_rules", "default / NULL")["state"], "matches");
+    let chats = seed["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["table"] == "chat_permissions")
+        .unwrap();
+    assert_eq!(chats["exists"], false);
+    assert!(
+        chats["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["state"] == "missing")
+    );
+    assert_eq!(fingerprint(&db), before, "comparing reads only");
+    studio.stop();
+    assert_eq!(fingerprint(&db), before);
+}

@@ -1,25 +1,23 @@
-//! The seed-data page: which seeded rows the database has, which differ from the seed data and which
-//! are missing. The one file that touches `orient_database::seed`.
+//! The seed-data page: for every row `orient-seed` writes, whether the database has it, has it with
+//! other values (and which columns), or lacks it. The one file of the studio that touches
+//! [`crate::seed`].
 
 use serde::Serialize;
 
+use crate::seed::{self, TableSeedStatus};
 use crate::studio::{Error, Studio};
 
-/// The seed-data page.
+/// The seed-data page: the seed tables in seeding order.
 #[derive(Debug, Clone, Serialize)]
 pub struct SeedPage {
-    /// Whether this build knows the seed data.
-    pub available: bool,
-    pub message: Option<String>,
-    pub tables: Vec<serde_json::Value>,
+    pub tables: Vec<TableSeedStatus>,
 }
 
+/// Compares the database with the seed data, on the request's read-only connection.
 pub fn page(studio: &Studio) -> Result<SeedPage, Error> {
-    studio.read(|_, _| {
+    studio.read(|conn, _| {
         Ok(SeedPage {
-            available: false,
-            message: Some("the seed data is not part of this build yet".to_owned()),
-            tables: Vec::new(),
+            tables: seed::status(conn)?,
         })
     })
 }

@@ -619,32 +619,36 @@
 
   async function seedPage() {
     const data = await api('/api/seed');
-    if (!data.available) {
-      return [h('div', { class: 'page-head' }, h('h1', {}, 'Seed data')), h('p', { class: 'muted' }, data.message || 'Not available.')];
-    }
     const stateBadge = (row) => {
-      switch (row.state.state) {
+      switch (row.state) {
         case 'matches': return badge('ok', '✓ matches');
-        case 'differs': return badge('drift', 'differs: ' + row.state.fields.join(', '));
+        case 'differs': return badge('drift', 'differs: ' + row.fields.join(', '));
         case 'missing': return badge('missing', 'missing');
-        default: return badge('undeclared', row.state.state);
+        default: return badge('undeclared', row.state);
       }
     };
+    const total = { matches: 0, differs: 0, missing: 0 };
+    for (const t of data.tables) for (const r of t.rows) total[r.state] = (total[r.state] || 0) + 1;
     return [
       h('div', { class: 'page-head' }, h('h1', {}, 'Seed data'),
-        h('span', { class: 'muted' }, 'The rows orient-seed writes, compared with this database')),
+        badge('ok', total.matches + ' match'),
+        total.differs ? badge('drift', total.differs + ' differ') : null,
+        total.missing ? badge('missing', total.missing + ' missing') : null,
+        h('span', { class: 'muted' }, 'The rows orient-seed writes, found by their natural keys')),
       data.tables.map((t) => {
         const counts = { matches: 0, differs: 0, missing: 0 };
-        for (const r of t.rows) counts[r.state.state] = (counts[r.state.state] || 0) + 1;
+        for (const r of t.rows) counts[r.state] = (counts[r.state] || 0) + 1;
         return h('details', { class: 'schema-table', id: 'seed-' + t.table, open: counts.differs + counts.missing > 0 },
           h('summary', {}, h('span', { class: 'schema-name' }, t.table),
             t.exists ? null : badge('missing', 'table missing'),
-            badge('ok', counts.matches + ' match'),
+            counts.matches ? badge('ok', counts.matches + ' match') : null,
             counts.differs ? badge('drift', counts.differs + ' differ') : null,
-            counts.missing ? badge('missing', counts.missing + ' missing') : null),
+            counts.missing ? badge('missing', counts.missing + ' missing') : null,
+            t.exists ? h('a', { href: '#/table/' + enc(t.table), class: 'muted small' }, ' rows →') : null),
           h('table', { class: 'grid small' },
-            h('thead', {}, h('tr', {}, h('th', {}, 'Key'), h('th', {}, 'State'))),
-            h('tbody', {}, t.rows.map((r) => h('tr', {}, h('td', {}, h('code', {}, r.key)), h('td', {}, stateBadge(r)))))));
+            h('thead', {}, h('tr', {}, h('th', {}, 'Natural key'), h('th', {}, 'In this database'))),
+            h('tbody', {}, t.rows.map((r) => h('tr', { dataset: { state: r.state } },
+              h('td', {}, h('code', {}, r.key)), h('td', {}, stateBadge(r)))))));
       }),
     ];
   }
