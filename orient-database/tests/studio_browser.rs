@@ -486,8 +486,65 @@ async fn the_studio_in_a_real_browser() {
     }
     shots.take(&client, "11-delete-confirmation").await;
 
+    // Insert a row through the form, then delete it again through the confirmation.
+    go(&client, "#/new/agent_skills", "new").await;
+    for (field, value) in [
+        ("agent_id", "explorer"),
+        ("skill_name", "added-in-the-browser"),
+    ] {
+        client
+            .find(Locator::Css(&format!("[name='{field}']")))
+            .await
+            .unwrap()
+            .send_keys(value)
+            .await
+            .unwrap();
+    }
+    click_to(&client, Locator::Id("insert"), "row").await;
+    assert_eq!(
+        client
+            .find(Locator::Id("flash"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "Inserted."
+    );
+    let skill = texts(&client, "#record tr[data-column='skill_name'] td").await;
+    assert_eq!(skill, ["added-in-the-browser"]);
+    let key = texts(&client, "#record tr[data-column='id'] td").await;
+    client
+        .find(Locator::Id("delete"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let confirm = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Id("confirm"))
+        .await
+        .unwrap();
+    let before = renders(&client).await;
+    confirm.click().await.unwrap();
+    drawn(&client, before, "table").await;
+    assert_eq!(
+        client
+            .find(Locator::Id("flash"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        format!("Deleted agent_skills {}.", key[0])
+    );
+    assert_eq!(attrs(&client, "#rows tbody tr", "data-key").await.len(), 13);
+
     // The picture of the README: a table view of a small seeded-looking database.
     client.set_window_size(1280, 820).await.unwrap();
+    go(&client, "#/", "tables").await;
     go(&client, "#/table/agent_skills", "table").await;
     shots.take(&client, "readme-table").await;
 

@@ -420,6 +420,7 @@ struct Name {
 fn a_read_only_studio_refuses_changes() {
     let project = sample_project(10);
     let db = project.path(DB_FILE);
+    let files = studio_support::database_files(&db);
     let studio = Studio::start(&project, &[]);
     let before = fingerprint(&db);
     let info = studio.get("/api/info").json();
@@ -438,8 +439,45 @@ fn a_read_only_studio_refuses_changes() {
         assert!(response.error().contains("read-only"), "{response:?}");
         assert_eq!(fingerprint(&db), before, "{method}");
     }
-    studio.stop();
+    assert_eq!(studio.get("/api/tables").status, 200);
+    assert_eq!(studio.stop(), 0, "Ctrl-C / SIGTERM is a clean stop");
     assert_eq!(fingerprint(&db), before);
+    // Its connections closed on the way out: no -wal or -shm is left behind.
+    assert_eq!(studio_support::database_files(&db), files);
+}
+
+#[cfg(unix)]
+#[test]
+fn open_hands_the_link_to_the_desktop_opener() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = sample_project(0);
+    let bin = project.path("fake-bin");
+    std::fs::create_dir(&bin).unwrap();
+    let opened = project.path("opened.txt");
+    let opener = bin.join("xdg-open");
+    std::fs::write(&opener, "#!/bin/sh\nprintf '%s' \"$1\" > \"$OPENED\"\n").unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let studio = Studio::start_with(
+        &project,
+        &["--open"],
+        &[("PATH", &path), ("OPENED", &opened.to_string_lossy())],
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !opened.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the opener was not run"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(50));
+    assert_eq!(std::fs::read_to_string(&opened).unwrap(), studio.url);
+    studio.stop();
 }
 
 #[test]

@@ -89,6 +89,11 @@ pub struct Studio {
 impl Studio {
     /// Starts `orient-db studio --port 0 ARGS` in the project and reads the URL it prints.
     pub fn start(project: &Project, args: &[&str]) -> Studio {
+        Studio::start_with(project, args, &[])
+    }
+
+    /// [`Studio::start`] with more environment variables.
+    pub fn start_with(project: &Project, args: &[&str], env: &[(&str, &str)]) -> Studio {
         let stderr = project.path(&format!("studio-{}.stderr", nanos()));
         let mut command = Command::new(env!("CARGO_BIN_EXE_orient-db"));
         command
@@ -102,6 +107,7 @@ impl Studio {
             command.env_remove(var);
         }
         command.env("SQLITE_DATABASE", DB_FILE);
+        command.envs(env.iter().copied());
         let mut child = command.spawn().expect("start orient-db studio");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
@@ -364,4 +370,18 @@ fn assert_always_headers(response: &Response, method: &str, target: &str) {
         Some("no-referrer"),
         "{what}"
     );
+}
+
+/// The database's files (`orient.db`, `orient.db-wal`, …) in its directory: a read-only studio leaves
+/// the same set behind.
+pub fn database_files(db: &Path) -> Vec<String> {
+    let name = db.file_name().unwrap().to_string_lossy().into_owned();
+    let mut files: Vec<String> = std::fs::read_dir(db.parent().unwrap())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|f| f.starts_with(&name))
+        .collect();
+    files.sort();
+    files
 }

@@ -686,6 +686,11 @@
     }
     // A newer navigation started while this page loaded: it draws instead.
     if (seq !== routing) return;
+    // A message from the page before (a delete leads back to its table) that this page did not show.
+    if (flash) {
+      content.unshift(h('div', { class: 'notice', id: 'flash' }, flash));
+      flash = null;
+    }
     main.replaceChildren(...content);
     renders += 1;
     document.body.dataset.render = String(renders);
