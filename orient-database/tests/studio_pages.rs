@@ -485,6 +485,9 @@ fn the_studio_never_pins_the_wal_and_notices_schema_changes() {
     );
     let notes = studio.get("/api/tables/notes/rows");
     assert_eq!(notes.status, 200, "{notes:?}");
+    // Its INTEGER key is a 64-bit integer, not the model's 32-bit `integer`.
+    let big = studio.get("/api/tables/notes/count?eq.id=5000000000");
+    assert_eq!(big.json()["count"], 0, "{big:?}");
     drop(writer);
     studio.stop();
 }

@@ -131,9 +131,14 @@ impl Catalog {
                     })
                 });
                 let primary_key = live.is_primary_key(&c.name);
+                // An undeclared INTEGER column holds any 64-bit integer (`Integer` in the model is i32).
+                let live_type = match c.ty {
+                    ColumnType::Integer => ColumnType::BigInt,
+                    other => other,
+                };
                 ColumnInfo {
                     name: c.name.to_string(),
-                    ty: declared_type.unwrap_or(c.ty),
+                    ty: declared_type.unwrap_or(live_type),
                     declared_type,
                     nullable: c.nullable && !(primary_key && c.autoincrement),
                     primary_key,
