@@ -200,3 +200,27 @@ fn migration_failure_at_open_is_an_error_not_a_warning() {
     let names: Vec<String> = tables.into_iter().map(|t| t.value).collect();
     assert_eq!(names, vec!["__diesel_schema_migrations"]);
 }
+
+#[test]
+fn the_bundled_sqlite_has_the_build_options_the_workspace_relies_on() {
+    // .cargo/config.toml sets them; without them the code is still correct but slower (and DQS=0 also
+    // backs the rebuild's copy step), so losing them must not go unnoticed.
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::open_path(dir.path().join("orient.db")).unwrap();
+    let options: Vec<Str> =
+        diesel::sql_query("SELECT compile_options AS value FROM pragma_compile_options")
+            .load(&mut db.reader().unwrap())
+            .unwrap();
+    let options: Vec<String> = options.into_iter().map(|o| o.value).collect();
+    for wanted in [
+        "DQS=0",
+        "DEFAULT_MEMSTATUS=0",
+        "THREADSAFE=2",
+        "ENABLE_QPSG",
+    ] {
+        assert!(
+            options.iter().any(|o| o == wanted),
+            "{wanted} missing from {options:?}"
+        );
+    }
+}
