@@ -405,10 +405,10 @@ fn reads(c: &mut Criterion) {
                             id: r.get(0)?,
                             name: r.get(1)?,
                             description: r.get(2)?,
-                            mode: parse_text(3, r.get(3)?)?,
+                            mode: parse_text(3, r.get_ref(3)?.as_str_or_null()?)?,
                             model_default: r.get(4)?,
                             model_fallback: r.get(5)?,
-                            model_tier: parse_text(6, r.get(6)?)?,
+                            model_tier: parse_text(6, r.get_ref(6)?.as_str_or_null()?)?,
                             base_prompt: r.get(7)?,
                             enabled: r.get(8)?,
                             created_at: ts(r.get(9)?),
@@ -445,7 +445,7 @@ fn reads(c: &mut Criterion) {
 }
 
 /// A nullable text column read into one of the value-domain enums.
-fn parse_text<T>(column: usize, text: Option<String>) -> rusqlite::Result<Option<T>>
+fn parse_text<T>(column: usize, text: Option<&str>) -> rusqlite::Result<Option<T>>
 where
     T: std::str::FromStr<Err = orient_database::types::UnknownValue>,
 {

@@ -49,15 +49,17 @@ impl<T: Serialize + Debug> ToSql<Text, Sqlite> for Json<T> {
 }
 
 impl<T: DeserializeOwned> FromSql<Text, Sqlite> for Json<T> {
-    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        let text = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
-        serde_json::from_str(&text).map(Json).map_err(|e| {
-            format!(
-                "column holds text that is not JSON for {}: {e}",
-                std::any::type_name::<T>()
-            )
-            .into()
-        })
+    // Parses the borrowed text: no intermediate String per value read.
+    fn from_sql(mut value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+        serde_json::from_str(value.read_text())
+            .map(Json)
+            .map_err(|e| {
+                format!(
+                    "column holds text that is not JSON for {}: {e}",
+                    std::any::type_name::<T>()
+                )
+                .into()
+            })
     }
 }
 

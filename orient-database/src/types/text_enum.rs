@@ -104,12 +104,10 @@ macro_rules! text_enum {
 
         impl $crate::__private::diesel::deserialize::FromSql<
             $crate::__private::diesel::sql_types::Text, $crate::__private::diesel::sqlite::Sqlite> for $name {
-            fn from_sql(value: $crate::__private::diesel::sqlite::SqliteValue<'_, '_, '_>)
+            // Matches the borrowed text: no String is allocated per value read.
+            fn from_sql(mut value: $crate::__private::diesel::sqlite::SqliteValue<'_, '_, '_>)
                 -> $crate::__private::diesel::deserialize::Result<Self> {
-                let text = <::std::string::String as $crate::__private::diesel::deserialize::FromSql<
-                    $crate::__private::diesel::sql_types::Text,
-                    $crate::__private::diesel::sqlite::Sqlite>>::from_sql(value)?;
-                text.parse().map_err(|e: $crate::types::UnknownValue| e.into())
+                value.read_text().parse().map_err(|e: $crate::types::UnknownValue| e.into())
             }
         }
     };

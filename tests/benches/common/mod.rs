@@ -86,7 +86,8 @@ pub fn raw(path: &Path) -> rusqlite::Connection {
 /// A `Message` from a raw row of `SELECT *` (columns in declaration order), building the same struct the
 /// typed paths build.
 pub fn message_from_raw(row: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
-    let text_enum = |s: String| -> rusqlite::Result<MessageDirection> {
+    // Enums are matched on the borrowed text, as the typed path does.
+    let text_enum = |s: &str| -> rusqlite::Result<MessageDirection> {
         s.parse().map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(2, rusqlite::types::Type::Text, Box::new(e))
         })
@@ -94,7 +95,7 @@ pub fn message_from_raw(row: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
     Ok(Message {
         id: row.get(0)?,
         message_id: row.get(1)?,
-        direction: text_enum(row.get(2)?)?,
+        direction: text_enum(row.get_ref(2)?.as_str()?)?,
         jid: row.get(3)?,
         phone: row.get(4)?,
         text: row.get(5)?,
@@ -104,7 +105,7 @@ pub fn message_from_raw(row: &rusqlite::Row<'_>) -> rusqlite::Result<Message> {
         created_at: row
             .get::<_, Option<i64>>(9)?
             .map(Timestamp::from_unix_seconds),
-        media_type: match row.get::<_, Option<String>>(10)? {
+        media_type: match row.get_ref(10)?.as_str_or_null()? {
             None => None,
             Some(s) => Some(s.parse().map_err(|e| {
                 rusqlite::Error::FromSqlConversionFailure(
