@@ -46,8 +46,8 @@ fn line_number(path: &Path, content: &str) -> usize {
         .map_or(0, |i| i + 1)
 }
 
-/// Writes `KEY=value` into a `.env` file, replacing the line that sets `KEY` or appending one, and keeping
-/// every other line as it was.
+/// Writes `KEY=value` into a `.env` file, replacing the line that sets `KEY` (the last one, which is the
+/// one in effect, if there are several) or appending one, and keeping every other line as it was.
 pub fn set_variable(path: &Path, key: &str, value: &str) -> std::io::Result<PathBuf> {
     let existing = match std::fs::read_to_string(path) {
         Ok(text) => text,
@@ -55,23 +55,17 @@ pub fn set_variable(path: &Path, key: &str, value: &str) -> std::io::Result<Path
         Err(e) => return Err(e),
     };
     let assignment = format!("{key}={}", quote_value(value));
-    let mut replaced = false;
-    let mut lines: Vec<String> = existing
-        .lines()
-        .map(|line| {
-            let trimmed = line.trim_start();
-            let body = trimmed.strip_prefix("export ").unwrap_or(trimmed);
-            let sets_key = body.split_once('=').is_some_and(|(k, _)| k.trim() == key);
-            if sets_key && !replaced {
-                replaced = true;
-                assignment.clone()
-            } else {
-                line.to_owned()
-            }
-        })
-        .collect();
-    if !replaced {
-        lines.push(assignment);
+    let mut lines: Vec<String> = existing.lines().map(str::to_owned).collect();
+    let sets_key = |line: &str| {
+        let trimmed = line.trim_start();
+        let body = trimmed.strip_prefix("export ").unwrap_or(trimmed);
+        body.split_once('=').is_some_and(|(k, _)| k.trim() == key)
+    };
+    // The last line setting the key is the one that takes effect (Config reads it that way), so that is
+    // the line to update.
+    match lines.iter().rposition(|line| sets_key(line)) {
+        Some(at) => lines[at] = assignment,
+        None => lines.push(assignment),
     }
     let mut text = lines.join("\n");
     text.push('\n');
@@ -121,5 +115,18 @@ mod tests {
         );
         let vars = read(&path).unwrap_or_default();
         assert!(vars.contains(&("SQLITE_DATABASE".to_owned(), "/x/new db.db".to_owned())));
+    }
+
+    #[test]
+    fn with_duplicate_lines_the_one_in_effect_is_updated() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let path = dir.path().join(".env");
+        std::fs::write(&path, "SQLITE_DATABASE=a.db\nX=1\nSQLITE_DATABASE=b.db\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        set_variable(&path, "SQLITE_DATABASE", "c.db").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap_or_default(),
+            "SQLITE_DATABASE=a.db\nX=1\nSQLITE_DATABASE=c.db\n"
+        );
     }
 }

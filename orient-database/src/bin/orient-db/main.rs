@@ -27,7 +27,8 @@ fn main() -> ExitCode {
         Ok(exit) => exit.into(),
         Err(error) => {
             let exit = exit_code(&error);
-            let message = format!("{error:#}");
+            // Our error types already include their cause in their message; `{:#}` would repeat it.
+            let message = error.to_string();
             if out.json {
                 let report = serde_json::json!({
                     "error": { "message": message, "exit_code": exit as u8 }
