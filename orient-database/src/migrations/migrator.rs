@@ -132,17 +132,7 @@ pub fn verify<'m>(
     lock: &MigrationLock,
     migrations: &'m [Migration],
 ) -> Result<Verified<'m>, Error> {
-    let status = runner::status(conn, migrations)?;
-    if !status.unknown.is_empty() {
-        return Err(Error::UnknownVersions {
-            versions: status.unknown.into_iter().map(|a| a.version).collect(),
-        });
-    }
-    if !status.modified.is_empty() {
-        return Err(Error::Modified {
-            migrations: status.modified,
-        });
-    }
+    let status = refusing_status(conn, migrations)?;
     let known = |version: &str| migrations.iter().find(|m| m.version == version);
     if status.applied.is_empty() {
         return Ok(match adopt::examine(conn, migrations, lock.database())? {
@@ -207,6 +197,26 @@ fn committed_unrecorded(
     Ok(!diff(&live, &before, &Sqlite).is_empty())
 }
 
+/// The ledger's status, after the refusals every migrator applies before writing anything: applied
+/// versions this binary does not know, and applied migrations whose `up.sql` was edited since.
+fn refusing_status(
+    conn: &mut SqliteConnection,
+    migrations: &[Migration],
+) -> Result<runner::Status, Error> {
+    let status = runner::status(conn, migrations)?;
+    if !status.unknown.is_empty() {
+        return Err(Error::UnknownVersions {
+            versions: status.unknown.into_iter().map(|a| a.version).collect(),
+        });
+    }
+    if !status.modified.is_empty() {
+        return Err(Error::Modified {
+            migrations: status.modified,
+        });
+    }
+    Ok(status)
+}
+
 /// Migrates the database `conn` is open on: [`verify`], then [`Verified::execute`]. `lock` must be the
 /// lock of that database, taken before the connection read anything.
 pub fn migrate(
@@ -239,17 +249,7 @@ fn last_revertible<'m>(
     lock: &MigrationLock,
     migrations: &'m [Migration],
 ) -> Result<&'m Migration, Error> {
-    let status = runner::status(conn, migrations)?;
-    if !status.unknown.is_empty() {
-        return Err(Error::UnknownVersions {
-            versions: status.unknown.into_iter().map(|a| a.version).collect(),
-        });
-    }
-    if !status.modified.is_empty() {
-        return Err(Error::Modified {
-            migrations: status.modified,
-        });
-    }
+    let status = refusing_status(conn, migrations)?;
     let last = status
         .applied
         .last()
