@@ -38,8 +38,11 @@ struct Value {
     value: String,
 }
 
+/// A connection set up like every connection of ours (busy timeout included): a `Db` dropped just before
+/// may still be closing its last connection on the pool's housekeeping thread, and the last connection of
+/// a WAL database checkpoints under an exclusive lock for a moment.
 fn connect(db: &Path) -> SqliteConnection {
-    SqliteConnection::establish(db.to_str().unwrap()).unwrap()
+    common::connect(db)
 }
 
 /// Runs SQL on a database file, then folds the WAL into the file so its hash is meaningful.
