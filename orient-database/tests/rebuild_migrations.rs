@@ -120,8 +120,14 @@ fn a_generated_rebuild_migration_applies_checks_clean_and_reverts_exactly() {
     assert_eq!(number(&mut conn, "SELECT count(*) AS n FROM agents"), 2);
 }
 
-#[test]
-fn a_failing_guard_leaves_the_database_and_the_connection_as_they_were() {
+/// Migrations ending in a generated rebuild of `agents`, and a database holding rows that has every
+/// migration but that rebuild.
+fn before_the_rebuild() -> (
+    tempfile::TempDir,
+    Vec<migrations::Migration>,
+    MigrationLock,
+    SqliteConnection,
+) {
     let dir = tempfile::tempdir().unwrap();
     let migrations_dir = dir.path().join("migrations");
     migrations_with_an_old_default(&migrations_dir);
@@ -139,6 +145,12 @@ fn a_failing_guard_leaves_the_database_and_the_connection_as_they_were() {
     let mut conn = connect(&db);
     migrate(&mut conn, &lock, &all[..2]).unwrap();
     with_rows(&mut conn);
+    (dir, all, lock, conn)
+}
+
+#[test]
+fn a_failing_guard_leaves_the_database_and_the_connection_as_they_were() {
+    let (_dir, all, lock, mut conn) = before_the_rebuild();
     // A skill of an agent that does not exist: the rebuild's foreign-key guard must stop it.
     conn.batch_execute(
         "PRAGMA foreign_keys = OFF; INSERT INTO agent_skills (agent_id, skill_name) VALUES ('ghost', 'x'); PRAGMA foreign_keys = ON;",
@@ -182,23 +194,7 @@ fn a_failing_guard_leaves_the_database_and_the_connection_as_they_were() {
 
 #[test]
 fn a_rebuild_committed_but_not_recorded_is_recorded_not_run_again() {
-    let dir = tempfile::tempdir().unwrap();
-    let migrations_dir = dir.path().join("migrations");
-    migrations_with_an_old_default(&migrations_dir);
-    generate(
-        &migrations_dir,
-        "cheap",
-        &declared(),
-        Timestamp::from_unix_seconds(1_780_000_000),
-    )
-    .unwrap()
-    .unwrap();
-    let all = migrations::from_directory(&migrations_dir).unwrap();
-    let db = dir.path().join("orient.db");
-    let lock = MigrationLock::acquire(&db).unwrap();
-    let mut conn = connect(&db);
-    migrate(&mut conn, &lock, &all[..2]).unwrap();
-    with_rows(&mut conn);
+    let (_dir, all, lock, mut conn) = before_the_rebuild();
     // The script ran and committed; the process died before the ledger row was written.
     conn.batch_execute(&all[2].up).unwrap();
 
