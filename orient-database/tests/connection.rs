@@ -224,3 +224,23 @@ fn the_bundled_sqlite_has_the_build_options_the_workspace_relies_on() {
         );
     }
 }
+
+#[test]
+fn dropping_a_db_closes_its_connections_before_returning() {
+    // The last connection of a WAL database checkpoints and removes the -wal file as it closes; if any
+    // closed later, on the pool's thread, another client opening the file then could find it locked.
+    let dir = tempfile::tempdir().unwrap();
+    for round in 0..200 {
+        let path = dir.path().join(format!("drop-{round}.db"));
+        drop(Db::open_path(&path).unwrap());
+        let wal = dir.path().join(format!("drop-{round}.db-wal"));
+        assert!(
+            !wal.exists(),
+            "round {round}: a connection was still open after drop"
+        );
+        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        diesel::sql_query("SELECT name AS value FROM sqlite_schema LIMIT 1")
+            .load::<Str>(&mut conn)
+            .unwrap();
+    }
+}

@@ -113,6 +113,33 @@ pub struct Db {
     writer: Pool<ConnectionManager<SqliteConnection>>,
     readers: Pool<ConnectionManager<SqliteConnection>>,
     opened: Opened,
+    // Declared after the pools: fields drop in order, so this waits once both pool handles are gone.
+    _housekeeping: Housekeeping,
+}
+
+/// The pools' housekeeping thread. r2d2 opens connections on it, holding the pool while it does; a `Db`
+/// dropped right after opening could leave that thread with the last handle, and the connections would
+/// then close a moment later, on that thread, checkpointing the WAL under an exclusive lock just as the
+/// next client opens the file. Dropping this waits for the thread to finish what it was doing, so a
+/// dropped `Db` has closed its connections (those not still borrowed) when the drop returns.
+struct Housekeeping(Arc<ScheduledThreadPool>);
+
+impl std::fmt::Debug for Housekeeping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Housekeeping")
+    }
+}
+
+impl Drop for Housekeeping {
+    fn drop(&mut self) {
+        // One thread runs the jobs in order: when this one runs, the jobs before it have finished and
+        // dropped what they held. Bounded, so a connection stuck opening cannot hang the caller.
+        let (done, finished) = std::sync::mpsc::channel();
+        self.0.execute(move || {
+            let _ = done.send(());
+        });
+        let _ = finished.recv_timeout(Duration::from_secs(10));
+    }
 }
 
 #[derive(Debug)]
@@ -158,7 +185,7 @@ impl Db {
             .min_idle(Some(1))
             .connection_timeout(options.checkout_timeout)
             .test_on_check_out(false)
-            .thread_pool(housekeeping)
+            .thread_pool(housekeeping.clone())
             .connection_customizer(Box::new(Pragmas(Access::ReadOnly)))
             .build(ConnectionManager::new(url))?;
 
@@ -167,6 +194,7 @@ impl Db {
             writer,
             readers,
             opened,
+            _housekeeping: Housekeeping(housekeeping),
         })
     }
 
