@@ -20,6 +20,7 @@
 //! first use, and a failure to do so is an error, never a warning. Every connection runs in WAL mode with
 //! foreign keys on, `synchronous = NORMAL` and a busy timeout ([`connection`]).
 
+pub mod backend;
 pub mod config;
 pub mod connection;
 pub mod env_file;
@@ -29,8 +30,7 @@ mod pool;
 
 use std::sync::{Mutex, OnceLock};
 
-use diesel::SqliteConnection;
-
+pub use backend::DbConnection;
 pub use config::Config;
 pub use error::{ConfigError, Error};
 pub use pool::{Connection, Db, Opened, Options, open_writer};
@@ -58,7 +58,7 @@ pub fn global() -> Result<&'static Db, Error> {
 /// [`Db::transaction`] on the [`global`] database.
 pub fn transaction<T, E, F>(f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<Error>,
 {
     global().map_err(E::from)?.transaction(f)
@@ -67,7 +67,7 @@ where
 /// [`Db::read`] on the [`global`] database.
 pub fn read<T, E, F>(f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<Error>,
 {
     global().map_err(E::from)?.read(f)

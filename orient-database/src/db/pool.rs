@@ -10,17 +10,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::prelude::*;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use scheduled_thread_pool::ScheduledThreadPool;
 
+use crate::db::backend::DbConnection;
 use crate::db::config::Config;
 use crate::db::connection::{self, Access};
 use crate::db::error::Error;
 use crate::migrations::{self, MigrateReport, Migration, MigrationLock};
 
 /// A connection borrowed from a [`Db`]; it goes back to its pool when dropped.
-pub type Connection = PooledConnection<ConnectionManager<SqliteConnection>>;
+pub type Connection = PooledConnection<ConnectionManager<DbConnection>>;
 
 /// How to open a [`Db`].
 #[derive(Debug, Clone)]
@@ -63,7 +63,7 @@ pub struct Opened {
 /// (`<file>.migrate-lock`) is taken before the connection reads anything, and everything is checked
 /// (unknown versions, edited migrations, adoption of a database without a ledger) before the first
 /// write, the switch to WAL included, so a refused database is left byte-identical.
-pub fn open_writer(path: &Path, migrate: bool) -> Result<(SqliteConnection, Opened), Error> {
+pub fn open_writer(path: &Path, migrate: bool) -> Result<(DbConnection, Opened), Error> {
     if !migrate {
         let prepared = connection::prepare_file(path, true)?;
         let mut conn = connection::establish(path, Access::ReadWrite)?;
@@ -110,8 +110,8 @@ pub fn open_writer(path: &Path, migrate: bool) -> Result<(SqliteConnection, Open
 #[derive(Debug)]
 pub struct Db {
     config: Config,
-    writer: Pool<ConnectionManager<SqliteConnection>>,
-    readers: Pool<ConnectionManager<SqliteConnection>>,
+    writer: Pool<ConnectionManager<DbConnection>>,
+    readers: Pool<ConnectionManager<DbConnection>>,
     opened: Opened,
     // Declared after the pools: fields drop in order, so this waits once both pool handles are gone.
     _housekeeping: Housekeeping,
@@ -145,8 +145,8 @@ impl Drop for Housekeeping {
 #[derive(Debug)]
 struct Pragmas(Access);
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for Pragmas {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
         connection::configure(conn, self.0).map_err(diesel::r2d2::Error::QueryError)
     }
 }
@@ -224,7 +224,7 @@ impl Db {
     /// entirely if it returns `Err` (or panics).
     pub fn transaction<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
         E: From<Error>,
     {
         let mut conn = self.writer().map_err(E::from)?;
@@ -239,7 +239,7 @@ impl Db {
     /// `conn.transaction(…)` for one snapshot across them.
     pub fn read<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+        F: FnOnce(&mut DbConnection) -> Result<T, E>,
         E: From<Error>,
     {
         let mut conn = self.reader().map_err(E::from)?;
