@@ -1,18 +1,18 @@
-//! Running a [`Plan`] on a live database, the way sqlite.org says a rebuild must run.
+//! Running a [`Plan`] on a live database safely, on any engine.
 //!
-//! 1. `PRAGMA foreign_keys = OFF` **before** the transaction, then read back: inside a transaction the
-//!    pragma is silently ignored, and a rebuild with foreign keys on deletes the children of every
-//!    `ON DELETE CASCADE` key when it drops the parent.
-//! 2. Every step in one transaction (the caller's `BEGIN IMMEDIATE`).
-//! 3. The row count of each rebuilt table is compared before and after, and `PRAGMA foreign_key_check`
-//!    must be empty, before the caller commits. Any failure rolls everything back.
+//! 1. Foreign-key enforcement off **before** the transaction, then read back ([`without_foreign_keys`]):
+//!    on SQLite the pragma is silently ignored inside a transaction, and a rebuild with foreign keys on
+//!    deletes the children of every `ON DELETE CASCADE` key when it drops the parent.
+//! 2. Every step in one transaction (the caller's write transaction).
+//! 3. The row count of each rebuilt table is compared before and after, and the engine's foreign-key
+//!    check must find nothing, before the caller commits. Any failure rolls everything back.
 
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::QueryResult;
 use serde::Serialize;
 
-use crate::dialect::Dialect;
+use crate::db::backend::DbConnection;
+use crate::engine::EngineConnection;
+pub use crate::engine::Violation;
 use crate::plan::{Plan, StepKind};
 
 /// Rows of a rebuilt table before and after.
@@ -30,24 +30,14 @@ pub struct Applied {
     pub row_counts: Vec<RowCounts>,
 }
 
-/// A row that references nothing, from `PRAGMA foreign_key_check`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, QueryableByName)]
-pub struct Violation {
-    #[diesel(sql_type = Text)]
-    pub table: String,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    pub rowid: Option<i64>,
-    #[diesel(sql_type = Text)]
-    pub parent: String,
-}
-
 /// Why a plan did not apply. Nothing of it was committed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ApplyError {
     #[error(
-        "PRAGMA foreign_keys stayed on (a transaction is already open on this connection), so a rebuild \
-         could cascade deletes into child tables; nothing was changed"
+        "foreign keys stayed enforced (on SQLite: a transaction is already open on this connection, and \
+         PRAGMA foreign_keys does nothing inside one), so a rebuild could cascade deletes into child \
+         tables; nothing was changed"
     )]
     ForeignKeysStillOn,
 
@@ -85,63 +75,45 @@ impl ApplyError {
     pub fn is_locked(&self) -> bool {
         match self {
             ApplyError::Statement { source, .. } | ApplyError::Query(source) => {
-                crate::db::error::is_locked(source)
+                crate::db::backend::is_locked(source)
             }
             _ => false,
         }
     }
 }
 
-#[derive(QueryableByName)]
-struct Flag {
-    #[diesel(sql_type = BigInt)]
-    foreign_keys: i64,
-}
-
-fn foreign_keys(conn: &mut SqliteConnection) -> QueryResult<bool> {
-    let flag: Flag = diesel::sql_query("PRAGMA foreign_keys").get_result(conn)?;
-    Ok(flag.foreign_keys != 0)
-}
-
 /// Runs `f` with foreign-key enforcement off and puts it back as it was afterwards. Must be called
 /// outside any transaction; refuses with [`ApplyError::ForeignKeysStillOn`] when the pragma did not take.
-pub fn without_foreign_keys<T, E, F>(conn: &mut SqliteConnection, f: F) -> Result<T, E>
+pub fn without_foreign_keys<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut SqliteConnection) -> Result<T, E>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<ApplyError>,
 {
-    let was_on = foreign_keys(conn).map_err(|e| E::from(ApplyError::Query(e)))?;
-    conn.batch_execute("PRAGMA foreign_keys = OFF")
-        .map_err(|e| E::from(ApplyError::Query(e)))?;
-    if foreign_keys(conn).map_err(|e| E::from(ApplyError::Query(e)))? {
+    let query = |e| E::from(ApplyError::Query(e));
+    let was_on = conn.foreign_keys_enforced().map_err(query)?;
+    conn.enforce_foreign_keys(false).map_err(query)?;
+    if conn.foreign_keys_enforced().map_err(query)? {
         return Err(E::from(ApplyError::ForeignKeysStillOn));
     }
     let result = f(conn);
     if was_on {
         // Restoring can only fail if the connection is broken, which the next use reports.
-        let _ = conn.batch_execute("PRAGMA foreign_keys = ON");
+        let _ = conn.enforce_foreign_keys(true);
     }
     result
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
-fn count(conn: &mut SqliteConnection, table: &str, dialect: &dyn Dialect) -> QueryResult<i64> {
-    let sql = format!("SELECT count(*) AS n FROM {}", dialect.quote_ident(table));
-    Ok(diesel::sql_query(sql).get_result::<Count>(conn)?.n)
+fn count(conn: &mut DbConnection, table: &str) -> QueryResult<i64> {
+    let sql = format!(
+        "SELECT count(*) AS n FROM {}",
+        conn.planner().quote_ident(table)
+    );
+    conn.count(&sql)
 }
 
 /// Executes every statement of `plan` inside the caller's transaction, verifying row counts of rebuilt
 /// tables and, at the end, that no row references nothing.
-pub fn execute(
-    conn: &mut SqliteConnection,
-    plan: &Plan,
-    dialect: &dyn Dialect,
-) -> Result<Applied, ApplyError> {
+pub fn execute(conn: &mut DbConnection, plan: &Plan) -> Result<Applied, ApplyError> {
     let mut applied = Applied::default();
     for step in &plan.steps {
         let rebuilt = match &step.kind {
@@ -152,11 +124,11 @@ pub fn execute(
             _ => None,
         };
         let before = match &rebuilt {
-            Some((table, _)) => Some(count(conn, table, dialect)?),
+            Some((table, _)) => Some(count(conn, table)?),
             None => None,
         };
         for statement in &step.statements {
-            conn.batch_execute(statement)
+            conn.execute_sql(statement)
                 .map_err(|source| ApplyError::Statement {
                     step: step.description.clone(),
                     statement: statement.clone(),
@@ -165,7 +137,7 @@ pub fn execute(
             applied.statements += 1;
         }
         if let (Some((table, may_delete_rows)), Some(before)) = (rebuilt, before) {
-            let after = count(conn, &table, dialect)?;
+            let after = count(conn, &table)?;
             if after != before && !(may_delete_rows && after < before) {
                 return Err(ApplyError::RowCount {
                     table,
@@ -180,15 +152,9 @@ pub fn execute(
             });
         }
     }
-    let violations: Vec<Violation> =
-        diesel::sql_query("SELECT \"table\", rowid, parent FROM pragma_foreign_key_check")
-            .load(conn)?;
-    if !violations.is_empty() {
-        let total = violations.len();
-        return Err(ApplyError::ForeignKeyViolations {
-            violations: violations.into_iter().take(5).collect(),
-            total,
-        });
+    let (violations, total) = conn.foreign_key_violations(5)?;
+    if total > 0 {
+        return Err(ApplyError::ForeignKeyViolations { violations, total });
     }
     Ok(applied)
 }

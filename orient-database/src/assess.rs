@@ -16,13 +16,14 @@
 
 use std::collections::BTreeMap;
 
-use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::QueryResult;
 use serde::Serialize;
 
-use crate::dialect::Dialect;
+use crate::db::backend::DbConnection;
 use crate::diff::Change;
-use crate::model::{Column, ColumnType, ForeignKey, Name, Schema};
+use crate::engine::EngineConnection;
+use crate::model::{Column, ForeignKey, Name, Schema};
+use crate::sql::Dialect;
 
 /// The kinds of data loss.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -188,7 +189,7 @@ pub fn loss_checks(
                 let from_ty = dialect.canonical_type(from.ty);
                 let to_ty = dialect.canonical_type(to.ty);
                 if from_ty != to_ty
-                    && let Some(condition) = lossy_conversion(&c, to_ty, dialect)
+                    && let Some(condition) = dialect.lossy_conversion(&c, to_ty)
                 {
                     push(
                         table,
@@ -313,10 +314,7 @@ pub fn loss_checks(
 fn converted_value(quoted: &str, from: &Column, to: &Column, dialect: &dyn Dialect) -> String {
     let mut value = quoted.to_owned();
     if dialect.canonical_type(from.ty) != dialect.canonical_type(to.ty) {
-        value = format!(
-            "CAST({value} AS {})",
-            dialect.storage_type(to.ty).to_ascii_uppercase()
-        );
+        value = dialect.cast(&value, to.ty);
     }
     if from.nullable
         && !to.nullable
@@ -329,7 +327,8 @@ fn converted_value(quoted: &str, from: &Column, to: &Column, dialect: &dyn Diale
 
 /// Rows beyond the first of each group of equal (non-NULL) keys: NULLs never collide in a UNIQUE index.
 /// The key expressions are grouped through aliases, because SQLite reads a constant integer in
-/// `GROUP BY` (a new column's default, say) as a column position.
+/// `GROUP BY` (a new column's default, say) as a column position. Portable SQL: subqueries are named and
+/// the sum is cast back to an integer (PostgreSQL sums integers as numeric).
 fn duplicates_sql(table: &str, expressions: &[String]) -> String {
     let keys: Vec<String> = (0..expressions.len()).map(|i| format!("k{i}")).collect();
     let select = expressions
@@ -344,8 +343,8 @@ fn duplicates_sql(table: &str, expressions: &[String]) -> String {
         .collect::<Vec<_>>()
         .join(" AND ");
     format!(
-        "SELECT coalesce(sum(n - 1), 0) AS n FROM (SELECT count(*) AS n FROM (SELECT {select} FROM {table}) \
-         WHERE {not_null} GROUP BY {} HAVING count(*) > 1)",
+        "SELECT CAST(coalesce(sum(n - 1), 0) AS BIGINT) AS n FROM (SELECT count(*) AS n FROM \
+         (SELECT {select} FROM {table}) AS v WHERE {not_null} GROUP BY {} HAVING count(*) > 1) AS g",
         keys.join(", ")
     )
 }
@@ -381,49 +380,24 @@ pub fn dangling_condition(
     )
 }
 
-/// The condition of rows whose value in `column` is not of the `target` type, so converting the column
-/// changes it (with the loss accepted, the copy converts with `CAST`); `None` when every value fits
-/// (widening to a blob). Integers fit a REAL column, and NULL fits everything.
-fn lossy_conversion(column: &str, target: ColumnType, dialect: &dyn Dialect) -> Option<String> {
-    let fitting: &[&str] = match dialect.canonical_type(target) {
-        ColumnType::Binary => return None,
-        ColumnType::Text => &["text", "integer", "real", "null"],
-        ColumnType::Double => &["real", "integer", "null"],
-        ColumnType::Numeric => &["integer", "real", "null"],
-        _ => &["integer", "null"],
-    };
-    let list = fitting
-        .iter()
-        .map(|t| format!("'{t}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    Some(format!("typeof({column}) NOT IN ({list})"))
-}
-
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = BigInt)]
-    n: i64,
-}
-
 /// Runs the loss checks of `changes` and returns those that would lose at least one row.
 pub fn measure(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     changes: &[Change],
     current: &Schema,
     desired: &Schema,
-    dialect: &dyn Dialect,
 ) -> QueryResult<Vec<DataLoss>> {
+    let dialect = conn.planner();
     let mut losses = Vec::new();
     for check in loss_checks(changes, current, desired, dialect) {
-        let count: Count = diesel::sql_query(&check.count_sql).get_result(conn)?;
-        if count.n > 0 {
+        let rows = conn.count(&check.count_sql)?;
+        if rows > 0 {
             losses.push(DataLoss {
                 change: check.change,
                 table: check.table,
                 column: check.column,
                 kind: check.kind,
-                rows: u64::try_from(count.n).unwrap_or(0),
+                rows: u64::try_from(rows).unwrap_or(0),
             });
         }
     }

@@ -7,6 +7,9 @@ pub const DIESEL_LEDGER: &str = "__diesel_schema_migrations";
 /// The original TypeScript Orient's migration ledger.
 pub const DRIZZLE_LEDGER: &str = "__drizzle_migrations";
 
+/// The table where each `push` records what it applied.
+pub const PUSH_LOG: &str = "__orient_push_log";
+
 /// Every table of ours starts with this prefix (checksums of applied migrations, the push log…).
 pub const ORIENT_PREFIX: &str = "__orient_";
 

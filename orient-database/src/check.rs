@@ -7,9 +7,9 @@
 
 use serde::Serialize;
 
-use crate::dialect::Dialect;
 use crate::diff::{Change, diff};
 use crate::model::Schema;
+use crate::sql::Dialect;
 
 /// One difference, worded as an observation about `place` ("the migrations", "the database").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -10,9 +10,9 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::dialect::Dialect;
 use crate::model::{Column, ForeignKey, Index, IndexOrigin, Name, Schema, Table};
 use crate::normalize::{normalize_column, normalize_table};
+use crate::sql::Dialect;
 
 /// One difference between two schemas, phrased as the change that removes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -5,10 +5,11 @@
 //!   at first open, `db::transaction(|tx| …)`.
 //! - [`schema`]: the 34 Orient tables as structs (`#[derive(Table)]`), registered in [`schema::TABLES`].
 //! - [`types`]: `Timestamp` (INTEGER Unix seconds), `Json<T>` (TEXT) and the value-domain enums.
-//! - The schema engine behind the `orient-db` CLI: the [`model`], the SQL [`dialect`]s (rendering and
-//!   introspection), [`normalize`], [`diff`] (pure), [`assess`] (which changes lose data, measured),
-//!   [`plan`] (changes to statements, table rebuilds included), [`apply`] (running a plan safely),
-//!   [`push`], [`check`] and [`migrations`].
+//! - The schema engine behind the `orient-db` CLI: the [`model`], [`normalize`], [`diff`] (pure),
+//!   [`assess`] (which changes lose data, measured), [`plan`] (changes to ordered steps), [`apply`]
+//!   (running a plan safely), [`push`], [`check`] and [`migrations`]. What differs between database
+//!   engines is behind traits ([`sql::Dialect`], [`plan::Planner`], [`engine::EngineConnection`],
+//!   [`migrations::backend::MigrationBackend`]) implemented once per engine under [`dialect`].
 //! - [`seed`]: Orient's default data (what `orient-seed` writes) and its comparison with a database.
 //! - `studio` (feature `studio`, on by default): `orient-db studio`, a local web page to look inside the
 //!   database.
@@ -23,6 +24,7 @@ pub mod check;
 pub mod db;
 pub mod dialect;
 pub mod diff;
+pub mod engine;
 pub mod migrations;
 pub mod model;
 pub mod normalize;
@@ -31,6 +33,7 @@ pub mod push;
 pub mod registry;
 pub mod schema;
 pub mod seed;
+pub mod sql;
 #[cfg(feature = "studio")]
 pub mod studio;
 pub mod types;

@@ -18,7 +18,7 @@ use serde::Serialize;
 pub type Name = Cow<'static, str>;
 
 /// Logical column types. Each dialect maps them to a storage type; see
-/// [`Dialect::storage_type`](crate::dialect::Dialect::storage_type).
+/// [`Dialect::storage_type`](crate::sql::Dialect::storage_type).
 ///
 /// The set is what Diesel's `MultiConnection` can carry to both SQLite and PostgreSQL, so the same structs
 /// can later serve PostgreSQL: timestamps are Unix seconds in a `BigInt`, JSON is text.
@@ -342,4 +342,26 @@ pub trait TableModel {
     const NAME: &'static str;
     /// The declared model of the table.
     const TABLE: Table;
+}
+
+/// What introspecting a live database found: the schema in the model, and what the model cannot
+/// express. Every engine's introspector produces this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Introspection {
+    /// The application tables, in the model.
+    pub schema: Schema,
+    /// Objects present in the database that the model does not describe.
+    pub unmodelled: Vec<UnmodelledObject>,
+}
+
+/// A database object outside the model (a view, a trigger, a virtual table…).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnmodelledObject {
+    /// `view`, `trigger`, `virtual table`, `shadow table` (SQLite); other engines add their own kinds.
+    pub kind: String,
+    pub name: String,
+    /// The table it belongs to (for triggers), else its own name.
+    pub table: String,
+    /// Its `CREATE` statement, used to recreate triggers after a table rebuild.
+    pub sql: Option<String>,
 }

@@ -6,20 +6,15 @@
 //! and defaults the application fills in. Normalising both sides first keeps [`crate::diff`] a plain
 //! comparison.
 
-use crate::dialect::Dialect;
-use crate::model::{Column, ColumnType, Schema, Table};
+use crate::model::{Column, Schema, Table};
+use crate::sql::Dialect;
 
 /// A column as it is compared: canonical type and default, no app-side default, no rename hint.
 pub fn normalize_column(table: &Table, column: &Column, dialect: &dyn Dialect) -> Column {
-    let ty = dialect.canonical_type(column.ty);
-    let rowid = table.primary_key.len() == 1
-        && table.primary_key[0] == column.name
-        && ty == ColumnType::Integer;
     Column {
         name: column.name.clone(),
-        ty,
-        // A rowid alias can never hold NULL, whether or not `NOT NULL` was written.
-        nullable: column.nullable && !rowid,
+        ty: dialect.canonical_type(column.ty),
+        nullable: column.nullable && !dialect.never_null(table, column),
         autoincrement: column.autoincrement,
         default: column
             .default
@@ -82,6 +77,7 @@ pub fn fingerprint(schema: &Schema, dialect: &dyn Dialect) -> String {
 mod tests {
     use super::*;
     use crate::dialect::sqlite::Sqlite;
+    use crate::model::ColumnType;
     use crate::model::{AppDefault, DefaultValue, Name};
     use std::borrow::Cow;
 

@@ -6,23 +6,19 @@
 //! `schema_version` does not move). Data-losing changes are refused with their row counts unless the
 //! caller accepts them; a database none of whose tables are declared is refused outright.
 
-use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::QueryResult;
 use serde::Serialize;
 
 use crate::apply::{self, Applied, ApplyError};
 use crate::assess::{self, DataLoss};
-use crate::bookkeeping::ORIENT_PREFIX;
-use crate::dialect::Dialect;
-use crate::dialect::sqlite::{Sqlite, introspect::introspect};
+use crate::db::backend::DbConnection;
 use crate::diff::diff;
+use crate::engine::EngineConnection;
 use crate::model::Schema;
 use crate::normalize::fingerprint;
 use crate::plan::{Plan, PlanError, PlanOptions, plan};
 
-/// The table where each push records what it applied.
-pub const PUSH_LOG: &str = "__orient_push_log";
+pub use crate::bookkeeping::PUSH_LOG;
 
 /// How to push.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -106,25 +102,24 @@ impl From<ApplyError> for Outcome {
 
 /// Makes the database behind `conn` equal to `desired`. `conn` must not be inside a transaction.
 pub fn push(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     desired: &Schema,
     options: PushOptions,
 ) -> Result<PushReport, PushError> {
-    let dialect = Sqlite;
     let result = if options.dry_run {
-        // A deferred read transaction: a consistent view, no write lock, nothing written.
-        conn.transaction::<PushReport, Outcome, _>(|conn| {
-            let report = prepare(conn, desired, options, &dialect)?;
+        // A read transaction: a consistent view, no write lock, nothing written.
+        conn.read_transaction::<PushReport, Outcome, _>(|conn| {
+            let report = prepare(conn, desired, options)?;
             Err(Outcome::DryRun(Box::new(report)))
         })
     } else {
         apply::without_foreign_keys(conn, |conn| {
-            conn.immediate_transaction::<PushReport, Outcome, _>(|conn| {
-                let mut report = prepare(conn, desired, options, &dialect)?;
+            conn.write_transaction::<PushReport, Outcome, _>(|conn| {
+                let mut report = prepare(conn, desired, options)?;
                 if report.plan.is_empty() {
                     return Ok(report);
                 }
-                report.applied = apply::execute(conn, &report.plan, &dialect)?;
+                report.applied = apply::execute(conn, &report.plan)?;
                 record(conn, &report)?;
                 report.executed = true;
                 Ok(report)
@@ -140,12 +135,12 @@ pub fn push(
 
 /// Looks at the database and decides, without writing.
 fn prepare(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     desired: &Schema,
     options: PushOptions,
-    dialect: &dyn Dialect,
 ) -> Result<PushReport, Outcome> {
-    let live = introspect(conn)?;
+    let planner = conn.planner();
+    let live = conn.introspect()?;
     let known = |name: &str| {
         desired
             .tables
@@ -162,8 +157,8 @@ fn prepare(
                 .collect(),
         }));
     }
-    let changes = diff(&live.schema, desired, dialect);
-    let data_loss = assess::measure(conn, &changes, &live.schema, desired, dialect)?;
+    let changes = diff(&live.schema, desired, planner);
+    let data_loss = assess::measure(conn, &changes, &live.schema, desired)?;
     if !data_loss.is_empty() && !options.accept_data_loss {
         return Err(Outcome::Failed(PushError::DataLoss { losses: data_loss }));
     }
@@ -172,7 +167,7 @@ fn prepare(
         &live.schema,
         desired,
         &live.unmodelled,
-        dialect,
+        planner,
         PlanOptions {
             accept_data_loss: options.accept_data_loss,
         },
@@ -184,29 +179,17 @@ fn prepare(
         plan,
         executed: false,
         applied: Applied::default(),
-        schema_fingerprint: fingerprint(desired, dialect),
+        schema_fingerprint: fingerprint(desired, planner),
     })
 }
 
 /// Records the push in [`PUSH_LOG`], in the same transaction: which schema the database was made to
 /// match, so `migrate` and people can tell how it got there.
-fn record(conn: &mut SqliteConnection, report: &PushReport) -> QueryResult<()> {
-    debug_assert!(PUSH_LOG.starts_with(ORIENT_PREFIX));
-    conn.batch_execute(&format!(
-        "CREATE TABLE IF NOT EXISTS \"{PUSH_LOG}\" (\
-         \"id\" INTEGER PRIMARY KEY, \
-         \"pushed_at\" TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, \
-         \"schema_fingerprint\" TEXT NOT NULL, \
-         \"changes\" TEXT NOT NULL, \
-         \"statements\" INTEGER NOT NULL)"
-    ))?;
+fn record(conn: &mut DbConnection, report: &PushReport) -> QueryResult<()> {
     let changes = serde_json::to_string(&report.changes).unwrap_or_else(|_| "[]".to_owned());
-    diesel::sql_query(format!(
-        "INSERT INTO \"{PUSH_LOG}\" (\"schema_fingerprint\", \"changes\", \"statements\") VALUES (?, ?, ?)"
-    ))
-    .bind::<Text, _>(&report.schema_fingerprint)
-    .bind::<Text, _>(changes)
-    .bind::<BigInt, _>(i64::try_from(report.applied.statements).unwrap_or(i64::MAX))
-    .execute(conn)?;
-    Ok(())
+    conn.record_push(
+        &report.schema_fingerprint,
+        &changes,
+        i64::try_from(report.applied.statements).unwrap_or(i64::MAX),
+    )
 }

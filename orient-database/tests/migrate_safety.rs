@@ -15,11 +15,11 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use orient_database::db::{self, Db};
+use orient_database::dialect::sqlite::lock::{self, MigrationLock};
+use orient_database::dialect::sqlite::replay_migrations as replay;
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
-use orient_database::migrations::{
-    self, Error, Migration, MigrationLock, checksum, lock, replay::replay,
-};
+use orient_database::migrations::{self, Error, Migration, checksum};
 use orient_database::model::Schema;
 
 use common::{Project, listing, sha256_file};
@@ -86,7 +86,7 @@ fn ledger(db: &Path) -> Vec<String> {
 
 /// Our checksums, by version (empty without the table).
 fn checksums(db: &Path) -> BTreeMap<String, String> {
-    if !table_exists(db, checksum::TABLE) {
+    if !table_exists(db, checksum::CHECKSUM_TABLE) {
         return BTreeMap::new();
     }
     strings(
@@ -283,9 +283,8 @@ fn scratch_migrations(dir: &Path) -> PathBuf {
 }
 
 fn migrate_file(db: &Path, migrations: &[Migration]) -> Result<migrations::MigrateReport, Error> {
-    let lock = MigrationLock::acquire_within(db, Duration::from_secs(10))?;
     let mut conn = connect(db);
-    migrations::migrate(&mut conn, &lock, migrations)
+    migrations::migrate(&mut conn, db, migrations)
 }
 
 #[test]
@@ -687,11 +686,10 @@ fn revert_refuses_a_migration_without_down_sql() {
     let all = migrations::from_directory(&source).unwrap();
     let db = dir.path().join("orient.db");
     migrate_file(&db, &all).unwrap();
-    let lock = MigrationLock::acquire_within(&db, Duration::ZERO).unwrap();
     let mut conn = connect(&db);
     for result in [
-        migrations::revert_last(&mut conn, &lock, &all).map(|_| ()),
-        migrations::redo_last(&mut conn, &lock, &all).map(|_| ()),
+        migrations::revert_last(&mut conn, &db, &all).map(|_| ()),
+        migrations::redo_last(&mut conn, &db, &all).map(|_| ()),
     ] {
         match result {
             Err(Error::NoDown { name }) => assert_eq!(name, MODEL_TIER),

@@ -9,11 +9,11 @@ use std::collections::BTreeMap;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use orient_database::dialect::Dialect;
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
 use orient_database::model::{Column, ColumnType, DefaultValue, Index, Name, Schema, Table};
 use orient_database::push::{PushOptions, push};
+use orient_database::sql::Dialect;
 use proptest::prelude::*;
 
 const TYPES: [ColumnType; 4] = [

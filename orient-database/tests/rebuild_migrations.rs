@@ -6,16 +6,15 @@
 mod common;
 
 use common::{connect, declared, query_number as number};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use orient_database::check::{check_database, check_migrations};
+use orient_database::dialect::sqlite::replay_migrations as replay;
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
-use orient_database::migrations::{
-    self, MigrationLock, generate::generate, migrate, replay::replay, revert_last,
-};
+use orient_database::migrations::{self, generate::generate, migrate, revert_last};
 use orient_database::types::Timestamp;
 
 /// The repository's first migration, then one adding `agents.model_tier` with DEFAULT 'free' instead of
@@ -67,6 +66,7 @@ fn a_generated_rebuild_migration_applies_checks_clean_and_reverts_exactly() {
         "model_tier_defaults_to_cheap",
         &declared(),
         Timestamp::from_unix_seconds(1_780_000_000),
+        orient_database::dialect::sqlite::scratch().unwrap(),
     )
     .unwrap()
     .expect("the default differs, so there is a migration to write");
@@ -89,13 +89,12 @@ fn a_generated_rebuild_migration_applies_checks_clean_and_reverts_exactly() {
     assert_eq!(all.len(), 3);
     assert!(!all[2].run_in_transaction);
     let db = dir.path().join("orient.db");
-    let lock = MigrationLock::acquire(&db).unwrap();
     let mut conn = connect(&db);
-    migrate(&mut conn, &lock, &all[..2]).unwrap();
+    migrate(&mut conn, &db, &all[..2]).unwrap();
     with_rows(&mut conn);
     let before = children(&mut conn);
 
-    let report = migrate(&mut conn, &lock, &all).unwrap();
+    let report = migrate(&mut conn, &db, &all).unwrap();
     assert_eq!(report.applied.len(), 1);
     assert_eq!(children(&mut conn), before, "child rows changed");
     assert_eq!(
@@ -109,7 +108,7 @@ fn a_generated_rebuild_migration_applies_checks_clean_and_reverts_exactly() {
     assert!(check_database(Some(&live), &declared(), &Sqlite).clean);
     assert!(check_migrations(&replay(&all).unwrap().schema, &declared(), &Sqlite).clean);
 
-    let reverted = revert_last(&mut conn, &lock, &all).unwrap();
+    let reverted = revert_last(&mut conn, &db, &all).unwrap();
     assert_eq!(reverted.reverted.name, all[2].name);
     let live = introspect(&mut conn).unwrap().schema;
     assert_eq!(
@@ -125,7 +124,7 @@ fn a_generated_rebuild_migration_applies_checks_clean_and_reverts_exactly() {
 fn before_the_rebuild() -> (
     tempfile::TempDir,
     Vec<migrations::Migration>,
-    MigrationLock,
+    PathBuf,
     SqliteConnection,
 ) {
     let dir = tempfile::tempdir().unwrap();
@@ -136,21 +135,21 @@ fn before_the_rebuild() -> (
         "cheap",
         &declared(),
         Timestamp::from_unix_seconds(1_780_000_000),
+        orient_database::dialect::sqlite::scratch().unwrap(),
     )
     .unwrap()
     .unwrap();
     let all = migrations::from_directory(&migrations_dir).unwrap();
     let db = dir.path().join("orient.db");
-    let lock = MigrationLock::acquire(&db).unwrap();
     let mut conn = connect(&db);
-    migrate(&mut conn, &lock, &all[..2]).unwrap();
+    migrate(&mut conn, &db, &all[..2]).unwrap();
     with_rows(&mut conn);
-    (dir, all, lock, conn)
+    (dir, all, db, conn)
 }
 
 #[test]
 fn a_failing_guard_leaves_the_database_and_the_connection_as_they_were() {
-    let (_dir, all, lock, mut conn) = before_the_rebuild();
+    let (_dir, all, db, mut conn) = before_the_rebuild();
     // A skill of an agent that does not exist: the rebuild's foreign-key guard must stop it.
     conn.batch_execute(
         "PRAGMA foreign_keys = OFF; INSERT INTO agent_skills (agent_id, skill_name) VALUES ('ghost', 'x'); PRAGMA foreign_keys = ON;",
@@ -158,7 +157,7 @@ fn a_failing_guard_leaves_the_database_and_the_connection_as_they_were() {
     .unwrap();
     let schema_before = introspect(&mut conn).unwrap().schema;
 
-    let error = migrate(&mut conn, &lock, &all).unwrap_err().to_string();
+    let error = migrate(&mut conn, &db, &all).unwrap_err().to_string();
     assert!(
         error.contains("foreign key violations after the rebuild"),
         "{error}"
@@ -194,11 +193,11 @@ fn a_failing_guard_leaves_the_database_and_the_connection_as_they_were() {
 
 #[test]
 fn a_rebuild_committed_but_not_recorded_is_recorded_not_run_again() {
-    let (_dir, all, lock, mut conn) = before_the_rebuild();
+    let (_dir, all, db, mut conn) = before_the_rebuild();
     // The script ran and committed; the process died before the ledger row was written.
     conn.batch_execute(&all[2].up).unwrap();
 
-    let report = migrate(&mut conn, &lock, &all).unwrap();
+    let report = migrate(&mut conn, &db, &all).unwrap();
     assert_eq!(report.recovered.len(), 1);
     assert!(report.applied.is_empty());
     let status = migrations::runner::status(&mut conn, &all).unwrap();

@@ -8,9 +8,11 @@ use std::path::Path;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use orient_database::dialect::sqlite::replay_migrations as replay;
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
-use orient_database::migrations::{self, replay::replay, runner};
+use orient_database::migrations::backend::MigrationBackend;
+use orient_database::migrations::{self, runner};
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
 use orient_database::types::{Json, Timestamp};
@@ -201,7 +203,7 @@ fn every_migration_reverts_to_the_schema_before_it() {
         schemas.push(introspect(&mut conn).unwrap().schema);
     }
     for (i, migration) in all.iter().enumerate().rev() {
-        runner::revert(&mut conn, migration).unwrap();
+        conn.revert_one(migration).unwrap();
         let now = introspect(&mut conn).unwrap().schema;
         assert_eq!(
             diff(&now, &schemas[i], &Sqlite),

@@ -44,7 +44,7 @@ impl Error {
             Error::Database(e) => e.is_locked(),
             Error::Migrations(e) => e.is_locked(),
             Error::Query { source, .. } | Error::Transaction(source) => {
-                db::error::is_locked(source)
+                db::backend::is_locked(source)
             }
             _ => false,
         }

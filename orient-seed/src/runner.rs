@@ -2,10 +2,11 @@
 
 use std::time::Instant;
 
-use diesel::connection::Connection as _;
-use diesel::prelude::*;
-use orient_database::db::connection::{self, Access};
-use orient_database::db::{self, Config};
+use orient_database::db::connection;
+use orient_database::db::{self, Config, DbConnection};
+use orient_database::dialect::sqlite;
+use orient_database::engine::EngineConnection;
+use orient_database::migrations::replay::Replay;
 use orient_database::migrations::{self, Migration, runner};
 use orient_database::types::Timestamp;
 
@@ -82,7 +83,7 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
         // One read transaction, so every seeder sees the same snapshot. Nothing is written: the
         // seeders are told so, and the connection is query_only besides.
         report.seeders = conn
-            .transaction(|tx| seed_all(tx, &selected, &cx))
+            .read_transaction(|tx| seed_all(tx, &selected, &cx))
             .map_err(locked)?;
     } else {
         let (mut conn, opened) = db::open_writer(&config.path, true)?;
@@ -97,7 +98,7 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
             report.applied_migrations = names(&migration.applied);
         }
         report.seeders = conn
-            .immediate_transaction(|tx| seed_all(tx, &selected, &cx))
+            .write_transaction(|tx| seed_all(tx, &selected, &cx))
             .map_err(locked)?;
     }
 
@@ -116,7 +117,7 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
 }
 
 fn seed_all(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     seeders: &[&dyn Seeder],
     cx: &Context,
 ) -> Result<Vec<SeederReport>, Error> {
@@ -156,17 +157,9 @@ fn names(migrations: &[Migration]) -> Vec<String> {
     migrations.iter().map(|m| m.name.to_string()).collect()
 }
 
-fn migrated_in_memory(all: &[Migration]) -> Result<SqliteConnection, Error> {
-    let memory = std::path::PathBuf::from(":memory:");
-    let mut conn = SqliteConnection::establish(":memory:").map_err(|source| db::Error::Open {
-        path: memory.clone(),
-        source,
-    })?;
-    connection::configure(&mut conn, Access::ReadWrite).map_err(|source| db::Error::Setup {
-        path: memory,
-        step: "connection pragmas",
-        source,
-    })?;
-    runner::run_pending(&mut conn, all)?;
-    Ok(conn)
+/// An in-memory database with every migration applied: what a real run would seed into.
+fn migrated_in_memory(all: &[Migration]) -> Result<DbConnection, Error> {
+    let mut replay = Replay::on(sqlite::scratch()?);
+    replay.apply_all(all)?;
+    Ok(replay.into_connection())
 }

@@ -3,9 +3,9 @@
 
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use orient_database::dialect::Dialect;
 use orient_database::dialect::sqlite::Sqlite;
 use orient_database::seed::{SeedRow, SeedTable};
+use orient_database::sql::Dialect;
 use orient_database::types::Timestamp;
 
 /// SQLite's default limit of bound values per statement (SQLITE_MAX_VARIABLE_NUMBER).

@@ -119,6 +119,7 @@ fn diesel_runs_and_reverts_a_generated_rebuild_migration_without_losing_child_ro
         "model_tier_cheap",
         &Schema::from_declared(TABLES),
         orient_database::types::Timestamp::now(),
+        orient_database::dialect::sqlite::scratch().unwrap(),
     )
     .unwrap()
     .unwrap();
@@ -148,7 +149,9 @@ fn diesel_runs_and_reverts_a_generated_rebuild_migration_without_losing_child_ro
             .unwrap();
     assert_eq!(skills, 2);
     let all = migrations::from_directory(&dir).unwrap();
-    let previous = migrations::replay::replay(&all[..2]).unwrap().schema;
+    let previous = orient_database::dialect::sqlite::replay_migrations(&all[..2])
+        .unwrap()
+        .schema;
     assert_eq!(
         diff(&introspect(&mut conn).unwrap().schema, &previous, &Sqlite),
         vec![]

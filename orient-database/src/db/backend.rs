@@ -7,3 +7,9 @@
 
 /// The connection type of the database this build talks to.
 pub type DbConnection = diesel::SqliteConnection;
+
+/// Whether `error` means another connection held the database's lock for the whole wait, on the engine
+/// of this build.
+pub fn is_locked(error: &diesel::result::Error) -> bool {
+    <DbConnection as crate::engine::EngineConnection>::is_locked(error)
+}

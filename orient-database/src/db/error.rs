@@ -121,20 +121,9 @@ impl Error {
     pub fn is_locked(&self) -> bool {
         match self {
             Error::Locked { .. } => true,
-            Error::Query(e) | Error::Setup { source: e, .. } => is_locked(e),
+            Error::Query(e) | Error::Setup { source: e, .. } => crate::db::backend::is_locked(e),
             Error::Migration(e) => e.is_locked(),
             _ => false,
         }
-    }
-}
-
-/// Whether a Diesel error is SQLITE_BUSY.
-pub fn is_locked(error: &diesel::result::Error) -> bool {
-    match error {
-        diesel::result::Error::DatabaseError(_, info) => {
-            let message = info.message();
-            message.contains("database is locked") || message.contains("database table is locked")
-        }
-        _ => false,
     }
 }

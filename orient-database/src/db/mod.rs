@@ -22,7 +22,6 @@
 
 pub mod backend;
 pub mod config;
-pub mod connection;
 pub mod env_file;
 pub mod error;
 pub mod instance;
@@ -30,6 +29,7 @@ mod pool;
 
 use std::sync::{Mutex, OnceLock};
 
+pub use crate::dialect::sqlite::connection;
 pub use backend::DbConnection;
 pub use config::Config;
 pub use error::{ConfigError, Error};

@@ -17,7 +17,8 @@ use crate::db::backend::DbConnection;
 use crate::db::config::Config;
 use crate::db::connection::{self, Access};
 use crate::db::error::Error;
-use crate::migrations::{self, MigrateReport, Migration, MigrationLock};
+use crate::dialect::sqlite::lock::{self, MigrationLock};
+use crate::migrations::{self, MigrateReport, Migration};
 
 /// A connection borrowed from a [`Db`]; it goes back to its pool when dropped.
 pub type Connection = PooledConnection<ConnectionManager<DbConnection>>;
@@ -59,10 +60,10 @@ pub struct Opened {
 /// to WAL and, when `migrate`, migrates it with the embedded migrations. What `Db::open` and
 /// `orient-db migrate` both start with.
 ///
-/// Migrating goes through [`migrations::migrator`]: the cross-process migration lock
-/// (`<file>.migrate-lock`) is taken before the connection reads anything, and everything is checked
-/// (unknown versions, edited migrations, adoption of a database without a ledger) before the first
-/// write, the switch to WAL included, so a refused database is left byte-identical.
+/// Migrating goes through [`migrations::migrator`]: the migration lock (`<file>.migrate-lock`) is taken
+/// before the connection reads anything, and everything is checked (unknown versions, edited
+/// migrations, adoption of a database without a ledger) before the first write, the switch to WAL
+/// included, so a refused database is left byte-identical.
 pub fn open_writer(path: &Path, migrate: bool) -> Result<(DbConnection, Opened), Error> {
     if !migrate {
         let prepared = connection::prepare_file(path, true)?;
@@ -78,25 +79,25 @@ pub fn open_writer(path: &Path, migrate: bool) -> Result<(DbConnection, Opened),
     // The file is checked before the lock file is created beside it, so a path to something that is
     // not a database gets nothing new next to it. The check reads the file while ignoring other
     // connections; if it fails while another migrator may be writing the file, it is repeated under the
-    // lock.
+    // lock. The lock is taken before connecting, because connecting creates a missing file.
     let (prepared, lock) = match connection::prepare_file(path, true) {
         Ok(prepared) => (prepared, MigrationLock::acquire(path)?),
         Err(Error::NotADatabase { .. } | Error::Corrupt { .. })
-            if migrations::lock::lock_path(path).exists() =>
+            if lock::lock_path(path).exists() =>
         {
             let lock = MigrationLock::acquire(path)?;
             (connection::prepare_file(path, true)?, lock)
         }
         Err(e) => return Err(e),
     };
-    // Another process may have created it while this one waited for the lock.
-    let created_file = !prepared.existed && !path.exists();
     let mut conn = connection::establish(path, Access::ReadWrite)?;
     let all = migrations::embedded()?;
-    let verified = migrations::migrator::verify(&mut conn, &lock, &all)?;
-    connection::enable_wal(&mut conn, path)?;
-    let report = verified.execute(&mut conn, &lock)?;
+    let report = migrations::migrator::migrate_locked(&mut conn, &lock, &all, |conn| {
+        connection::enable_wal(conn, path)
+    })?;
     drop(lock);
+    // Another process may have created (and migrated) it while this one waited for the lock.
+    let created_file = !prepared.existed && report.fresh;
     let opened = Opened {
         created_directories: prepared.created_directories,
         created_file,

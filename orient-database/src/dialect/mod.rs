@@ -1,62 +1,9 @@
-//! SQL dialects: everything that depends on how a particular database spells things.
+//! The database engines: everything that is true of one engine only, one directory per engine.
 //!
-//! The schema model ([`crate::model`]) knows no SQL. A [`Dialect`] says how a logical type is stored, how a
-//! default is written and how identifiers are quoted; [`sqlite`] is the implementation used today. A
-//! PostgreSQL dialect will implement the same trait (see DESIGN.md, "Where this goes next").
+//! Each implements the engine-neutral traits the rest of the crate is written against: how it spells
+//! the model ([`crate::sql::Dialect`]), which changes its `ALTER TABLE` cannot make and how it makes them
+//! instead ([`crate::plan::Planner`]), its work through a live connection
+//! ([`crate::engine::EngineConnection`]) and its migration ledger and lock
+//! ([`crate::migrations::backend::MigrationBackend`]). [`sqlite`] is the engine of this build.
 
 pub mod sqlite;
-
-use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Table};
-
-/// How one SQL dialect stores and spells the model.
-pub trait Dialect {
-    /// A short name for messages (`sqlite`).
-    fn name(&self) -> &'static str;
-
-    /// The type the dialect writes in DDL for a logical type (`integer` for a SQLite `Bool`).
-    fn storage_type(&self, ty: ColumnType) -> &'static str;
-
-    /// The logical type two columns are compared by. Types stored the same way compare equal: in SQLite a
-    /// `Bool`, a `Timestamp` and a `BigInt` are all INTEGER columns, and a live database cannot tell them apart.
-    fn canonical_type(&self, ty: ColumnType) -> ColumnType;
-
-    /// The value two defaults are compared by (`true` and `1` are the same default in SQLite).
-    fn canonical_default(&self, default: &DefaultValue) -> Option<DefaultValue>;
-
-    /// Quotes an identifier. Every identifier the renderer writes goes through here, never through `format!`.
-    fn quote_ident(&self, ident: &str) -> String;
-
-    /// Quotes a string literal (`'it''s'`).
-    fn quote_text(&self, text: &str) -> String;
-
-    /// Writes a default value as SQL.
-    fn render_default(&self, default: &DefaultValue) -> String;
-
-    /// `CREATE TABLE` for a table (without its indexes).
-    fn create_table(&self, table: &Table) -> String;
-
-    /// `CREATE TABLE` under another name, used by the table rebuild (create new, copy, drop, rename).
-    fn create_table_named(&self, table: &Table, name: &str) -> String;
-
-    /// `CREATE [UNIQUE] INDEX`.
-    fn create_index(&self, table: &str, index: &Index) -> String;
-
-    fn drop_index(&self, index: &str) -> String;
-
-    fn drop_table(&self, table: &str) -> String;
-
-    fn rename_table(&self, from: &str, to: &str) -> String;
-
-    /// `ALTER TABLE … ADD COLUMN`.
-    fn add_column(&self, table: &str, column: &Column) -> String;
-
-    fn drop_column(&self, table: &str, column: &str) -> String;
-
-    fn rename_column(&self, table: &str, from: &str, to: &str) -> String;
-
-    /// The column definition inside `CREATE TABLE` (`"id" integer PRIMARY KEY AUTOINCREMENT NOT NULL`).
-    fn column_definition(&self, table: &Table, column: &Column) -> String;
-
-    /// The `FOREIGN KEY (…) REFERENCES …` clause.
-    fn foreign_key_clause(&self, fk: &ForeignKey) -> String;
-}

@@ -9,12 +9,14 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use diesel::prelude::*;
-
-use crate::dialect::sqlite::Sqlite;
-use crate::dialect::sqlite::introspect::{Introspection, introspect};
+use crate::db::backend::DbConnection;
 use crate::diff::diff;
-use crate::migrations::{Error, Migration, runner};
+use crate::engine::EngineConnection;
+use crate::migrations::backend::MigrationBackend;
+use crate::migrations::replay::prefix_schemas;
+use crate::migrations::{Error, Migration};
+use crate::model::Introspection;
+use crate::plan::Planner;
 
 /// What [`examine`] decided for a database without ledger rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,31 +27,13 @@ pub enum Examined {
     Matches { k: usize },
 }
 
-/// The schemas after each prefix of `migrations`: element `k - 1` is the schema after the first `k`.
-/// Computed by applying them one by one to one in-memory database.
-pub fn prefix_schemas(migrations: &[Migration]) -> Result<Vec<Introspection>, Error> {
-    let replay_error = |e: Error| Error::Replay(Box::new(e));
-    let mut conn = SqliteConnection::establish(":memory:").map_err(|e| {
-        replay_error(Error::BadMigration {
-            name: ":memory:".to_owned(),
-            reason: e.to_string(),
-        })
-    })?;
-    crate::db::connection::configure(&mut conn, crate::db::connection::Access::ReadWrite)
-        .map_err(|e| replay_error(Error::Ledger(e)))?;
-    diesel::migration::MigrationConnection::setup(&mut conn)
-        .map_err(|e| replay_error(Error::Ledger(e)))?;
-    let mut schemas = Vec::with_capacity(migrations.len());
-    for migration in migrations {
-        runner::apply(&mut conn, migration).map_err(replay_error)?;
-        schemas.push(introspect(&mut conn).map_err(|e| replay_error(Error::Introspect(e)))?);
-    }
-    Ok(schemas)
-}
-
 /// The differences that would turn `live` into `target`, as sentences; empty when they are equal.
-pub fn differences(live: &Introspection, target: &Introspection) -> Vec<String> {
-    let mut out: Vec<String> = diff(&live.schema, &target.schema, &Sqlite)
+pub fn differences(
+    live: &Introspection,
+    target: &Introspection,
+    planner: &dyn Planner,
+) -> Vec<String> {
+    let mut out: Vec<String> = diff(&live.schema, &target.schema, planner)
         .iter()
         .map(ToString::to_string)
         .collect();
@@ -77,15 +61,16 @@ pub fn differences(live: &Introspection, target: &Introspection) -> Vec<String> 
 ///   (a later migration that changes no schema, a data fix, is then not re-run);
 /// - else [`Error::NotAdoptable`] with the differences against the closest prefix.
 pub fn examine(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     migrations: &[Migration],
     database: &Path,
 ) -> Result<Examined, Error> {
-    let live = introspect(conn).map_err(Error::Introspect)?;
+    let planner = conn.planner();
+    let live = conn.introspect().map_err(Error::Introspect)?;
     if live.schema.tables.is_empty() {
         return Ok(Examined::Empty);
     }
-    let prefixes = prefix_schemas(migrations)?;
+    let prefixes = prefix_schemas(conn.scratch()?, migrations)?;
     let created: BTreeSet<&str> = prefixes
         .iter()
         .flat_map(|p| p.schema.tables.iter().map(|t| t.name.as_ref()))
@@ -104,7 +89,7 @@ pub fn examine(
     }
     let mut closest: Option<(usize, Vec<String>)> = None;
     for (i, prefix) in prefixes.iter().enumerate().rev() {
-        let found = differences(&live, prefix);
+        let found = differences(&live, prefix, planner);
         if found.is_empty() {
             return Ok(Examined::Matches { k: i + 1 });
         }

@@ -1,25 +1,17 @@
-//! Checksums of applied migrations, kept beside Diesel's ledger in a table of ours, so that an applied
-//! migration edited afterwards is noticed instead of silently diverging between databases.
+//! Checksums of applied migrations, kept beside the ledger in a table of ours ([`CHECKSUM_TABLE`], kept
+//! by each engine's ledger), so that an applied migration edited afterwards is noticed instead of
+//! silently diverging between databases.
 //!
 //! The checksum is the SHA-256 of the `up.sql` text after [`normalize`], which drops the whitespace that
 //! does not change what the SQL says: re-indenting, trailing spaces, blank lines, `a,b` against `a, b`,
 //! or CRLF line endings all hash the same, while any other edit (a string literal's spaces included)
 //! does not.
 
-use std::collections::BTreeMap;
-
-use diesel::prelude::*;
-use diesel::sql_types::Text;
 use sha2::{Digest, Sha256};
 
-/// Our table of checksums (the `__orient_` prefix keeps it out of introspection and drift checks).
-pub const TABLE: &str = "__orient_migration_checksums";
-
-/// The table's definition; `CREATE TABLE IF NOT EXISTS`, so every writer can run it first.
-const CREATE: &str = "CREATE TABLE IF NOT EXISTS \"__orient_migration_checksums\" (\
-     version TEXT PRIMARY KEY NOT NULL, \
-     checksum TEXT NOT NULL, \
-     recorded_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP)";
+/// The table beside the ledger that holds each applied migration's checksum (the `__orient_` prefix
+/// keeps it out of introspection and drift checks). Each engine's ledger keeps it.
+pub const CHECKSUM_TABLE: &str = "__orient_migration_checksums";
 
 /// The checksum of a migration's `up.sql`: lowercase hex SHA-256 of [`normalize`]d text.
 pub fn of(sql: &str) -> String {
@@ -170,62 +162,6 @@ fn squeeze(comment: &[char]) -> Vec<char> {
         out.push(c);
     }
     out
-}
-
-fn exists(conn: &mut SqliteConnection) -> QueryResult<bool> {
-    super::runner::table_exists(conn, TABLE)
-}
-
-/// Creates the table if it is missing.
-pub(crate) fn ensure_table(conn: &mut SqliteConnection) -> QueryResult<()> {
-    diesel::sql_query(CREATE).execute(conn).map(|_| ())
-}
-
-/// Every stored checksum, by version. A database without the table has none (and is not changed).
-pub fn stored(conn: &mut SqliteConnection) -> QueryResult<BTreeMap<String, String>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = Text)]
-        version: String,
-        #[diesel(sql_type = Text)]
-        checksum: String,
-    }
-    if !exists(conn)? {
-        return Ok(BTreeMap::new());
-    }
-    let rows: Vec<Row> = diesel::sql_query(format!(
-        "SELECT version, checksum FROM \"{TABLE}\" ORDER BY version"
-    ))
-    .load(conn)?;
-    Ok(rows.into_iter().map(|r| (r.version, r.checksum)).collect())
-}
-
-/// Records (or replaces: a row left behind by `diesel migration revert` is stale) a version's checksum.
-/// Creates the table if needed.
-pub(crate) fn record(
-    conn: &mut SqliteConnection,
-    version: &str,
-    checksum: &str,
-) -> QueryResult<()> {
-    ensure_table(conn)?;
-    diesel::sql_query(format!(
-        "INSERT OR REPLACE INTO \"{TABLE}\" (version, checksum) VALUES (?, ?)"
-    ))
-    .bind::<Text, _>(version)
-    .bind::<Text, _>(checksum)
-    .execute(conn)
-    .map(|_| ())
-}
-
-/// Removes a version's checksum (when it is reverted). Creates nothing.
-pub(crate) fn forget(conn: &mut SqliteConnection, version: &str) -> QueryResult<()> {
-    if !exists(conn)? {
-        return Ok(());
-    }
-    diesel::sql_query(format!("DELETE FROM \"{TABLE}\" WHERE version = ?"))
-        .bind::<Text, _>(version)
-        .execute(conn)
-        .map(|_| ())
 }
 
 #[cfg(test)]

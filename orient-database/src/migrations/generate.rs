@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::assess::loss_checks;
-use crate::dialect::sqlite::Sqlite;
+use crate::db::backend::DbConnection;
 use crate::diff::{Change, diff};
+use crate::engine::EngineConnection;
 use crate::migrations::{Error, from_directory, replay::replay};
 use crate::model::Schema;
 use crate::plan::{PlanOptions, plan};
@@ -55,13 +56,19 @@ pub struct Prepared {
     pub warnings: Vec<String>,
 }
 
-/// The changes between the migrations in `dir` and `desired`, rendered as SQL; `None` when there is
+/// The changes between the migrations in `dir` and `desired`, rendered as SQL for the engine of
+/// `scratch` (an empty database of that engine, where the migrations are replayed); `None` when there is
 /// nothing to generate. Writes nothing.
-pub fn prepare(dir: &Path, desired: &Schema) -> Result<Option<Prepared>, Error> {
+pub fn prepare(
+    dir: &Path,
+    desired: &Schema,
+    scratch: DbConnection,
+) -> Result<Option<Prepared>, Error> {
+    let planner = scratch.planner();
     let migrations = from_directory(dir)?;
-    let replayed = replay(&migrations)?;
+    let replayed = replay(scratch, &migrations)?;
     let current = replayed.schema;
-    let changes = diff(&current, desired, &Sqlite);
+    let changes = diff(&current, desired, planner);
     if changes.is_empty() {
         return Ok(None);
     }
@@ -71,16 +78,16 @@ pub fn prepare(dir: &Path, desired: &Schema) -> Result<Option<Prepared>, Error> 
         &current,
         desired,
         &replayed.unmodelled,
-        &Sqlite,
+        planner,
         options,
     )?;
-    let reverse = diff(desired, &current, &Sqlite);
+    let reverse = diff(desired, &current, planner);
     let down = plan(
         &reverse,
         desired,
         &current,
         &replayed.unmodelled,
-        &Sqlite,
+        planner,
         options,
     )?;
     // Diesel applies metadata.toml to both directions: if either rebuilds, both manage their own
@@ -88,12 +95,12 @@ pub fn prepare(dir: &Path, desired: &Schema) -> Result<Option<Prepared>, Error> 
     let self_managed = up.rebuilds() || down.rebuilds();
     let render = |plan: &crate::plan::Plan| {
         if self_managed {
-            plan.to_script(&Sqlite)
+            plan.to_script(planner)
         } else {
             plan.to_sql()
         }
     };
-    let warnings = loss_checks(&changes, &current, desired, &Sqlite)
+    let warnings = loss_checks(&changes, &current, desired, planner)
         .into_iter()
         .map(|check| format!("{} ({})", check.change, check.kind.consequence()))
         .collect();
@@ -107,15 +114,17 @@ pub fn prepare(dir: &Path, desired: &Schema) -> Result<Option<Prepared>, Error> 
 }
 
 /// Writes `<dir>/<version>_<name>/{up.sql,down.sql}` for the changes between the migrations in `dir` and
-/// `desired`. Returns `None`, writing nothing, when the migrations already produce `desired`.
+/// `desired`, for the engine of `scratch` (see [`prepare`]). Returns `None`, writing nothing, when the
+/// migrations already produce `desired`.
 pub fn generate(
     dir: &Path,
     name: &str,
     desired: &Schema,
     now: Timestamp,
+    scratch: DbConnection,
 ) -> Result<Option<Generated>, Error> {
     check_name(name)?;
-    let Some(prepared) = prepare(dir, desired)? else {
+    let Some(prepared) = prepare(dir, desired, scratch)? else {
         return Ok(None);
     };
     let existing = from_directory(dir)?;

@@ -1,8 +1,9 @@
-//! The one way a database file is migrated: by `orient-db migrate` and by a service's first open
-//! ([`crate::db::open_writer`]) alike.
+//! The one way a database is migrated: by `orient-db migrate` and by a service's first open
+//! ([`crate::db::open_writer`]) alike, on any engine (the ledger and the lock are the engine's
+//! [`MigrationBackend`]).
 //!
-//! With the cross-process [`MigrationLock`] held (taken before anything is read, so N processes starting
-//! at once apply each migration exactly once: the others wait, then find nothing pending):
+//! With the migration lock held (taken before anything is read, so N processes starting at once apply
+//! each migration exactly once: the others wait, then find nothing pending):
 //!
 //! 1. [`verify`] reads the ledger and decides, writing nothing: applied versions this binary does not
 //!    know are refused, so is an applied migration whose `up.sql` was edited since (its checksum
@@ -12,18 +13,20 @@
 //!    table touched), the checksums of versions applied by another tool (`diesel migration run`), then
 //!    each pending migration with its ledger row and checksum in one transaction.
 //!
-//! [`migrate`] does both. [`revert_last`] and [`redo_last`] work on the last applied migration.
+//! [`migrate`] does both, taking and releasing the lock around them. [`revert_last`] and [`redo_last`]
+//! work on the last applied migration.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use diesel::migration::MigrationConnection;
-use diesel::prelude::*;
-use diesel::sql_types::Text;
 use serde::Serialize;
 
-use crate::bookkeeping::DIESEL_LEDGER;
+use crate::db::backend::DbConnection;
+use crate::diff::diff;
+use crate::engine::EngineConnection;
 use crate::migrations::adopt::{self, Examined};
-use crate::migrations::{Error, Migration, MigrationLock, checksum, runner};
+use crate::migrations::backend::{HeldLock, MigrationBackend};
+use crate::migrations::replay::prefix_schemas;
+use crate::migrations::{Error, Migration, runner};
 
 /// What [`migrate`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -43,6 +46,9 @@ pub struct MigrateReport {
     pub lock_wait_ms: u64,
     /// The pid of the migrator it waited for, when it waited.
     pub waited_for: Option<u32>,
+    /// Whether the database was empty (no ledger, no table) when this migrator looked at it.
+    #[serde(skip)]
+    pub fresh: bool,
 }
 
 impl MigrateReport {
@@ -58,6 +64,7 @@ impl MigrateReport {
 /// The outcome of [`verify`]: what [`Verified::execute`] will write. Nothing has been written yet.
 #[derive(Debug)]
 pub struct Verified<'m> {
+    fresh: bool,
     adopt: Vec<&'m Migration>,
     recovered: Vec<&'m Migration>,
     record_checksums: Vec<&'m Migration>,
@@ -76,47 +83,32 @@ impl Verified<'_> {
     /// Writes what [`verify`] decided, with the lock still held.
     pub fn execute(
         self,
-        conn: &mut SqliteConnection,
-        lock: &MigrationLock,
+        conn: &mut DbConnection,
+        lock: &impl HeldLock,
     ) -> Result<MigrateReport, Error> {
         let mut report = MigrateReport {
             database: lock.database().to_path_buf(),
             lock_wait_ms: u64::try_from(lock.waited().as_millis()).unwrap_or(u64::MAX),
             waited_for: lock.waited_for(),
+            fresh: self.fresh,
             ..MigrateReport::default()
         };
         if !self.adopt.is_empty() || !self.recovered.is_empty() {
-            conn.immediate_transaction(|conn| {
-                conn.setup()?;
-                for migration in self.adopt.iter().chain(&self.recovered) {
-                    diesel::sql_query(format!(
-                        "INSERT INTO \"{DIESEL_LEDGER}\" (version) VALUES (?)"
-                    ))
-                    .bind::<Text, _>(&migration.version)
-                    .execute(conn)?;
-                    checksum::record(conn, &migration.version, &checksum::of(&migration.up))?;
-                }
-                QueryResult::Ok(())
-            })
-            .map_err(Error::Ledger)?;
+            let recorded: Vec<&Migration> =
+                self.adopt.iter().chain(&self.recovered).copied().collect();
+            conn.record_applied(&recorded)?;
             report.adopted = self.adopt.iter().map(|m| (*m).clone()).collect();
             report.recovered = self.recovered.iter().map(|m| (*m).clone()).collect();
         }
         if !self.record_checksums.is_empty() {
-            conn.immediate_transaction(|conn| {
-                for migration in &self.record_checksums {
-                    checksum::record(conn, &migration.version, &checksum::of(&migration.up))?;
-                }
-                QueryResult::Ok(())
-            })
-            .map_err(Error::Ledger)?;
+            conn.record_checksums(&self.record_checksums)?;
             report.checksums_recorded =
                 self.record_checksums.iter().map(|m| (*m).clone()).collect();
         }
         if !self.pending.is_empty() {
-            conn.setup().map_err(Error::Ledger)?;
+            conn.ensure_ledger()?;
             for migration in &self.pending {
-                runner::apply(conn, migration)?;
+                conn.apply_one(migration)?;
                 report.applied.push((*migration).clone());
             }
         }
@@ -128,8 +120,8 @@ impl Verified<'_> {
 /// applied versions ([`Error::UnknownVersions`]), edited applied migrations ([`Error::Modified`]), and
 /// databases without ledger rows that cannot be adopted ([`Error::Foreign`], [`Error::NotAdoptable`]).
 pub fn verify<'m>(
-    conn: &mut SqliteConnection,
-    lock: &MigrationLock,
+    conn: &mut DbConnection,
+    lock: &impl HeldLock,
     migrations: &'m [Migration],
 ) -> Result<Verified<'m>, Error> {
     let status = refusing_status(conn, migrations)?;
@@ -137,12 +129,14 @@ pub fn verify<'m>(
     if status.applied.is_empty() {
         return Ok(match adopt::examine(conn, migrations, lock.database())? {
             Examined::Empty => Verified {
+                fresh: true,
                 adopt: Vec::new(),
                 recovered: Vec::new(),
                 record_checksums: Vec::new(),
                 pending: migrations.iter().collect(),
             },
             Examined::Matches { k } => Verified {
+                fresh: false,
                 adopt: migrations[..k].iter().collect(),
                 recovered: Vec::new(),
                 record_checksums: Vec::new(),
@@ -162,6 +156,7 @@ pub fn verify<'m>(
         _ => Vec::new(),
     };
     Ok(Verified {
+        fresh: false,
         adopt: Vec::new(),
         recovered,
         record_checksums: status
@@ -178,29 +173,31 @@ pub fn verify<'m>(
 /// ledger row commit separately) are already in the database: its schema is what the migrations up to
 /// and including `next` produce, and not what those before it produce.
 fn committed_unrecorded(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     migrations: &[Migration],
     next: &Migration,
 ) -> Result<bool, Error> {
-    use crate::dialect::sqlite::{Sqlite, introspect::introspect};
-    use crate::diff::diff;
-    use crate::migrations::replay::replay;
     let Some(position) = migrations.iter().position(|m| m.version == next.version) else {
         return Ok(false);
     };
-    let live = introspect(conn).map_err(Error::Ledger)?.schema;
-    let after = replay(&migrations[..=position])?.schema;
-    if !diff(&live, &after, &Sqlite).is_empty() {
-        return Ok(false);
-    }
-    let before = replay(&migrations[..position])?.schema;
-    Ok(!diff(&live, &before, &Sqlite).is_empty())
+    let planner = conn.planner();
+    let live = conn.introspect().map_err(Error::Ledger)?.schema;
+    // The schemas after the first `position` and `position + 1` migrations.
+    let prefixes = prefix_schemas(conn.scratch()?, &migrations[..=position])?;
+    let after = prefixes.last().map(|p| &p.schema);
+    let before = position.checked_sub(1).and_then(|i| prefixes.get(i));
+    let differs = |schema: Option<&crate::model::Schema>| match schema {
+        Some(schema) => !diff(&live, schema, planner).is_empty(),
+        // Before the first migration the schema is empty.
+        None => !live.tables.is_empty(),
+    };
+    Ok(!differs(after) && differs(before.map(|p| &p.schema)))
 }
 
 /// The ledger's status, after the refusals every migrator applies before writing anything: applied
 /// versions this binary does not know, and applied migrations whose `up.sql` was edited since.
 fn refusing_status(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     migrations: &[Migration],
 ) -> Result<runner::Status, Error> {
     let status = runner::status(conn, migrations)?;
@@ -217,14 +214,49 @@ fn refusing_status(
     Ok(status)
 }
 
-/// Migrates the database `conn` is open on: [`verify`], then [`Verified::execute`]. `lock` must be the
-/// lock of that database, taken before the connection read anything.
+/// Migrates `database`, which `conn` is open on (and has read nothing of yet): takes the migration
+/// lock, [`verify`]s, then [`Verified::execute`]s, and releases the lock.
 pub fn migrate(
-    conn: &mut SqliteConnection,
-    lock: &MigrationLock,
+    conn: &mut DbConnection,
+    database: &Path,
     migrations: &[Migration],
 ) -> Result<MigrateReport, Error> {
-    verify(conn, lock, migrations)?.execute(conn, lock)
+    with_lock(conn, database, |conn, lock| {
+        migrate_locked(conn, lock, migrations, |_| Ok::<_, Error>(()))
+    })
+}
+
+/// [`migrate`] for a caller that already holds the migration lock (an engine whose lock must be taken
+/// before connecting: opening a new SQLite file creates it). `before_writing` runs once every check
+/// passed and before anything is written (the connection layer switches a SQLite file to WAL there, so
+/// that a refused database is left byte-identical).
+pub fn migrate_locked<E, F>(
+    conn: &mut DbConnection,
+    lock: &impl HeldLock,
+    migrations: &[Migration],
+    before_writing: F,
+) -> Result<MigrateReport, E>
+where
+    E: From<Error>,
+    F: FnOnce(&mut DbConnection) -> Result<(), E>,
+{
+    let verified = verify(conn, lock, migrations)?;
+    before_writing(conn)?;
+    Ok(verified.execute(conn, lock)?)
+}
+
+/// Runs `f` with the migration lock of `database` held, and releases it whatever `f` returned.
+fn with_lock<T, E, F>(conn: &mut DbConnection, database: &Path, f: F) -> Result<T, E>
+where
+    E: From<Error>,
+    F: FnOnce(&mut DbConnection, &<DbConnection as MigrationBackend>::Lock) -> Result<T, E>,
+{
+    let lock = conn.lock(database)?;
+    let result = f(conn, &lock);
+    let released = conn.unlock(lock);
+    let value = result?;
+    released?;
+    Ok(value)
 }
 
 /// What [`revert_last`] did.
@@ -245,8 +277,8 @@ pub struct Redone {
 /// The last applied migration, after the same refusals as [`verify`] (unknown versions, edited
 /// migrations), and refusing one without `down.sql`.
 fn last_revertible<'m>(
-    conn: &mut SqliteConnection,
-    lock: &MigrationLock,
+    conn: &mut DbConnection,
+    lock: &impl HeldLock,
     migrations: &'m [Migration],
 ) -> Result<&'m Migration, Error> {
     let status = refusing_status(conn, migrations)?;
@@ -268,29 +300,33 @@ fn last_revertible<'m>(
 /// Reverts the last applied migration (highest version) with its `down.sql`, removing its ledger row and
 /// checksum in the same transaction.
 pub fn revert_last(
-    conn: &mut SqliteConnection,
-    lock: &MigrationLock,
+    conn: &mut DbConnection,
+    database: &Path,
     migrations: &[Migration],
 ) -> Result<Reverted, Error> {
-    let last = last_revertible(conn, lock, migrations)?;
-    runner::revert(conn, last)?;
-    Ok(Reverted {
-        database: lock.database().to_path_buf(),
-        reverted: last.clone(),
+    with_lock(conn, database, |conn, lock| {
+        let last = last_revertible(conn, lock, migrations)?;
+        conn.revert_one(last)?;
+        Ok(Reverted {
+            database: lock.database().to_path_buf(),
+            reverted: last.clone(),
+        })
     })
 }
 
 /// Reverts the last applied migration and applies it again (each step one transaction).
 pub fn redo_last(
-    conn: &mut SqliteConnection,
-    lock: &MigrationLock,
+    conn: &mut DbConnection,
+    database: &Path,
     migrations: &[Migration],
 ) -> Result<Redone, Error> {
-    let last = last_revertible(conn, lock, migrations)?;
-    runner::revert(conn, last)?;
-    runner::apply(conn, last)?;
-    Ok(Redone {
-        database: lock.database().to_path_buf(),
-        migration: last.clone(),
+    with_lock(conn, database, |conn, lock| {
+        let last = last_revertible(conn, lock, migrations)?;
+        conn.revert_one(last)?;
+        conn.apply_one(last)?;
+        Ok(Redone {
+            database: lock.database().to_path_buf(),
+            migration: last.clone(),
+        })
     })
 }

@@ -1,19 +1,21 @@
-//! Migrations: the Diesel-format files in `migrations/sqlite/`, embedded in this binary, applied on
+//! Migrations: the Diesel-format files in `migrations/<dialect>/`, embedded in this binary, applied on
 //! Diesel's ledger so that `diesel migration run` and `orient-db migrate` agree on what is applied.
 //!
-//! - [`migrator`]: THE way a database file is migrated (by `orient-db migrate` and by a service's first
-//!   open alike): under the cross-process [`lock`], refusing unknown versions and edited applied
-//!   migrations ([`checksum`]), [`adopt`]ing databases made without a ledger, then applying what is
-//!   pending; also `revert` and `redo` of the last migration;
+//! - [`migrator`]: THE way a database is migrated (by `orient-db migrate` and by a service's first open
+//!   alike): under the migration lock, refusing unknown versions and edited applied migrations
+//!   ([`checksum`]), [`adopt`]ing databases made without a ledger, then applying what is pending; also
+//!   `revert` and `redo` of the last migration;
+//! - [`backend`]: what the migrator needs from an engine (the lock and the ledger), implemented per
+//!   engine under `dialect/`;
 //! - [`source`]: reading migrations (embedded, or from a directory);
-//! - [`runner`]: the steps: applying one, reverting one, status;
-//! - [`replay`]: the schema a list of migrations produces, computed in an in-memory database;
+//! - [`runner`]: the status of the migrations against a ledger, and applying what is pending;
+//! - [`replay`]: the schema a list of migrations produces, computed in a scratch database;
 //! - [`generate`]: writing a new migration from the difference between the migrations and the structs.
 
 pub mod adopt;
+pub mod backend;
 pub mod checksum;
 pub mod generate;
-pub mod lock;
 pub mod migrator;
 pub mod replay;
 pub mod runner;
@@ -24,10 +26,13 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-pub use lock::MigrationLock;
 pub use migrator::{MigrateReport, Redone, Reverted, migrate, redo_last, revert_last};
 pub use runner::{AppliedMigration, Status};
 pub use source::{EmbeddedMigration, Migration, embedded, from_directory, project_directory};
+
+/// The environment variable that sets how long a migrator waits for another one's lock, in
+/// milliseconds.
+pub const LOCK_TIMEOUT_VARIABLE: &str = "ORIENT_MIGRATE_LOCK_TIMEOUT_MS";
 
 /// An applied migration whose `up.sql` no longer matches the checksum recorded when it was applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -102,7 +107,7 @@ pub enum Error {
         lock_file.display(),
         holder.map_or_else(|| "another process".to_owned(), |pid| format!("pid {pid}")),
         waited.as_secs_f64(),
-        lock::TIMEOUT_VARIABLE
+        LOCK_TIMEOUT_VARIABLE
     )]
     Locked {
         database: PathBuf,
@@ -119,7 +124,7 @@ pub enum Error {
 
     #[error(
         "{}={value} is not a number of milliseconds (e.g. 60000)",
-        lock::TIMEOUT_VARIABLE
+        LOCK_TIMEOUT_VARIABLE
     )]
     BadLockTimeout { value: String },
 
@@ -180,7 +185,7 @@ impl Error {
         match self {
             Error::Locked { .. } => true,
             Error::Apply { source, .. } | Error::Ledger(source) | Error::Introspect(source) => {
-                crate::db::error::is_locked(source)
+                crate::db::backend::is_locked(source)
             }
             _ => false,
         }

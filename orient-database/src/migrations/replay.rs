@@ -1,21 +1,78 @@
-//! The schema a list of migrations produces, computed by applying them to an in-memory database: no file
-//! is needed, so `check` and `generate` work in CI without a database.
+//! The schema a list of migrations produces, computed by applying them to a scratch database of their
+//! engine (SQLite's is in memory: `dialect::sqlite::scratch`), so `check`, `generate` and adoption need
+//! no database file. This is the one place migrations are replayed.
 
-use diesel::prelude::*;
-
-use crate::dialect::sqlite::introspect::{Introspection, introspect};
+use crate::db::backend::DbConnection;
+use crate::engine::EngineConnection;
+use crate::migrations::backend::MigrationBackend;
 use crate::migrations::{Error, Migration, runner};
+use crate::model::Introspection;
 
-/// Applies `migrations` in order to a fresh in-memory database and reads its schema back.
-pub fn replay(migrations: &[Migration]) -> Result<Introspection, Error> {
-    let mut conn = SqliteConnection::establish(":memory:").map_err(|e| {
-        Error::Replay(Box::new(Error::BadMigration {
-            name: ":memory:".to_owned(),
-            reason: e.to_string(),
-        }))
-    })?;
-    crate::db::connection::configure(&mut conn, crate::db::connection::Access::ReadWrite)
-        .map_err(|e| Error::Replay(Box::new(Error::Ledger(e))))?;
-    runner::run_pending(&mut conn, migrations).map_err(|e| Error::Replay(Box::new(e)))?;
-    introspect(&mut conn).map_err(|e| Error::Replay(Box::new(Error::Ledger(e))))
+fn replay_error(error: Error) -> Error {
+    Error::Replay(Box::new(error))
+}
+
+/// A scratch database that migrations are applied to one at a time.
+pub struct Replay {
+    conn: DbConnection,
+}
+
+impl std::fmt::Debug for Replay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Replay")
+    }
+}
+
+impl Replay {
+    /// Replays into `scratch`, an empty database of the migrations' engine.
+    pub fn on(scratch: DbConnection) -> Replay {
+        Replay { conn: scratch }
+    }
+
+    /// Applies one migration (and records it in the scratch ledger).
+    pub fn apply(&mut self, migration: &Migration) -> Result<(), Error> {
+        self.conn.ensure_ledger().map_err(replay_error)?;
+        self.conn.apply_one(migration).map_err(replay_error)
+    }
+
+    /// Applies every migration of `migrations` not applied yet.
+    pub fn apply_all(&mut self, migrations: &[Migration]) -> Result<(), Error> {
+        runner::run_pending(&mut self.conn, migrations)
+            .map(|_| ())
+            .map_err(replay_error)
+    }
+
+    /// The scratch database, with what was applied to it (a dry run works on it).
+    pub fn into_connection(self) -> DbConnection {
+        self.conn
+    }
+
+    /// The scratch database's schema now.
+    pub fn schema(&mut self) -> Result<Introspection, Error> {
+        self.conn
+            .introspect()
+            .map_err(|e| replay_error(Error::Introspect(e)))
+    }
+}
+
+/// Applies `migrations` in order to `scratch` (an empty database) and reads its schema back.
+pub fn replay(scratch: DbConnection, migrations: &[Migration]) -> Result<Introspection, Error> {
+    let mut replay = Replay::on(scratch);
+    replay.apply_all(migrations)?;
+    replay.schema()
+}
+
+/// The schemas after each prefix of `migrations`: element `k - 1` is the schema after the first `k`,
+/// computed by applying them one by one to `scratch` (an empty database).
+pub fn prefix_schemas(
+    scratch: DbConnection,
+    migrations: &[Migration],
+) -> Result<Vec<Introspection>, Error> {
+    let mut replay = Replay::on(scratch);
+    let mut schemas = Vec::with_capacity(migrations.len());
+    for migration in migrations {
+        replay.apply(migration)?;
+        schemas.push(replay.schema()?);
+    }
+    Ok(schemas)
 }

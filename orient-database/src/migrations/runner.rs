@@ -1,17 +1,13 @@
-//! The steps of migrating, on Diesel's own ledger (`__diesel_schema_migrations`), so `diesel migration
-//! run` and this runner see the same state: applying one migration (with its ledger row and checksum in
-//! one transaction), reverting one, and reading the status.
+//! The migrations' status against a database's ledger, and applying what is pending to a private
+//! database. Engine-neutral: the ledger is read and written through [`MigrationBackend`].
 //!
-//! These steps take no lock and adopt nothing: a database file is migrated through
-//! [`crate::migrations::migrator`], which takes the cross-process lock first and uses them.
+//! Nothing here takes the migration lock or adopts anything: a database file is migrated through
+//! [`crate::migrations::migrator`], which takes the lock first and uses these.
 
-use diesel::connection::SimpleConnection;
-use diesel::migration::MigrationConnection;
-use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Text};
 use serde::Serialize;
 
-use crate::bookkeeping::DIESEL_LEDGER;
+use crate::db::backend::DbConnection;
+use crate::migrations::backend::MigrationBackend;
 use crate::migrations::{Error, Migration, ModifiedMigration, checksum};
 
 /// A row of the ledger.
@@ -20,7 +16,7 @@ pub struct AppliedMigration {
     pub version: String,
     /// The migration's directory name, when this binary knows the version.
     pub name: Option<String>,
-    /// When it was applied (`run_on`, UTC, as SQLite's CURRENT_TIMESTAMP writes it).
+    /// When it was applied (`run_on`, UTC, as the engine wrote it).
     pub run_on: Option<String>,
     /// The checksum recorded when it was applied; `None` when it was applied by another tool
     /// (`diesel migration run`), until the next migrate records it.
@@ -38,63 +34,21 @@ pub struct Status {
     pub modified: Vec<ModifiedMigration>,
 }
 
-#[derive(QueryableByName)]
-struct LedgerRow {
-    #[diesel(sql_type = Text)]
-    version: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    run_on: Option<String>,
-}
-
-/// Whether the `main` database has a table of that name.
-pub(crate) fn table_exists(conn: &mut SqliteConnection, name: &str) -> QueryResult<bool> {
-    #[derive(QueryableByName)]
-    struct Count {
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
-    let count: Count = diesel::sql_query(
-        "SELECT count(*) AS n FROM main.sqlite_schema WHERE type = 'table' AND name = ?",
-    )
-    .bind::<Text, _>(name)
-    .get_result(conn)?;
-    Ok(count.n > 0)
-}
-
-fn ledger_exists(conn: &mut SqliteConnection) -> QueryResult<bool> {
-    table_exists(conn, DIESEL_LEDGER)
-}
-
-/// The ledger's rows, oldest version first. A database without a ledger has none (and is not changed).
-pub fn applied(conn: &mut SqliteConnection) -> QueryResult<Vec<(String, Option<String>)>> {
-    if !ledger_exists(conn)? {
-        return Ok(Vec::new());
-    }
-    let rows: Vec<LedgerRow> = diesel::sql_query(format!(
-        "SELECT version, CAST(run_on AS TEXT) AS run_on FROM \"{DIESEL_LEDGER}\" ORDER BY version"
-    ))
-    .load(conn)?;
-    Ok(rows.into_iter().map(|r| (r.version, r.run_on)).collect())
-}
-
 /// Applied, pending, unknown and modified migrations. Reads only: works on a read-only connection.
-pub fn status(conn: &mut SqliteConnection, migrations: &[Migration]) -> Result<Status, Error> {
-    let rows = applied(conn).map_err(Error::Ledger)?;
-    let mut checksums = checksum::stored(conn).map_err(Error::Ledger)?;
+pub fn status(conn: &mut DbConnection, migrations: &[Migration]) -> Result<Status, Error> {
     let mut status = Status {
         applied: Vec::new(),
         pending: Vec::new(),
         unknown: Vec::new(),
         modified: Vec::new(),
     };
-    for (version, run_on) in rows {
-        let known = migrations.iter().find(|m| m.version == version);
-        let stored = checksums.remove(&version);
-        if let (Some(migration), Some(stored)) = (known, &stored) {
+    for entry in conn.applied()? {
+        let known = migrations.iter().find(|m| m.version == entry.version);
+        if let (Some(migration), Some(stored)) = (known, &entry.checksum) {
             let current = checksum::of(&migration.up);
             if &current != stored {
                 status.modified.push(ModifiedMigration {
-                    version: version.clone(),
+                    version: entry.version.clone(),
                     name: migration.name.to_string(),
                     file: migration.up_path(),
                     stored: stored.clone(),
@@ -102,16 +56,16 @@ pub fn status(conn: &mut SqliteConnection, migrations: &[Migration]) -> Result<S
                 });
             }
         }
-        let entry = AppliedMigration {
+        let applied = AppliedMigration {
             name: known.map(|m| m.name.to_string()),
-            version,
-            run_on,
-            checksum: stored,
+            version: entry.version,
+            run_on: entry.run_on,
+            checksum: entry.checksum,
         };
         if known.is_some() {
-            status.applied.push(entry);
+            status.applied.push(applied);
         } else {
-            status.unknown.push(entry);
+            status.unknown.push(applied);
         }
     }
     status.pending = migrations
@@ -129,7 +83,7 @@ pub fn status(conn: &mut SqliteConnection, migrations: &[Migration]) -> Result<S
 /// Refuses, before changing anything, a database that holds versions this binary does not know: it was
 /// migrated by a newer binary, and running older code against it would corrupt data silently.
 pub fn run_pending(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     migrations: &[Migration],
 ) -> Result<Vec<Migration>, Error> {
     let status = status(conn, migrations)?;
@@ -141,91 +95,9 @@ pub fn run_pending(
     if status.pending.is_empty() {
         return Ok(Vec::new());
     }
-    conn.setup().map_err(Error::Ledger)?;
+    conn.ensure_ledger()?;
     for migration in &status.pending {
-        apply(conn, migration)?;
+        conn.apply_one(migration)?;
     }
     Ok(status.pending)
-}
-
-/// Applies one migration and records it in the ledger and its checksum beside it. Migration, ledger row
-/// and checksum commit together in one `BEGIN IMMEDIATE` transaction (immediate, so another writer makes
-/// this wait instead of failing halfway); a migration with `run_in_transaction = false` manages its own,
-/// and its two rows are then written together after it.
-pub fn apply(conn: &mut SqliteConnection, migration: &Migration) -> Result<(), Error> {
-    let sum = checksum::of(&migration.up);
-    let record = |conn: &mut SqliteConnection| {
-        diesel::sql_query(format!(
-            "INSERT INTO \"{DIESEL_LEDGER}\" (version) VALUES (?)"
-        ))
-        .bind::<Text, _>(&migration.version)
-        .execute(conn)?;
-        checksum::record(conn, &migration.version, &sum)
-    };
-    let failed = |source: diesel::result::Error| Error::Apply {
-        name: migration.name.to_string(),
-        file: migration.up_path(),
-        source,
-    };
-    if migration.run_in_transaction {
-        conn.immediate_transaction(|conn| {
-            conn.batch_execute(&migration.up)?;
-            record(conn)
-        })
-        .map_err(failed)?;
-    } else {
-        if let Err(source) = conn.batch_execute(&migration.up) {
-            restore_after_self_managed(conn);
-            return Err(failed(source));
-        }
-        conn.immediate_transaction(record).map_err(failed)?;
-    }
-    Ok(())
-}
-
-/// After a migration that manages its own transaction failed part-way (a guard of a rebuild script
-/// stops it before COMMIT): roll back what it left open and put the connection back as it was, foreign
-/// keys on and no temporary guard tables.
-fn restore_after_self_managed(conn: &mut SqliteConnection) {
-    // "no transaction is active" when the script failed before BEGIN or after COMMIT: nothing to undo.
-    let _ = conn.batch_execute("ROLLBACK");
-    let _ = conn.batch_execute(
-        "DROP TABLE IF EXISTS temp.\"__orient_guard\"; DROP TABLE IF EXISTS temp.\"__orient_counts\";\
-         DROP TABLE IF EXISTS temp.\"__orient_sequence\"; PRAGMA foreign_keys = ON;",
-    );
-}
-
-/// Reverts one applied migration with its `down.sql` and removes it from the ledger and its checksum, in
-/// one transaction unless the migration manages its own.
-pub fn revert(conn: &mut SqliteConnection, migration: &Migration) -> Result<(), Error> {
-    let Some(down) = &migration.down else {
-        return Err(Error::NoDown {
-            name: migration.name.to_string(),
-        });
-    };
-    let forget = |conn: &mut SqliteConnection| {
-        diesel::sql_query(format!("DELETE FROM \"{DIESEL_LEDGER}\" WHERE version = ?"))
-            .bind::<Text, _>(&migration.version)
-            .execute(conn)?;
-        checksum::forget(conn, &migration.version)
-    };
-    let failed = |source: diesel::result::Error| Error::Apply {
-        name: migration.name.to_string(),
-        file: migration.down_path(),
-        source,
-    };
-    if migration.run_in_transaction {
-        conn.immediate_transaction(|conn| {
-            conn.batch_execute(down)?;
-            forget(conn)
-        })
-        .map_err(failed)?;
-    } else {
-        if let Err(source) = conn.batch_execute(down) {
-            restore_after_self_managed(conn);
-            return Err(failed(source));
-        }
-        conn.immediate_transaction(forget).map_err(failed)?;
-    }
-    Ok(())
 }

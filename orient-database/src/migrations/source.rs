@@ -18,9 +18,9 @@ pub struct EmbeddedMigration {
     pub metadata: Option<&'static str>,
 }
 
-/// The migrations of `migrations/sqlite/`, as compiled into this binary.
-static EMBEDDED: &[EmbeddedMigration] =
-    include!(concat!(env!("OUT_DIR"), "/embedded_migrations.rs"));
+/// The migrations of `migrations/sqlite/`, as compiled into this binary (`build.rs`).
+static EMBEDDED_SQLITE: &[EmbeddedMigration] =
+    include!(concat!(env!("OUT_DIR"), "/embedded_migrations_sqlite.rs"));
 
 /// One migration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -75,7 +75,7 @@ fn run_in_transaction(metadata: Option<&str>, name: &str) -> Result<bool, Error>
 
 /// The migrations embedded in this binary, in version order.
 pub fn embedded() -> Result<Vec<Migration>, Error> {
-    let mut migrations = EMBEDDED
+    let mut migrations = EMBEDDED_SQLITE
         .iter()
         .map(|m| {
             Ok(Migration {

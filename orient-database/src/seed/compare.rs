@@ -14,9 +14,9 @@ use diesel::sql_types::Text;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::dialect::Dialect;
 use crate::dialect::sqlite::Sqlite;
 use crate::seed::{SeedRow, SeedTable, SeedValue, tables};
+use crate::sql::Dialect;
 
 /// Which tables exist and their columns: read once, before comparing.
 #[derive(Debug, Clone, Default)]

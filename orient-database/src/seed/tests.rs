@@ -21,7 +21,7 @@ fn migrated_memory_db() -> SqliteConnection {
 /// Test-only writer: every seed row, with the key and compared columns (the runner lives in orient-seed).
 fn insert_all(conn: &mut SqliteConnection) {
     let dialect = crate::dialect::sqlite::Sqlite;
-    use crate::dialect::Dialect;
+    use crate::sql::Dialect;
     for table in tables() {
         let columns: Vec<String> = table
             .data_columns()

@@ -8,10 +8,10 @@
 use serde::Serialize;
 
 use crate::check::{DatabaseCheck, Difference, check_database};
-use crate::dialect::Dialect;
 use crate::dialect::sqlite::Sqlite;
-use crate::dialect::sqlite::introspect::UnmodelledObject;
+use crate::model::UnmodelledObject;
 use crate::model::{AppDefault, ColumnType, FkAction, Schema, Table};
+use crate::sql::Dialect;
 use crate::studio::Error;
 
 /// The schema of the database at one `schema_version`, with the declared one and their differences.
@@ -75,8 +75,9 @@ impl Catalog {
         live: Schema,
         unmodelled: Vec<UnmodelledObject>,
         declared: Schema,
+        dialect: &dyn Dialect,
     ) -> Catalog {
-        let check = check_database(Some(&live), &declared, &Sqlite);
+        let check = check_database(Some(&live), &declared, dialect);
         Catalog {
             schema_version,
             live,

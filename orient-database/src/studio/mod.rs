@@ -27,12 +27,9 @@ pub mod write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use diesel::prelude::*;
-use diesel::sql_types::BigInt;
-use diesel::sqlite::SqliteConnection;
-
+use crate::db::backend::DbConnection;
 use crate::db::connection::{self, Access};
-use crate::dialect::sqlite::introspect::introspect;
+use crate::engine::EngineConnection;
 use crate::model::Schema;
 use crate::schema::TABLES;
 use crate::studio::catalog::Catalog;
@@ -83,7 +80,7 @@ impl Error {
             Error::ReadOnly => 403,
             Error::Conflict(_) => 409,
             Error::Database(e) if e.is_locked() => 503,
-            Error::Query(e) if crate::db::error::is_locked(e) => 503,
+            Error::Query(e) if crate::db::backend::is_locked(e) => 503,
             Error::Query(diesel::result::Error::DatabaseError(kind, _)) => {
                 use diesel::result::DatabaseErrorKind as K;
                 match kind {
@@ -107,8 +104,8 @@ pub struct Studio {
     path: PathBuf,
     writable: bool,
     declared: Schema,
-    readers: Mutex<Vec<SqliteConnection>>,
-    writer: Mutex<Option<SqliteConnection>>,
+    readers: Mutex<Vec<DbConnection>>,
+    writer: Mutex<Option<DbConnection>>,
     catalog: Mutex<Option<Arc<Catalog>>>,
 }
 
@@ -152,13 +149,13 @@ impl Studio {
     /// transaction sees. The transaction ends before this returns.
     pub fn read<T>(
         &self,
-        f: impl FnOnce(&mut SqliteConnection, &Catalog) -> Result<T, Error>,
+        f: impl FnOnce(&mut DbConnection, &Catalog) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let mut conn = match lock(&self.readers).pop() {
             Some(conn) => conn,
             None => connection::establish(&self.path, Access::ReadOnly)?,
         };
-        let result = conn.transaction(|conn| {
+        let result = conn.read_transaction(|conn| {
             let catalog = self.catalog(conn)?;
             f(conn, &catalog)
         });
@@ -175,7 +172,7 @@ impl Studio {
     /// `Ok`, rolled back otherwise. Refused unless the studio was started with `--write`.
     pub fn write<T>(
         &self,
-        f: impl FnOnce(&mut SqliteConnection, &Catalog) -> Result<T, Error>,
+        f: impl FnOnce(&mut DbConnection, &Catalog) -> Result<T, Error>,
     ) -> Result<T, Error> {
         if !self.writable {
             return Err(Error::ReadOnly);
@@ -187,7 +184,7 @@ impl Studio {
         let Some(conn) = writer.as_mut() else {
             return Err(Error::ReadOnly);
         };
-        conn.immediate_transaction(|conn| {
+        conn.write_transaction(|conn| {
             let catalog = self.catalog(conn)?;
             f(conn, &catalog)
         })
@@ -195,24 +192,20 @@ impl Studio {
 
     /// The catalog for the schema this connection sees, introspected again when `schema_version` moved
     /// (another process migrated, pushed or altered the database while the studio was open).
-    fn catalog(&self, conn: &mut SqliteConnection) -> Result<Arc<Catalog>, Error> {
-        #[derive(QueryableByName)]
-        struct Version {
-            #[diesel(sql_type = BigInt)]
-            schema_version: i64,
-        }
-        let version: Version = diesel::sql_query("PRAGMA schema_version").get_result(conn)?;
+    fn catalog(&self, conn: &mut DbConnection) -> Result<Arc<Catalog>, Error> {
+        let version = conn.schema_version()?;
         if let Some(cached) = lock(&self.catalog).as_ref()
-            && cached.schema_version == version.schema_version
+            && cached.schema_version == version
         {
             return Ok(cached.clone());
         }
-        let found = introspect(conn)?;
+        let found = conn.introspect()?;
         let catalog = Arc::new(Catalog::new(
-            version.schema_version,
+            version,
             found.schema,
             found.unmodelled,
             self.declared.clone(),
+            conn.planner(),
         ));
         *lock(&self.catalog) = Some(catalog.clone());
         Ok(catalog)

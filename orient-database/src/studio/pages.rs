@@ -3,9 +3,9 @@
 use serde::Serialize;
 
 use crate::check::Difference;
-use crate::dialect::sqlite::introspect::UnmodelledObject;
 use crate::migrations::{self, runner};
 use crate::model::Table;
+use crate::model::UnmodelledObject;
 use crate::studio::catalog::{Catalog, TableView};
 use crate::studio::query::{self, Condition, Page, PageRequest, Referencing, RowOut};
 use crate::studio::value::Value;
@@ -130,7 +130,7 @@ pub fn row(studio: &Studio, table: &str, key: &str) -> Result<RowPage, Error> {
 /// For each foreign key pointing at the table, the rows pointing at this row (the first few, and how
 /// many there are).
 fn referencing(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::backend::DbConnection,
     catalog: &Catalog,
     table: &TableView,
     values: &[Value],

@@ -10,8 +10,8 @@
 //! Identifiers come from the [`TableView`] (checked against the live schema, quoted); every value is a
 //! bound parameter.
 
+use crate::db::backend::DbConnection;
 use diesel::prelude::*;
-use diesel::sqlite::SqliteConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::model::ColumnType;
@@ -340,7 +340,7 @@ impl Order {
 
 /// Reads one page of `table`.
 pub fn page(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     table: TableView,
     request: &PageRequest,
 ) -> Result<Page, Error> {
@@ -487,11 +487,7 @@ fn parse_cursor(
 }
 
 /// Runs a query and reads each row as values.
-pub fn load(
-    conn: &mut SqliteConnection,
-    sql: &str,
-    binds: &[Value],
-) -> Result<Vec<Vec<Value>>, Error> {
+pub fn load(conn: &mut DbConnection, sql: &str, binds: &[Value]) -> Result<Vec<Vec<Value>>, Error> {
     let mut query = diesel::sql_query(sql).into_boxed();
     for bind in binds {
         query = value::bind(query, bind);
@@ -502,7 +498,7 @@ pub fn load(
 
 /// `SELECT count(*)` with a condition.
 pub fn count(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     table: &TableView,
     condition: &Condition,
 ) -> Result<i64, Error> {
@@ -609,7 +605,7 @@ pub fn key_condition(table: &TableView, key: &[Value]) -> Condition {
 
 /// One row by key, or a 404.
 pub fn find_row(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     table: &TableView,
     key: &[Value],
 ) -> Result<Vec<Value>, Error> {

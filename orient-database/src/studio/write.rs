@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use diesel::sqlite::SqliteConnection;
+use crate::db::backend::DbConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ColumnType, FkAction, Table};
@@ -51,7 +51,7 @@ fn checked_values(
 
 /// Updates the given columns of one row. Returns the key of the row.
 pub fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     table: &TableView,
     key: &[Value],
     input: &RowInput,
@@ -86,7 +86,7 @@ pub fn update(
 /// Inserts a row. Columns left out get their SQL default, or the current time for a declared
 /// `default_now`; a NOT NULL column with neither must be given. Returns the new row's key as text.
 pub fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     table: &TableView,
     input: &RowInput,
 ) -> Result<String, Error> {
@@ -173,7 +173,7 @@ const MAX_DEPTH: usize = 8;
 
 /// Counts, level by level, the rows a delete of `key` would delete, change or be blocked by.
 pub fn delete_plan(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     catalog: &Catalog,
     table: &TableView,
     key: &[Value],
@@ -248,7 +248,7 @@ pub fn delete_plan(
 
 /// Deletes a row if its effects are still the confirmed ones.
 pub fn delete(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     catalog: &Catalog,
     table: &TableView,
     key: &[Value],
@@ -331,7 +331,7 @@ fn tuple(columns: &[String]) -> String {
 }
 
 /// Runs a statement and returns how many rows it changed.
-fn execute(conn: &mut SqliteConnection, sql: &str, binds: &[Value]) -> Result<usize, Error> {
+fn execute(conn: &mut DbConnection, sql: &str, binds: &[Value]) -> Result<usize, Error> {
     use diesel::RunQueryDsl;
     let mut statement = diesel::sql_query(sql).into_boxed();
     for bind in binds {

@@ -4,11 +4,12 @@ use std::fmt::Debug;
 
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
-use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
-use diesel::sqlite::{Sqlite, SqliteValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+
+use crate::types::TextBackend;
 
 /// A value of `T` kept in a TEXT column as compact JSON (`["disable:x","enable:y"]`).
 ///
@@ -41,17 +42,16 @@ impl<'de, T: DeserializeOwned> serde::Deserialize<'de> for Json<T> {
     }
 }
 
-impl<T: Serialize + Debug> ToSql<Text, Sqlite> for Json<T> {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-        out.set_value(serde_json::to_string(&self.0)?);
-        Ok(IsNull::No)
+impl<T: Serialize + Debug, DB: TextBackend> ToSql<Text, DB> for Json<T> {
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        DB::write_text(out, serde_json::to_string(&self.0)?)
     }
 }
 
-impl<T: DeserializeOwned> FromSql<Text, Sqlite> for Json<T> {
+impl<T: DeserializeOwned, DB: TextBackend> FromSql<Text, DB> for Json<T> {
     // Parses the borrowed text: no intermediate String per value read.
-    fn from_sql(mut value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        serde_json::from_str(value.read_text())
+    fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        DB::with_text(value, |text| serde_json::from_str::<T>(text))?
             .map(Json)
             .map_err(|e| {
                 format!(

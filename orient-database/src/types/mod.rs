@@ -2,9 +2,11 @@
 //! documents as TEXT, and value domains as enums stored as their text.
 
 mod json;
+mod text_backend;
 mod text_enum;
 mod timestamp;
 
 pub use json::Json;
+pub use text_backend::TextBackend;
 pub use text_enum::UnknownValue;
 pub use timestamp::Timestamp;

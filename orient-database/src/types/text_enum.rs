@@ -92,22 +92,27 @@ macro_rules! text_enum {
             }
         }
 
-        impl $crate::__private::diesel::serialize::ToSql<
-            $crate::__private::diesel::sql_types::Text, $crate::__private::diesel::sqlite::Sqlite> for $name {
-            fn to_sql<'b>(&'b self, out: &mut $crate::__private::diesel::serialize::Output<'b, '_,
-                    $crate::__private::diesel::sqlite::Sqlite>)
+        impl<DB: $crate::__private::diesel::backend::Backend>
+            $crate::__private::diesel::serialize::ToSql<$crate::__private::diesel::sql_types::Text, DB>
+            for $name
+        where
+            str: $crate::__private::diesel::serialize::ToSql<$crate::__private::diesel::sql_types::Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut $crate::__private::diesel::serialize::Output<'b, '_, DB>)
                 -> $crate::__private::diesel::serialize::Result {
-                out.set_value(self.as_str());
-                Ok($crate::__private::diesel::serialize::IsNull::No)
+                self.as_str().to_sql(out)
             }
         }
 
-        impl $crate::__private::diesel::deserialize::FromSql<
-            $crate::__private::diesel::sql_types::Text, $crate::__private::diesel::sqlite::Sqlite> for $name {
+        impl<DB: $crate::types::TextBackend>
+            $crate::__private::diesel::deserialize::FromSql<$crate::__private::diesel::sql_types::Text, DB>
+            for $name
+        {
             // Matches the borrowed text: no String is allocated per value read.
-            fn from_sql(mut value: $crate::__private::diesel::sqlite::SqliteValue<'_, '_, '_>)
+            fn from_sql(value: DB::RawValue<'_>)
                 -> $crate::__private::diesel::deserialize::Result<Self> {
-                value.read_text().parse().map_err(|e: $crate::types::UnknownValue| e.into())
+                DB::with_text(value, |text| text.parse::<$name>())?
+                    .map_err(|e: $crate::types::UnknownValue| e.into())
             }
         }
     };

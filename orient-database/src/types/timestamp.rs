@@ -3,11 +3,11 @@
 use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql, FromSqlRow};
 use diesel::expression::AsExpression;
-use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::BigInt;
-use diesel::sqlite::{Sqlite, SqliteValue};
 use serde::{Deserialize, Serialize};
 
 /// Whole seconds since 1970-01-01T00:00:00Z, read and written as a SQL `BigInt`.
@@ -107,16 +107,21 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
-impl ToSql<BigInt, Sqlite> for Timestamp {
-    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-        out.set_value(self.0);
-        Ok(IsNull::No)
+impl<DB: Backend> ToSql<BigInt, DB> for Timestamp
+where
+    i64: ToSql<BigInt, DB>,
+{
+    fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+        self.0.to_sql(out)
     }
 }
 
-impl FromSql<BigInt, Sqlite> for Timestamp {
-    fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        <i64 as FromSql<BigInt, Sqlite>>::from_sql(value).map(Timestamp)
+impl<DB: Backend> FromSql<BigInt, DB> for Timestamp
+where
+    i64: FromSql<BigInt, DB>,
+{
+    fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+        i64::from_sql(value).map(Timestamp)
     }
 }
 

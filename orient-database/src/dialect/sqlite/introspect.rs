@@ -12,34 +12,13 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 use diesel::sqlite::SqliteConnection;
-use serde::Serialize;
 
 use crate::bookkeeping::is_bookkeeping_table;
 use crate::dialect::sqlite::default_sql;
 use crate::model::{
-    Column, ColumnType, FkAction, ForeignKey, Index, IndexOrigin, Name, Schema, Table,
+    Column, ColumnType, FkAction, ForeignKey, Index, IndexOrigin, Introspection, Name, Schema,
+    Table, UnmodelledObject,
 };
-
-/// What introspection found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Introspection {
-    /// The application tables, in the model.
-    pub schema: Schema,
-    /// Objects present in the database that the model does not describe.
-    pub unmodelled: Vec<UnmodelledObject>,
-}
-
-/// A database object outside the model (a view, a trigger, a virtual table…).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct UnmodelledObject {
-    /// `view`, `trigger`, `virtual table`, `shadow table`.
-    pub kind: String,
-    pub name: String,
-    /// The table it belongs to (for triggers), else its own name.
-    pub table: String,
-    /// Its `CREATE` statement, used to recreate triggers after a table rebuild.
-    pub sql: Option<String>,
-}
 
 #[derive(QueryableByName)]
 struct ObjectRow {

@@ -1,11 +1,48 @@
-//! The SQLite dialect: storage types, default spelling, identifier quoting and DDL.
+//! SQLite: everything the engine does that is true of SQLite only.
+//!
+//! - this file: the [`Dialect`] (storage types, default spelling, identifier quoting, DDL);
+//! - [`rebuild`]: the table rebuild, SQLite's way of making what `ALTER TABLE` cannot (the [`Planner`]);
+//! - [`introspect`]: reading a live database into the model (`sqlite_schema` and the pragmas);
+//! - [`engine`]: the schema engine's work through a connection (counts, foreign keys, transactions);
+//! - [`connection`]: opening a file safely, with the same pragmas on every connection;
+//! - [`ledger`] and [`lock`]: Diesel's migration ledger with our checksums, and the cross-process
+//!   migration lock file;
+//! - [`busy`]: recognising "database is locked";
+//! - `text`: reading text values without copying them (for JSON and the text enums).
+//!
+//! [`Planner`]: crate::plan::Planner
 
+pub mod busy;
+pub mod connection;
 pub mod default_sql;
+pub mod engine;
 pub mod introspect;
+pub mod ledger;
+pub mod lock;
+pub mod rebuild;
 mod render;
+mod text;
 
-use crate::dialect::Dialect;
-use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Table};
+use crate::migrations::replay::replay;
+use crate::migrations::{Error, Migration};
+use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Introspection, Table};
+use crate::sql::Dialect;
+
+/// An empty in-memory database, configured like every connection: where SQLite migrations are
+/// replayed.
+pub fn scratch() -> Result<diesel::SqliteConnection, Error> {
+    connection::in_memory().map_err(|e| {
+        Error::Replay(Box::new(Error::BadMigration {
+            name: ":memory:".to_owned(),
+            reason: e.to_string(),
+        }))
+    })
+}
+
+/// The schema SQLite migrations produce, replayed in memory.
+pub fn replay_migrations(migrations: &[Migration]) -> Result<Introspection, Error> {
+    replay(scratch()?, migrations)
+}
 
 /// SQLite, as bundled by libsqlite3-sys.
 #[derive(Debug, Clone, Copy, Default)]
@@ -116,5 +153,53 @@ impl Dialect for Sqlite {
 
     fn foreign_key_clause(&self, fk: &ForeignKey) -> String {
         render::foreign_key_clause(fk)
+    }
+
+    fn never_null(&self, table: &Table, column: &Column) -> bool {
+        // A rowid alias (the one INTEGER primary key column) can never hold NULL, whether or not
+        // `NOT NULL` was written. Other primary keys can, in SQLite.
+        table.primary_key.len() == 1
+            && table.primary_key[0] == column.name
+            && self.canonical_type(column.ty) == ColumnType::Integer
+    }
+
+    fn cast(&self, expression: &str, ty: ColumnType) -> String {
+        format!(
+            "CAST({expression} AS {})",
+            self.storage_type(ty).to_ascii_uppercase()
+        )
+    }
+
+    fn lossy_conversion(&self, column: &str, target: ColumnType) -> Option<String> {
+        // A value survives a conversion when its storage class (`typeof`) already fits the target's
+        // affinity: integers fit a REAL column, NULL fits everything, anything fits a blob.
+        let fitting: &[&str] = match self.canonical_type(target) {
+            ColumnType::Binary => return None,
+            ColumnType::Text => &["text", "integer", "real", "null"],
+            ColumnType::Double => &["real", "integer", "null"],
+            ColumnType::Numeric => &["integer", "real", "null"],
+            _ => &["integer", "null"],
+        };
+        let list = fitting
+            .iter()
+            .map(|t| render::quote_text(t))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Some(format!("typeof({column}) NOT IN ({list})"))
+    }
+
+    fn delete_duplicates(&self, table: &str, columns: &[&str]) -> String {
+        // The first row of a group is the one with the lowest rowid, the oldest insert.
+        let q = render::quote_ident;
+        let list = columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ");
+        let not_null = columns
+            .iter()
+            .map(|c| format!("{} IS NOT NULL", q(c)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        format!(
+            "DELETE FROM {t} WHERE {not_null} AND rowid NOT IN (SELECT min(rowid) FROM {t} WHERE {not_null} GROUP BY {list});",
+            t = q(table)
+        )
     }
 }

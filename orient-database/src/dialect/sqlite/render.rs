@@ -3,9 +3,9 @@
 
 use std::fmt::Write as _;
 
-use crate::dialect::Dialect;
 use crate::dialect::sqlite::Sqlite;
 use crate::model::{Column, DefaultValue, ForeignKey, Index, Table};
+use crate::sql::Dialect;
 
 /// `"name"`, with embedded quotes doubled. The one place identifiers are quoted.
 pub(super) fn quote_ident(ident: &str) -> String {

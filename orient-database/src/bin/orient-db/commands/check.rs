@@ -4,8 +4,9 @@ use serde::Serialize;
 
 use orient_database::check::{DatabaseCheck, MigrationsCheck, check_database, check_migrations};
 use orient_database::db::{Config, connection};
-use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
-use orient_database::migrations::{self, replay::replay};
+use orient_database::dialect::sqlite::{self, Sqlite};
+use orient_database::engine::EngineConnection;
+use orient_database::migrations;
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
 
@@ -46,7 +47,7 @@ pub fn run(no_database: bool, out: Output) -> anyhow::Result<Exit> {
     } else {
         ("embedded".to_owned(), migrations::embedded()?)
     };
-    let replayed = replay(&list)?.schema;
+    let replayed = sqlite::replay_migrations(&list)?.schema;
     let migrations_check = check_migrations(&replayed, &declared, &Sqlite);
 
     // (b) and (c), read-only.
@@ -54,16 +55,17 @@ pub fn run(no_database: bool, out: Output) -> anyhow::Result<Exit> {
         None
     } else {
         let exists = config.path.exists();
-        let live = if exists {
+        let check = if exists {
             let mut conn = connection::open_read_only(&config.path)?;
-            Some(introspect(&mut conn)?.schema)
+            let live = conn.introspect()?.schema;
+            check_database(Some(&live), &declared, conn.planner())
         } else {
-            None
+            check_database(None, &declared, &Sqlite)
         };
         Some(DatabaseSection {
             path: config.path.display().to_string(),
             exists,
-            check: check_database(live.as_ref(), &declared, &Sqlite),
+            check,
         })
     };
 

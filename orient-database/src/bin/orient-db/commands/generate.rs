@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use orient_database::db::config::project_root;
+use orient_database::dialect::sqlite;
 use orient_database::migrations::{self, generate::generate};
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
@@ -23,7 +24,7 @@ pub fn run(name: &str, out: Output) -> anyhow::Result<Exit> {
     let (root, _) = project_root(&cwd);
     let dir = migrations::project_directory(&root)?;
     let desired = Schema::from_declared(TABLES);
-    let generated = generate(&dir, name, &desired, Timestamp::now())?;
+    let generated = generate(&dir, name, &desired, Timestamp::now(), sqlite::scratch()?)?;
     let report = match &generated {
         None => GenerateReport {
             generated: None,

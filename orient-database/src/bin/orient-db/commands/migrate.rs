@@ -4,9 +4,7 @@ use serde::Serialize;
 
 use orient_database::db::connection::{self, Access};
 use orient_database::db::{self, Config};
-use orient_database::migrations::{
-    self, AppliedMigration, Migration, MigrationLock, ModifiedMigration, runner,
-};
+use orient_database::migrations::{self, AppliedMigration, Migration, ModifiedMigration, runner};
 
 use crate::exit::Exit;
 use crate::output::Output;
@@ -157,13 +155,11 @@ pub fn status(out: Output) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// An existing database (a missing one is an error and nothing is created), with the migration lock
-/// held: what `revert` and `redo` work on.
-fn open_locked(config: &Config) -> anyhow::Result<(diesel::SqliteConnection, MigrationLock)> {
+/// An existing database (a missing one is an error and nothing is created): what `revert` and `redo`
+/// work on (they take the migration lock before reading anything).
+fn open_existing(config: &Config) -> anyhow::Result<db::DbConnection> {
     connection::prepare_file(&config.path, false)?;
-    let lock = MigrationLock::acquire(&config.path)?;
-    let conn = connection::establish(&config.path, Access::ReadWrite)?;
-    Ok((conn, lock))
+    Ok(connection::establish(&config.path, Access::ReadWrite)?)
 }
 
 #[derive(Serialize)]
@@ -175,9 +171,8 @@ struct RevertReport {
 
 pub fn revert(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let (mut conn, lock) = open_locked(&config)?;
-    let reverted = migrations::revert_last(&mut conn, &lock, &migrations::embedded()?)?;
-    drop(lock);
+    let mut conn = open_existing(&config)?;
+    let reverted = migrations::revert_last(&mut conn, &config.path, &migrations::embedded()?)?;
     let report = RevertReport {
         database: config.path.display().to_string(),
         reverted: reverted.reverted.name.to_string(),
@@ -201,9 +196,8 @@ struct RedoReport {
 
 pub fn redo(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let (mut conn, lock) = open_locked(&config)?;
-    let redone = migrations::redo_last(&mut conn, &lock, &migrations::embedded()?)?;
-    drop(lock);
+    let mut conn = open_existing(&config)?;
+    let redone = migrations::redo_last(&mut conn, &config.path, &migrations::embedded()?)?;
     let report = RedoReport {
         database: config.path.display().to_string(),
         redone: redone.migration.name.to_string(),

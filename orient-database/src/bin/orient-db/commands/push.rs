@@ -4,7 +4,8 @@ use serde::Serialize;
 
 use orient_database::db::Config;
 use orient_database::db::connection::{self, Access};
-use orient_database::migrations::MigrationLock;
+use orient_database::dialect::sqlite;
+use orient_database::dialect::sqlite::lock::MigrationLock;
 use orient_database::model::Schema;
 use orient_database::push::{PushOptions, PushReport, push};
 use orient_database::schema::TABLES;
@@ -30,8 +31,8 @@ pub fn run(dry_run: bool, accept_data_loss: bool, out: Output) -> anyhow::Result
     };
     // A dry run on a missing database plans against an empty one and creates nothing.
     let report = if dry_run && !config.path.exists() {
-        let mut memory = diesel::Connection::establish(":memory:")?;
-        push(&mut memory, &desired, options)?
+        let mut empty = sqlite::scratch()?;
+        push(&mut empty, &desired, options)?
     } else if dry_run {
         let mut conn = connection::open_read_only(&config.path)?;
         push(&mut conn, &desired, options)?
@@ -41,6 +42,7 @@ pub fn run(dry_run: bool, accept_data_loss: bool, out: Output) -> anyhow::Result
             out.note(format!("created directory {}", dir.display()));
         }
         // One schema changer at a time: push waits for a running migrate, and the other way round.
+        // The lock is taken before connecting, because connecting creates a missing file.
         let _lock = MigrationLock::acquire(&config.path)?;
         let mut conn = connection::establish(&config.path, Access::ReadWrite)?;
         if !prepared.existed {

@@ -12,7 +12,8 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use crate::db::error::{Error, is_locked};
+use crate::db::error::Error;
+use crate::dialect::sqlite::busy::is_busy;
 
 /// How long a statement waits for another connection's lock before failing with "database is locked".
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -79,7 +80,7 @@ pub fn enable_wal(conn: &mut SqliteConnection, path: &Path) -> Result<(), Error>
 }
 
 fn setup_error(path: &Path, step: &'static str, source: diesel::result::Error) -> Error {
-    if is_locked(&source) {
+    if is_busy(&source) {
         Error::Locked {
             path: path.to_path_buf(),
         }
@@ -205,6 +206,15 @@ pub fn establish(path: &Path, access: Access) -> Result<SqliteConnection, Error>
     })?;
     configure(&mut conn, access)
         .map_err(|source| setup_error(path, "connection pragmas", source))?;
+    Ok(conn)
+}
+
+/// A private in-memory database, configured like every connection: the scratch database migrations
+/// are replayed into.
+pub fn in_memory() -> Result<SqliteConnection, ConnectionError> {
+    let mut conn = SqliteConnection::establish(":memory:")?;
+    configure(&mut conn, Access::ReadWrite)
+        .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
     Ok(conn)
 }
 

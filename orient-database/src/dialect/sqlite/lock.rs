@@ -18,9 +18,10 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::migrations::Error;
+use crate::migrations::backend::HeldLock;
 
 /// The environment variable that sets how long to wait for another migrator, in milliseconds.
-pub const TIMEOUT_VARIABLE: &str = "ORIENT_MIGRATE_LOCK_TIMEOUT_MS";
+pub use crate::migrations::LOCK_TIMEOUT_VARIABLE as TIMEOUT_VARIABLE;
 
 /// How long a migrator waits for another one by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -142,6 +143,20 @@ impl MigrationLock {
 
     /// The pid of the holder this lock waited for, if it had to wait and the pid was readable.
     pub fn waited_for(&self) -> Option<u32> {
+        self.waited_for
+    }
+}
+
+impl HeldLock for MigrationLock {
+    fn database(&self) -> &Path {
+        &self.database
+    }
+
+    fn waited(&self) -> Duration {
+        self.waited
+    }
+
+    fn waited_for(&self) -> Option<u32> {
         self.waited_for
     }
 }

@@ -2,24 +2,54 @@
 //!
 //! Order: renamed tables first (later steps use the new names), then new tables with their indexes, then
 //! each existing table's changes, dropped tables last (children before the tables they reference). A table
-//! whose changes `ALTER TABLE` can do gets plain DDL; any other is rebuilt ([`rebuild`]): create the new
-//! definition under a temporary name, copy with explicit column lists, drop, rename, recreate indexes. When
-//! anything is rebuilt, views and triggers are dropped first and recreated last, because SQLite checks
-//! them against the schema while tables are renamed.
+//! whose changes `ALTER TABLE` can make gets plain DDL; the engine's [`Planner`] says which changes it
+//! cannot make and how it makes them instead (SQLite rebuilds the table: `dialect/sqlite/rebuild.rs`).
+//! When anything is rebuilt, the objects a rebuild trips over (SQLite's views and triggers) are dropped
+//! first and recreated last.
 //!
-//! Running a plan safely (foreign keys off *before* the transaction, one transaction, checks before
-//! commit) is [`crate::apply`]'s job; [`Plan::to_script`] writes the same safety into a migration file.
-
-mod rebuild;
+//! Running a plan safely (one transaction, checks before commit) is [`crate::apply`]'s job;
+//! [`Plan::to_script`] writes the same safety into a migration file.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
-use crate::dialect::Dialect;
-use crate::dialect::sqlite::introspect::UnmodelledObject;
 use crate::diff::Change;
-use crate::model::{Column, DefaultValue, Name, Schema, Table};
+use crate::model::{Name, Schema, Table, UnmodelledObject};
+use crate::sql::Dialect;
+
+/// What an engine decides when planning, beyond how it spells things ([`Dialect`]): which changes its
+/// `ALTER TABLE` cannot make, and how it makes them instead.
+pub trait Planner: Dialect + Sync {
+    /// Whether `ALTER TABLE` cannot make `change` on this engine, so its table is rebuilt. `existing` is
+    /// the table as it is now, when it exists.
+    fn requires_rebuild(&self, change: &Change, existing: Option<&Table>) -> bool;
+
+    /// The step that turns `existing` into `wanted` by rebuilding it, carrying out `changes` (all about
+    /// this table; renamed tables already carry their new name). `current` is the whole current schema.
+    fn rebuild(
+        &self,
+        existing: &Table,
+        wanted: &Table,
+        changes: &[&Change],
+        current: &Schema,
+        options: PlanOptions,
+    ) -> Step;
+
+    /// Drops the objects outside the model that rebuilds would trip over.
+    fn drop_dependents(&self, unmodelled: &[UnmodelledObject]) -> Step;
+
+    /// Recreates what [`Planner::drop_dependents`] dropped, except what belonged to `dropped_tables`.
+    fn recreate_dependents(
+        &self,
+        unmodelled: &[UnmodelledObject],
+        dropped_tables: &BTreeSet<&str>,
+    ) -> Step;
+
+    /// The plan as a self-contained migration script that opens and checks its own transaction, for
+    /// plans that must run outside the migration runner's transaction (those that [`Plan::rebuilds`]).
+    fn script(&self, plan: &Plan) -> String;
+}
 
 /// How far the plan may go.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -82,7 +112,8 @@ impl Plan {
             .flat_map(|s| s.statements.iter().map(String::as_str))
     }
 
-    /// Whether any table is rebuilt (which needs foreign keys off around the transaction).
+    /// Whether any table is rebuilt (which needs foreign keys off around the transaction, so the plan
+    /// must run outside a migration runner's transaction).
     pub fn rebuilds(&self) -> bool {
         self.steps
             .iter()
@@ -95,12 +126,11 @@ impl Plan {
         self.steps.iter().map(Step::to_sql).collect()
     }
 
-    /// The plan as a self-contained script for a migration with `run_in_transaction = false`: it turns
-    /// foreign keys off (and stops if they stay on), runs in one `BEGIN IMMEDIATE` transaction, checks row
-    /// counts of rebuilt tables and foreign keys before `COMMIT`, and turns foreign keys back on. The
-    /// checks fail through a CHECK constraint of a temporary table, the one way plain SQL can abort.
-    pub fn to_script(&self, dialect: &dyn Dialect) -> String {
-        rebuild::script(self, dialect)
+    /// The plan as a self-contained script for a migration with `run_in_transaction = false`, written by
+    /// the engine ([`Planner::script`]): it opens its own transaction and checks its work before
+    /// `COMMIT`.
+    pub fn to_script(&self, planner: &dyn Planner) -> String {
+        planner.script(self)
     }
 }
 
@@ -120,9 +150,10 @@ pub fn plan(
     current: &Schema,
     desired: &Schema,
     unmodelled: &[UnmodelledObject],
-    dialect: &dyn Dialect,
+    planner: &dyn Planner,
     options: PlanOptions,
 ) -> Result<Plan, PlanError> {
+    let dialect: &dyn Dialect = planner;
     let mut steps = Vec::new();
     let step = |description: String, kind: StepKind, statements: Vec<String>| Step {
         description,
@@ -187,7 +218,9 @@ pub fn plan(
     for (table, table_changes) in per_table {
         let existing = current.table(&current_name(table));
         let wanted = desired.table(table);
-        let needs_rebuild = table_changes.iter().any(|c| requires_rebuild(c, existing));
+        let needs_rebuild = table_changes
+            .iter()
+            .any(|c| planner.requires_rebuild(c, existing));
         if needs_rebuild {
             let (Some(existing), Some(wanted)) = (existing, wanted) else {
                 return Err(PlanError::MissingTable {
@@ -199,16 +232,9 @@ pub fn plan(
                 });
             };
             rebuilt.insert(table.to_owned());
-            table_steps.extend(rebuild::rebuild(
-                existing,
-                wanted,
-                &table_changes,
-                current,
-                dialect,
-                options,
-            ));
+            table_steps.push(planner.rebuild(existing, wanted, &table_changes, current, options));
         } else {
-            table_steps.extend(alter(table, &table_changes, current, dialect, options));
+            table_steps.extend(alter(&table_changes, current, dialect, options));
         }
     }
 
@@ -222,7 +248,7 @@ pub fn plan(
     let dropped_names: BTreeSet<&str> = dropped.iter().map(|t| t.name.as_ref()).collect();
 
     if !rebuilt.is_empty() {
-        steps.push(rebuild::drop_dependents(unmodelled, dialect));
+        steps.push(planner.drop_dependents(unmodelled));
     }
     steps.extend(table_steps);
     for table in children_first(&dropped) {
@@ -233,48 +259,15 @@ pub fn plan(
         ));
     }
     if !rebuilt.is_empty() {
-        steps.push(rebuild::recreate_dependents(unmodelled, &dropped_names));
+        steps.push(planner.recreate_dependents(unmodelled, &dropped_names));
     }
     steps.retain(|s| !s.statements.is_empty());
     Ok(Plan { steps })
 }
 
-/// Whether `ALTER TABLE` cannot make this change (sqlite.org/lang_altertable.html).
-fn requires_rebuild(change: &Change, existing: Option<&Table>) -> bool {
-    match change {
-        Change::AlterColumn { .. }
-        | Change::AddForeignKey { .. }
-        | Change::DropForeignKey { .. }
-        | Change::ChangePrimaryKey { .. } => true,
-        Change::AddColumn { column, .. } => !can_add_column(column),
-        // DROP COLUMN refuses key, UNIQUE-constraint and foreign-key columns.
-        Change::DropColumn { column, .. } => existing.is_none_or(|t| {
-            t.is_primary_key(&column.name)
-                || t.foreign_keys
-                    .iter()
-                    .any(|fk| fk.columns.contains(&column.name))
-                || t.indexes.iter().any(|i| {
-                    i.origin == crate::model::IndexOrigin::UniqueConstraint
-                        && i.columns.contains(&column.name)
-                })
-        }),
-        _ => false,
-    }
-}
-
-/// `ALTER TABLE ADD COLUMN` takes a column that is not a key, and is nullable or has a constant default.
-fn can_add_column(column: &Column) -> bool {
-    let constant_default = match &column.default {
-        None | Some(DefaultValue::Null) | Some(DefaultValue::Expression(_)) => false,
-        Some(_) => true,
-    };
-    !column.autoincrement && (column.nullable || constant_default)
-}
-
 /// A table's changes as `ALTER TABLE` / index statements: dropped indexes, renamed, added and dropped
 /// columns, new indexes.
 fn alter(
-    table: &str,
     changes: &[&Change],
     current: &Schema,
     dialect: &dyn Dialect,
@@ -309,15 +302,14 @@ fn alter(
                         kind: StepKind::Delete {
                             table: Name::Owned(table.to_string()),
                         },
-                        statements: vec![rebuild::delete_duplicates(table, &columns, dialect)],
+                        statements: vec![dialect.delete_duplicates(table, &columns)],
                     });
                 }
                 vec![dialect.create_index(table, index)]
             }
-            // Everything else was routed to a rebuild by `requires_rebuild`.
+            // Everything else was routed to a rebuild by `Planner::requires_rebuild`.
             _ => continue,
         };
-        let _ = table;
         steps.push(Step {
             description: change.to_string(),
             kind: StepKind::Ddl,

@@ -10,26 +10,90 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::assess::dangling_condition;
-use crate::dialect::Dialect;
-use crate::dialect::sqlite::introspect::UnmodelledObject;
+use crate::dialect::sqlite::Sqlite;
 use crate::diff::Change;
-use crate::model::{Name, Schema, Table};
-use crate::plan::{Plan, PlanOptions, Step, StepKind};
+use crate::model::{Column, DefaultValue, IndexOrigin, Name, Schema, Table, UnmodelledObject};
+use crate::plan::{Plan, PlanOptions, Planner, Step, StepKind};
+use crate::sql::Dialect;
 
 /// The temporary name a table is rebuilt under. `__orient_` names are reserved for the tools.
 pub fn temporary_name(table: &str) -> String {
     format!("__orient_new_{table}")
 }
 
+impl Planner for Sqlite {
+    fn requires_rebuild(&self, change: &Change, existing: Option<&Table>) -> bool {
+        requires_rebuild(change, existing)
+    }
+
+    fn rebuild(
+        &self,
+        existing: &Table,
+        wanted: &Table,
+        changes: &[&Change],
+        current: &Schema,
+        options: PlanOptions,
+    ) -> Step {
+        rebuild(existing, wanted, changes, current, self, options)
+    }
+
+    fn drop_dependents(&self, unmodelled: &[UnmodelledObject]) -> Step {
+        drop_dependents(unmodelled, self)
+    }
+
+    fn recreate_dependents(
+        &self,
+        unmodelled: &[UnmodelledObject],
+        dropped_tables: &BTreeSet<&str>,
+    ) -> Step {
+        recreate_dependents(unmodelled, dropped_tables)
+    }
+
+    fn script(&self, plan: &Plan) -> String {
+        script(plan, self)
+    }
+}
+
+/// Whether `ALTER TABLE` cannot make this change (sqlite.org/lang_altertable.html).
+fn requires_rebuild(change: &Change, existing: Option<&Table>) -> bool {
+    match change {
+        Change::AlterColumn { .. }
+        | Change::AddForeignKey { .. }
+        | Change::DropForeignKey { .. }
+        | Change::ChangePrimaryKey { .. } => true,
+        Change::AddColumn { column, .. } => !can_add_column(column),
+        // DROP COLUMN refuses key, UNIQUE-constraint and foreign-key columns.
+        Change::DropColumn { column, .. } => existing.is_none_or(|t| {
+            t.is_primary_key(&column.name)
+                || t.foreign_keys
+                    .iter()
+                    .any(|fk| fk.columns.contains(&column.name))
+                || t.indexes.iter().any(|i| {
+                    i.origin == IndexOrigin::UniqueConstraint && i.columns.contains(&column.name)
+                })
+        }),
+        _ => false,
+    }
+}
+
+/// `ALTER TABLE ADD COLUMN` takes a column that is not a key, and is nullable or has a constant default.
+fn can_add_column(column: &Column) -> bool {
+    let constant_default = match &column.default {
+        None | Some(DefaultValue::Null) | Some(DefaultValue::Expression(_)) => false,
+        Some(_) => true,
+    };
+    !column.autoincrement && (column.nullable || constant_default)
+}
+
 /// The rebuild of `existing` into `wanted`, carrying out `changes` (all of them about this table).
-pub(super) fn rebuild(
+fn rebuild(
     existing: &Table,
     wanted: &Table,
     changes: &[&Change],
     current: &Schema,
     dialect: &dyn Dialect,
     options: PlanOptions,
-) -> Vec<Step> {
+) -> Step {
     let q = |s: &str| dialect.quote_ident(s);
     // At this point of the plan, renamed tables already carry their new name.
     let table = wanted.name.as_ref();
@@ -62,10 +126,7 @@ pub(super) fn rebuild(
         };
         let mut expression = q(source_name);
         if accept && dialect.canonical_type(old.ty) != dialect.canonical_type(column.ty) {
-            expression = format!(
-                "CAST({expression} AS {})",
-                dialect.storage_type(column.ty).to_ascii_uppercase()
-            );
+            expression = dialect.cast(&expression, column.ty);
         }
         if old.nullable && !column.nullable {
             match &column.default {
@@ -118,7 +179,7 @@ pub(super) fn rebuild(
         // Every unique index, not only new ones: converted values can collide under an old index too.
         for index in wanted.indexes.iter().filter(|i| i.unique) {
             let columns: Vec<&str> = index.columns.iter().map(|c| c.as_ref()).collect();
-            statements.push(delete_duplicates(&temp, &columns, dialect));
+            statements.push(dialect.delete_duplicates(&temp, &columns));
         }
         for change in changes {
             if let Change::AddForeignKey { foreign_key, .. } = change {
@@ -160,34 +221,18 @@ pub(super) fn rebuild(
             .collect::<Vec<_>>()
             .join("; ")
     );
-    vec![Step {
+    Step {
         description,
         kind: StepKind::Rebuild {
             table: Name::Owned(table.to_owned()),
             may_delete_rows,
         },
         statements,
-    }]
-}
-
-/// Deletes all but the first row (by rowid) of each group of rows equal on `columns` (NULLs never
-/// collide in a UNIQUE index, so rows with a NULL key stay).
-pub(super) fn delete_duplicates(table: &str, columns: &[&str], dialect: &dyn Dialect) -> String {
-    let q = |s: &str| dialect.quote_ident(s);
-    let list = columns.iter().map(|c| q(c)).collect::<Vec<_>>().join(", ");
-    let not_null = columns
-        .iter()
-        .map(|c| format!("{} IS NOT NULL", q(c)))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    format!(
-        "DELETE FROM {t} WHERE {not_null} AND rowid NOT IN (SELECT min(rowid) FROM {t} WHERE {not_null} GROUP BY {list});",
-        t = q(table)
-    )
+    }
 }
 
 /// Drops every trigger and view, which rebuilds would otherwise trip over.
-pub(super) fn drop_dependents(unmodelled: &[UnmodelledObject], dialect: &dyn Dialect) -> Step {
+fn drop_dependents(unmodelled: &[UnmodelledObject], dialect: &dyn Dialect) -> Step {
     let q = |s: &str| dialect.quote_ident(s);
     let mut statements = Vec::new();
     for object in unmodelled.iter().filter(|o| o.kind == "trigger") {
@@ -206,10 +251,7 @@ pub(super) fn drop_dependents(unmodelled: &[UnmodelledObject], dialect: &dyn Dia
 /// Recreates the views and triggers dropped by [`drop_dependents`], from their own SQL, in the order they
 /// were first created (views before triggers, which may be on views). Triggers of dropped tables go with
 /// their tables.
-pub(super) fn recreate_dependents(
-    unmodelled: &[UnmodelledObject],
-    dropped_tables: &BTreeSet<&str>,
-) -> Step {
+fn recreate_dependents(unmodelled: &[UnmodelledObject], dropped_tables: &BTreeSet<&str>) -> Step {
     let mut statements = Vec::new();
     for kind in ["view", "trigger"] {
         for object in unmodelled.iter().filter(|o| o.kind == kind) {
@@ -229,7 +271,7 @@ pub(super) fn recreate_dependents(
 }
 
 /// The plan as a self-guarding script, for migrations Diesel runs outside a transaction.
-pub(super) fn script(plan: &Plan, dialect: &dyn Dialect) -> String {
+fn script(plan: &Plan, dialect: &dyn Dialect) -> String {
     let q = |s: &str| dialect.quote_ident(s);
     let guard = "temp.\"__orient_guard\"";
     let mut sql = String::from(
