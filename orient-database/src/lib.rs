@@ -9,6 +9,7 @@
 //!   introspection), [`normalize`], [`diff`] (pure), [`assess`] (which changes lose data, measured),
 //!   [`plan`] (changes to statements, table rebuilds included), [`apply`] (running a plan safely),
 //!   [`push`], [`check`] and [`migrations`].
+//! - [`diagram`]: the schema as a picture (Mermaid `erDiagram`, SVG) and as a documented JSON document.
 //! - [`seed`]: Orient's default data (what `orient-seed` writes) and its comparison with a database.
 //! - `studio` (feature `studio`, on by default): `orient-db studio`, a local web page to look inside the
 //!   database.
@@ -21,6 +22,7 @@ pub mod assess;
 pub mod bookkeeping;
 pub mod check;
 pub mod db;
+pub mod diagram;
 pub mod dialect;
 pub mod diff;
 pub mod migrations;
