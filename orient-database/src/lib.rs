@@ -10,6 +10,7 @@
 //!   (running a plan safely), [`push`], [`check`] and [`migrations`]. What differs between database
 //!   engines is behind traits ([`sql::Dialect`], [`plan::Planner`], [`engine::EngineConnection`],
 //!   [`migrations::backend::MigrationBackend`]) implemented once per engine under [`dialect`].
+//! - [`diagram`]: the schema as a picture (Mermaid `erDiagram`, SVG) and as a documented JSON document.
 //! - [`seed`]: Orient's default data (what `orient-seed` writes) and its comparison with a database.
 //! - `studio` (feature `studio`, on by default): `orient-db studio`, a local web page to look inside the
 //!   database.
@@ -22,6 +23,7 @@ pub mod assess;
 pub mod bookkeeping;
 pub mod check;
 pub mod db;
+pub mod diagram;
 pub mod dialect;
 pub mod diff;
 pub mod engine;

@@ -1,6 +1,6 @@
 //! The studio in a real headless Chromium, driven over WebDriver (chromedriver, started here on a free
 //! port): open the token link, list the tables, open `agents`, follow an agent to its skills, page
-//! through 10 000 messages, and with `--write` edit a row and see it saved. Screenshots go to
+//! through 10 000 messages, draw the schema diagram, and with `--write` edit a row and see it saved. Screenshots go to
 //! `target/studio-screenshots/` for a person to look at.
 //!
 //! Needs Debian's `chromium` and `chromium-driver` (or ORIENT_CHROMIUM / ORIENT_CHROMEDRIVER). Without
@@ -383,6 +383,7 @@ async fn the_studio_in_a_real_browser() {
         assert!(states.iter().any(|s| s == state), "{state} in {states:?}");
     }
     shots.take(&client, "08-seed-data").await;
+    diagram(&client, &shots).await;
     let violations = client
         .execute("return document.body.dataset.cspViolations || ''", vec![])
         .await
@@ -547,6 +548,18 @@ async fn the_studio_in_a_real_browser() {
     go(&client, "#/", "tables").await;
     go(&client, "#/table/agent_skills", "table").await;
     shots.take(&client, "readme-table").await;
+    go(&client, "#/diagram", "diagram").await;
+    // The pointer rests where the last click was; a hovered box would be highlighted in the picture.
+    {
+        use fantoccini::actions::{InputSource, MouseActions, PointerAction};
+        let away = MouseActions::new("mouse".to_owned()).then(PointerAction::MoveTo {
+            duration: None,
+            x: 1.0,
+            y: 1.0,
+        });
+        client.perform_actions(away).await.unwrap();
+    }
+    shots.take(&client, "readme-diagram").await;
 
     client.close().await.unwrap();
     studio.stop();
@@ -571,4 +584,112 @@ async fn the_studio_in_a_real_browser() {
         started.elapsed().as_secs_f64(),
         shots.dir.display()
     );
+}
+
+/// The Diagram page: the SVG the binary drew is in the page, every table a box of real size, no two
+/// boxes overlapping, no text running out of its box in the browser's real font, and a click on a box
+/// opens its table.
+async fn diagram(client: &Client, shots: &Shots) {
+    use orient_database::model::Schema;
+    use orient_database::schema::TABLES;
+
+    click_to(client, Locator::Css("[data-nav='diagram']"), "diagram").await;
+    assert_eq!(heading(client).await, "Diagram");
+    let picture = client
+        .execute(
+            r#"
+            const svg = document.getElementById('diagram');
+            const bbox = svg.getBBox();
+            const frame = svg.getBoundingClientRect();
+            const tables = [...svg.querySelectorAll('g.er-table')].map((g) => {
+              const r = g.querySelector('rect.er-box').getBoundingClientRect();
+              const width = Number(g.querySelector('rect.er-box').getAttribute('width'));
+              // Name and type of a row must not run into each other, nor the title out of the box.
+              let clash = null;
+              for (const row of g.querySelectorAll('g.er-row')) {
+                const name = row.querySelector('text.er-column').getBBox();
+                const type = row.querySelector('text.er-type').getBBox();
+                if (name.x + name.width > type.x - 2 || type.x + type.width > width) clash = row.dataset.column;
+              }
+              const title = g.querySelector('text.er-name').getBBox();
+              if (title.x + title.width > width) clash = 'title';
+              return { name: g.dataset.table, x: r.left, y: r.top, w: r.width, h: r.height, clash };
+            });
+            return {
+              bbox: [bbox.width, bbox.height],
+              frame: [frame.width, frame.height],
+              links: svg.querySelectorAll('g.er-link path.er-line').length,
+              tables,
+              mermaid: document.getElementById('mermaid-text').value,
+            };
+            "#,
+            vec![],
+        )
+        .await
+        .unwrap();
+    let number = |v: &serde_json::Value| v.as_f64().unwrap_or(0.0);
+    assert!(
+        number(&picture["bbox"][0]) > 500.0 && number(&picture["bbox"][1]) > 500.0,
+        "{picture}"
+    );
+    assert!(
+        number(&picture["frame"][0]) > 500.0 && number(&picture["frame"][1]) > 500.0,
+        "{picture}"
+    );
+    assert_eq!(
+        picture["links"],
+        Schema::from_declared(TABLES).foreign_key_count(),
+        "one line per foreign key"
+    );
+    let tables = picture["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), TABLES.len());
+    for t in tables {
+        assert!(number(&t["w"]) >= 100.0 && number(&t["h"]) >= 40.0, "{t}");
+        assert!(t["clash"].is_null(), "text runs over in {t}");
+    }
+    for (i, a) in tables.iter().enumerate() {
+        for b in &tables[i + 1..] {
+            let apart = number(&a["x"]) + number(&a["w"]) <= number(&b["x"])
+                || number(&b["x"]) + number(&b["w"]) <= number(&a["x"])
+                || number(&a["y"]) + number(&a["h"]) <= number(&b["y"])
+                || number(&b["y"]) + number(&b["h"]) <= number(&a["y"]);
+            assert!(apart, "{} overlaps {}", a["name"], b["name"]);
+        }
+    }
+    assert!(
+        picture["mermaid"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("erDiagram\n"),
+        "{picture}"
+    );
+    shots.take(client, "08b-diagram").await;
+    // The Mermaid text is offered for copying (to the clipboard, or selected where that is refused).
+    client
+        .find(Locator::Id("copy-mermaid"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let status = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#copy-status:not(:empty)"))
+        .await
+        .unwrap();
+    let said = status.text().await.unwrap();
+    assert!(said == "Copied." || said.starts_with("Selected"), "{said}");
+    // A table box is a link to the table.
+    click_to(
+        client,
+        Locator::Css("g.er-table[data-table='agent_skills']"),
+        "table",
+    )
+    .await;
+    assert_eq!(heading(client).await, "agent_skills");
+    // Back to the diagram, as the browser's history has it.
+    let before = renders(client).await;
+    client.back().await.unwrap();
+    drawn(client, before, "diagram").await;
 }

@@ -585,3 +585,112 @@ fn the_seed_page_compares_the_database_with_the_seed_data() {
     studio.stop();
     assert_eq!(fingerprint(&db), before);
 }
+
+#[test]
+fn the_diagram_page_draws_every_live_table_and_foreign_key_with_declared_types() {
+    use orient_database::model::Schema;
+    use orient_database::schema::TABLES;
+
+    let project = sample_project(0);
+    let db = project.path(DB_FILE);
+    let before = fingerprint(&db);
+    let studio = Studio::start(&project, &[]);
+    let names: Vec<String> = studio.get("/api/tables").json()["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names.len(), TABLES.len());
+    let foreign_keys = Schema::from_declared(TABLES).foreign_key_count();
+
+    let response = studio.get("/api/diagram");
+    assert_eq!(response.status, 200, "{response:?}");
+    let page = response.json();
+    assert_eq!(page["tables"], names.len());
+    assert_eq!(page["foreign_keys"], foreign_keys);
+    let svg = page["svg"].as_str().unwrap();
+    let mermaid = page["mermaid"].as_str().unwrap();
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+    assert!(mermaid.starts_with("erDiagram\n"), "{mermaid}");
+    for name in &names {
+        assert!(svg.contains(&format!("data-table=\"{name}\"")), "{name}");
+        // Each box opens its table's page.
+        assert!(svg.contains(&format!("href=\"#/table/{name}\"")), "{name}");
+        assert!(mermaid.contains(&format!("    \"{name}\" {{\n")), "{name}");
+    }
+    assert_eq!(svg.matches("<g class=\"er-table\" ").count(), names.len());
+    assert_eq!(svg.matches("<g class=\"er-link\" ").count(), foreign_keys);
+    assert_eq!(
+        mermaid.lines().filter(|l| l.contains(" : ")).count(),
+        foreign_keys
+    );
+    // The structs' types, not SQLite's INTEGER and TEXT.
+    assert!(
+        mermaid.contains("        bool enabled \"nullable\"\n"),
+        "{mermaid}"
+    );
+    assert!(svg.contains(">timestamp?</text>"));
+    assert!(svg.contains(">json?</text>"));
+    // Nothing the page's Content-Security-Policy would block.
+    assert!(!svg.contains("style") && !svg.contains("<script"));
+
+    // The download: the same picture as a file, without links into the page.
+    let file = studio.get("/api/diagram.svg");
+    assert_eq!(file.status, 200, "{file:?}");
+    assert!(
+        file.header("content-type")
+            .is_some_and(|t| t.starts_with("image/svg+xml")),
+        "{file:?}"
+    );
+    assert!(
+        file.header("content-disposition")
+            .is_some_and(|d| d.starts_with("attachment") && d.contains("orient-schema.svg")),
+        "{file:?}"
+    );
+    assert_eq!(
+        file.body.matches("<g class=\"er-table\" ").count(),
+        names.len()
+    );
+    assert!(!file.body.contains("href="));
+    assert_eq!(fingerprint(&db), before, "drawing reads only");
+
+    // Another process changes the schema: the next diagram shows the database as it is now.
+    let mut writer = connect(&db);
+    writer
+        .batch_execute(
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, agent_id TEXT REFERENCES agents(id));
+             ALTER TABLE agent_skills DROP COLUMN enabled;",
+        )
+        .unwrap();
+    drop(writer);
+    let page = studio.get("/api/diagram").json();
+    assert_eq!(page["tables"], names.len() + 1);
+    assert_eq!(page["foreign_keys"], foreign_keys + 1);
+    let mermaid = page["mermaid"].as_str().unwrap();
+    assert!(
+        mermaid.contains("    \"agents\" |o..o{ \"notes\" : \"agent_id\"\n"),
+        "{mermaid}"
+    );
+    // An undeclared table shows what the database says.
+    assert!(
+        mermaid.contains("    \"notes\" {\n        integer id PK\n"),
+        "{mermaid}"
+    );
+    assert!(
+        page["svg"]
+            .as_str()
+            .unwrap()
+            .contains("data-table=\"notes\"")
+    );
+    let skills_block = mermaid
+        .split("    \"agent_skills\" {\n")
+        .nth(1)
+        .and_then(|rest| rest.split("    }").next())
+        .unwrap();
+    assert!(!skills_block.contains("enabled"), "{skills_block}");
+    studio.stop();
+}

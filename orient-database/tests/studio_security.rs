@@ -765,3 +765,85 @@ fn a_missing_database_is_a_usage_error_and_nothing_is_created() {
     );
     assert_eq!(common::listing(project.root()), listing);
 }
+
+#[test]
+fn the_diagram_routes_are_guarded_like_every_page() {
+    let project = sample_project(10);
+    let db = project.path(DB_FILE);
+    let studio = Studio::start(&project, &[]);
+    let before = fingerprint(&db);
+    let cookie = studio.cookie();
+    let wrong = format!("orient_studio_{}={}", studio.port, "0".repeat(64));
+    let foreign_host = format!("evil.example:{}", studio.port);
+    for target in ["/api/diagram", "/api/diagram.svg"] {
+        // No token, a wrong one, or the token only in the query string: 401 and nothing of the schema.
+        for (what, headers) in [
+            ("no token", vec![]),
+            ("wrong cookie", vec![("Cookie", wrong.as_str())]),
+        ] {
+            let response = studio.request("GET", target, &headers, None);
+            assert_eq!(response.status, 401, "{what} {target}: {response:?}");
+            assert!(response.header("set-cookie").is_none(), "{what} {target}");
+            assert!(
+                !response.body.contains("agents"),
+                "{what} {target}: no data in a 401"
+            );
+        }
+        let query = studio.request(
+            "GET",
+            &format!("{target}?token={}", studio.token),
+            &[],
+            None,
+        );
+        assert_eq!(query.status, 401, "query token {target}: {query:?}");
+        // Another Host (DNS rebinding), another origin, another site: 403 even with the cookie.
+        for (what, headers) in [
+            (
+                "foreign host",
+                vec![("Host", foreign_host.as_str()), ("Cookie", cookie.as_str())],
+            ),
+            (
+                "foreign origin",
+                vec![
+                    ("Cookie", cookie.as_str()),
+                    ("Origin", "http://localhost:3000"),
+                ],
+            ),
+            (
+                "cross site",
+                vec![
+                    ("Cookie", cookie.as_str()),
+                    ("Sec-Fetch-Site", "cross-site"),
+                ],
+            ),
+        ] {
+            let response = studio.request("GET", target, &headers, None);
+            assert_eq!(response.status, 403, "{what} {target}: {response:?}");
+            assert!(!response.body.contains("agents"), "{what} {target}");
+        }
+        // With the cookie: served, with every security header (the CSP is checked by `request`).
+        let response = studio.get(target);
+        assert_eq!(response.status, 200, "{target}: {response:?}");
+        assert_eq!(response.header("x-frame-options"), Some("DENY"), "{target}");
+        assert_eq!(
+            response.header("x-content-type-options"),
+            Some("nosniff"),
+            "{target}"
+        );
+        assert_eq!(
+            response.header("cache-control"),
+            Some("no-store"),
+            "{target}"
+        );
+        let csp = response
+            .header("content-security-policy")
+            .unwrap_or_default();
+        assert!(!csp.contains("unsafe-inline"), "{target}: {csp}");
+    }
+    // Changing methods are not routes of the diagram; refused without the CSRF header whatever they are.
+    let post = studio.request("POST", "/api/diagram", &[("Cookie", &cookie)], Some("{}"));
+    assert_eq!(post.status, 403, "{post:?}");
+    assert_eq!(fingerprint(&db), before);
+    studio.stop();
+    assert_eq!(fingerprint(&db), before);
+}

@@ -5,7 +5,8 @@
 //!   the response headers; everything a request passes before it reaches a route;
 //! - [`Studio`] (this file): the database side: `query_only` reader connections, an optional writer
 //!   (`--write`), and the [`catalog`] of tables, read again when `PRAGMA schema_version` changes;
-//! - [`pages`]: what each page shows (tables, a table, a row, schema, migrations, seed data), as JSON;
+//! - [`pages`]: what each page shows (tables, a table, a row, schema, diagram, migrations, seed data), as
+//!   JSON (the diagram's SVG is drawn by [`crate::diagram::svg`]);
 //! - [`query`]: keyset pagination, filters and references; [`write`]: edits, inserts and deletes;
 //! - [`value`]: values of any column, and input checked against the declared types;
 //! - [`assets`]: the HTML, CSS and JavaScript, embedded in the binary.

@@ -3,6 +3,8 @@
 use serde::Serialize;
 
 use crate::check::Difference;
+use crate::diagram::{self, mermaid, svg};
+use crate::dialect::sqlite::Sqlite;
 use crate::migrations::{self, runner};
 use crate::model::Table;
 use crate::model::UnmodelledObject;
@@ -235,6 +237,40 @@ pub fn schema(studio: &Studio) -> Result<SchemaPage, Error> {
             tables,
             unmodelled: catalog.unmodelled.clone(),
         })
+    })
+}
+
+/// The diagram page: the live schema as an SVG ER diagram (tables linking to their pages) and as
+/// Mermaid text to copy, both with the structs' logical types where the columns are stored as declared.
+#[derive(Debug, Clone, Serialize)]
+pub struct DiagramPage {
+    pub tables: usize,
+    pub foreign_keys: usize,
+    pub svg: String,
+    pub mermaid: String,
+}
+
+pub fn diagram(studio: &Studio) -> Result<DiagramPage, Error> {
+    studio.read(|_, catalog| {
+        let schema = diagram::with_declared_types(&catalog.live, &catalog.declared, &Sqlite);
+        let options = svg::Options {
+            link_prefix: Some("#/table/".to_owned()),
+            ..svg::Options::default()
+        };
+        Ok(DiagramPage {
+            tables: schema.tables.len(),
+            foreign_keys: schema.foreign_key_count(),
+            svg: svg::render(&schema, &options),
+            mermaid: mermaid::render(&schema),
+        })
+    })
+}
+
+/// The diagram as a file of its own (no links: they only lead somewhere inside the page).
+pub fn diagram_svg(studio: &Studio) -> Result<String, Error> {
+    studio.read(|_, catalog| {
+        let schema = diagram::with_declared_types(&catalog.live, &catalog.declared, &Sqlite);
+        Ok(svg::render(&schema, &svg::Options::default()))
     })
 }
 

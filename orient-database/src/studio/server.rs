@@ -16,6 +16,8 @@
 //! | `DELETE /api/tables/{table}/rows/{key}` | delete, with the confirmed effects (`--write`) |
 //! | `POST /api/tables/{table}/rows` | insert (`--write`) |
 //! | `GET /api/schema`, `/api/migrations`, `/api/seed` | the other pages |
+//! | `GET /api/diagram` | the ER diagram: SVG and Mermaid text |
+//! | `GET /api/diagram.svg` | the same SVG as a file, to download |
 //!
 //! Database work runs on tokio's blocking threads; each request takes a connection and gives it back.
 
@@ -144,6 +146,8 @@ pub fn router(studio: Arc<Studio>, guard: Arc<Guard>) -> Router {
         .route("/api/schema", get(schema))
         .route("/api/migrations", get(migrations))
         .route("/api/seed", get(seed_status))
+        .route("/api/diagram", get(diagram))
+        .route("/api/diagram.svg", get(diagram_svg))
         .fallback(not_found)
         .with_state(studio)
         .layer(axum::middleware::from_fn_with_state(guard, security::guard))
@@ -302,4 +306,30 @@ async fn migrations(State(studio): Shared) -> Response {
 
 async fn seed_status(State(studio): Shared) -> Response {
     blocking(studio, seed::page).await
+}
+
+async fn diagram(State(studio): Shared) -> Response {
+    blocking(studio, pages::diagram).await
+}
+
+/// The SVG itself, as `image/svg+xml`, for the page's download link.
+async fn diagram_svg(State(studio): Shared) -> Response {
+    match tokio::task::spawn_blocking(move || pages::diagram_svg(&studio)).await {
+        Ok(Ok(svg)) => (
+            [
+                (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+                (
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"orient-schema.svg\"",
+                ),
+            ],
+            svg,
+        )
+            .into_response(),
+        Ok(Err(error)) => error_response(&error),
+        Err(join) => {
+            tracing::error!("a studio request panicked: {join}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response()
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! The command line, as clap reads it.
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 /// The Orient database tool: migrations, schema, drift checks.
 ///
@@ -29,10 +29,23 @@ pub enum Command {
     },
     /// Print the resolved database path and where each part of it came from.
     Path,
-    /// Print the live database's CREATE statements, like sqlite3's `.schema`.
+    /// Print the live database's schema: its CREATE statements (like sqlite3's `.schema`), an ER
+    /// diagram (Mermaid or SVG) or a JSON document. Read-only.
+    ///
+    /// Types in diagrams and JSON are the logical ones of the structs (bool, timestamp, json…) wherever
+    /// the live column is stored as its struct declares.
     Schema {
-        /// Only this table and its indexes and triggers.
+        /// Only this table: its CREATE statements (sql), its entry (json), or the table with the tables
+        /// its foreign keys connect it to (mermaid, svg).
         table: Option<String>,
+        /// sql: CREATE statements · mermaid: an `erDiagram` · json: a documented document (its shape is
+        /// the same with or without --json) · svg: a picture.
+        #[arg(long, value_enum, default_value_t = SchemaFormat::Sql)]
+        format: SchemaFormat,
+        /// Describe the declared structs instead of a database: no database or configuration needed
+        /// (for CI and documentation).
+        #[arg(long)]
+        declared: bool,
     },
     /// Write a new migration from the difference between the migrations and the declared structs.
     Generate {
@@ -107,4 +120,13 @@ pub enum MigrateAction {
     Revert,
     /// Revert the last applied migration and apply it again.
     Redo,
+}
+
+/// What `orient-db schema` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaFormat {
+    Sql,
+    Mermaid,
+    Json,
+    Svg,
 }

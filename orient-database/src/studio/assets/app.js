@@ -4,8 +4,10 @@
 //                            before, limit, eq.COL, has.COL, null.COL, notnull.COL)
 //   #/row/NAME/KEY           one row and the rows that point at it
 //   #/new/NAME               insert a row (--write)
-//   #/schema, #/migrations, #/seed
+//   #/schema, #/diagram, #/migrations, #/seed
 // Everything is built with DOM calls and textContent: no value from the database is ever parsed as HTML.
+// The one exception is the diagram's SVG, drawn by the server with every name XML-escaped: it is read
+// with the XML parser (never the HTML one), and only a lone <svg> root is taken.
 'use strict';
 
 (() => {
@@ -593,6 +595,72 @@
     ];
   }
 
+  function readSvg(text) {
+    const parsed = new DOMParser().parseFromString(text, 'image/svg+xml');
+    const root = parsed.documentElement;
+    if (root.namespaceURI !== 'http://www.w3.org/2000/svg' || root.localName !== 'svg'
+      || parsed.getElementsByTagName('parsererror').length) {
+      throw new Error('the diagram sent by the server could not be read as SVG');
+    }
+    return document.importNode(root, true);
+  }
+
+  async function diagramPage() {
+    const data = await api('/api/diagram');
+    const svg = readSvg(data.svg);
+    svg.id = 'diagram';
+    const natural = [svg.getAttribute('width'), svg.getAttribute('height')];
+    const frame = h('div', { class: 'diagram-frame', id: 'diagram-frame' }, svg);
+    let fitted = false;
+    const fit = h('button', { class: 'button', id: 'diagram-fit', type: 'button', title: 'Scale the diagram to the width of the page' }, 'Fit to width');
+    fit.addEventListener('click', () => {
+      fitted = !fitted;
+      // Attributes, not inline styles: the Content-Security-Policy allows no style="…".
+      if (fitted) {
+        svg.setAttribute('width', '100%');
+        svg.removeAttribute('height');
+      } else {
+        svg.setAttribute('width', natural[0]);
+        svg.setAttribute('height', natural[1]);
+      }
+      fit.textContent = fitted ? 'Actual size' : 'Fit to width';
+    });
+    const text = h('textarea', { id: 'mermaid-text', class: 'mermaid-text', readonly: true, spellcheck: 'false', rows: 18, 'aria-label': 'Mermaid erDiagram' });
+    text.value = data.mermaid;
+    const source = h('details', { class: 'mermaid', id: 'mermaid' },
+      h('summary', {}, 'Mermaid source'),
+      h('p', { class: 'muted' }, 'The same as ', h('code', {}, 'orient-db schema --format mermaid'),
+        ': paste it into Markdown on GitHub or GitLab (a ', h('code', {}, '```mermaid'), ' block) or into mermaid.live.'),
+      text);
+    const status = h('span', { class: 'muted', id: 'copy-status', role: 'status' });
+    const copy = h('button', { class: 'button', id: 'copy-mermaid', type: 'button' }, 'Copy Mermaid');
+    copy.addEventListener('click', async () => {
+      try {
+        await navigator.clipboard.writeText(data.mermaid);
+        status.textContent = 'Copied.';
+      } catch (_) {
+        // No clipboard access here: select the text so that it can be copied by hand.
+        source.open = true;
+        text.focus();
+        text.select();
+        status.textContent = 'Selected: press Ctrl+C (⌘C) to copy.';
+      }
+    });
+    const key = (cls, label, meaning) => [h('span', { class: 'k ' + cls }, label), ' ' + meaning];
+    return [
+      h('div', { class: 'page-head' }, h('h1', {}, 'Diagram'),
+        h('span', { class: 'muted' }, data.tables + ' tables · ' + data.foreign_keys + ' foreign keys · a click on a table opens it'),
+        h('div', { class: 'actions' }, status, fit, copy,
+          h('a', { class: 'button', id: 'download-svg', href: '/api/diagram.svg', download: 'orient-schema.svg' }, 'Download SVG'))),
+      h('p', { class: 'legend muted' },
+        key('k-pk', 'PK', 'primary key'), ' · ', key('k-fk', 'FK', 'foreign key'), ' · ', key('k-uk', 'UK', 'unique'),
+        ' · ', h('code', {}, 'text?'), ' nullable · lines run from a foreign key to the row it references: ',
+        h('code', {}, '||'), ' exactly one, ', h('code', {}, 'o|'), ' zero or one, ', h('code', {}, 'o<'), ' zero or more'),
+      frame,
+      source,
+    ];
+  }
+
   async function migrationsPage() {
     const data = await api('/api/migrations');
     const modified = new Set(data.modified.map((m) => m.version));
@@ -669,6 +737,7 @@
       case 'row': page = 'row'; render = () => rowPage(parts[1], parts.slice(2).join('/')); break;
       case 'new': page = 'new'; render = () => newRowPage(parts[1]); break;
       case 'schema': page = nav = 'schema'; render = () => schemaPage(parts[1]); break;
+      case 'diagram': page = nav = 'diagram'; render = diagramPage; break;
       case 'migrations': page = nav = 'migrations'; render = migrationsPage; break;
       case 'seed': page = nav = 'seed'; render = seedPage; break;
       default: page = 'missing'; render = async () => [h('p', { class: 'error' }, 'No such page.')];

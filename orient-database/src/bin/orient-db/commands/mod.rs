@@ -23,7 +23,11 @@ pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
             MigrateAction::Redo => migrate::redo(out),
         },
         Command::Path => path::run(out),
-        Command::Schema { table } => schema::run(table.as_deref(), out),
+        Command::Schema {
+            table,
+            format,
+            declared,
+        } => schema::run(table.as_deref(), format, declared, out),
         Command::Generate { name } => generate::run(&name, out),
         Command::Push {
             dry_run,
