@@ -9,6 +9,7 @@
 //!   introspection), [`normalize`], [`diff`] (pure), [`assess`] (which changes lose data, measured),
 //!   [`plan`] (changes to statements, table rebuilds included), [`apply`] (running a plan safely),
 //!   [`push`], [`check`] and [`migrations`].
+//! - [`ops`]: `orient-db doctor`, verified backups and restores, automatic snapshots before data loss.
 //! - [`seed`]: Orient's default data (what `orient-seed` writes) and its comparison with a database.
 //! - `studio` (feature `studio`, on by default): `orient-db studio`, a local web page to look inside the
 //!   database.
@@ -26,6 +27,7 @@ pub mod diff;
 pub mod migrations;
 pub mod model;
 pub mod normalize;
+pub mod ops;
 pub mod plan;
 pub mod push;
 pub mod registry;

@@ -43,6 +43,9 @@ pub struct MigrateReport {
     pub lock_wait_ms: u64,
     /// The pid of the migrator it waited for, when it waited.
     pub waited_for: Option<u32>,
+    /// The copy of the database taken because the pending migrations lose data
+    /// (see [`crate::ops::snapshot`]).
+    pub snapshot: Option<crate::ops::snapshot::Snapshot>,
 }
 
 impl MigrateReport {
@@ -114,6 +117,8 @@ impl Verified<'_> {
                 self.record_checksums.iter().map(|m| (*m).clone()).collect();
         }
         if !self.pending.is_empty() {
+            report.snapshot = crate::ops::snapshot::before_migrations(conn, &self.pending)
+                .map_err(|e| Error::Snapshot(Box::new(e)))?;
             conn.setup().map_err(Error::Ledger)?;
             for migration in &self.pending {
                 runner::apply(conn, migration)?;

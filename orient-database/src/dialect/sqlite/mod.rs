@@ -1,8 +1,16 @@
 //! The SQLite dialect: storage types, default spelling, identifier quoting and DDL.
 
+pub mod backup;
+pub mod compile_options;
+pub mod content;
 pub mod default_sql;
+pub mod doctor;
+pub mod files;
+pub mod inspect;
 pub mod introspect;
 mod render;
+pub mod schema_copy;
+pub mod wal;
 
 use crate::dialect::Dialect;
 use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Table};
