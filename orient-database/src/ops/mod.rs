@@ -95,8 +95,8 @@ pub enum Error {
     },
 
     #[error(
-        "refused: {} holds migrations this binary does not know ({}): it was made by a newer version. \
-         Nothing was changed. Restore it with that version's orient-db, or pick an older backup",
+        "refused: {} holds migrations this binary does not know ({}): it was made by a newer version; \
+         nothing was changed. Restore it with that version's orient-db, or pick an older backup",
         path.display(),
         versions.join(", ")
     )]

@@ -24,7 +24,7 @@ pub const WAL_LIMIT: u64 = 64 * 1024 * 1024;
 fn ownership(facts: &FileFacts) -> String {
     if HAS_OWNERS {
         format!(
-            "owned by {} (gid {}), mode {}",
+            "owned by {}, group {}, mode {}",
             describe_uid(facts.uid),
             facts.gid,
             facts.mode_text()
@@ -219,8 +219,8 @@ pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
                 ),
                 format!(
                     "As root: `chown {}:{} {}` (the database file's owner and group), then make sure \
-                     every process using the database runs as {db_owner}: the one that created this \
-                     file ran as {}. Do not delete it",
+                     every process using the database runs as {db_owner} (the one that created this \
+                     file probably ran as {}). Do not delete it",
                     facts.uid,
                     facts.gid,
                     file.path.display(),
@@ -234,11 +234,17 @@ pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
                 Some(&file.path),
                 format!(
                     "{} is {}, but {} is owned by {db_owner} (gid {}): processes running as {db_owner} \
-                     may be unable to write it ({role})",
+                     may be unable to write it ({role}){}",
                     file.path.display(),
                     ownership(file),
                     db.display(),
-                    facts.gid
+                    facts.gid,
+                    if files::running_as_root() && *which != Companion::Journal {
+                        ". SQLite running as root gives such a file the database's owner when it opens \
+                         it, so doctor read the database without its WAL, to leave the owner as it is"
+                    } else {
+                        ""
+                    }
                 ),
                 format!(
                     "`chown {}:{} {}` and run every process using the database as {db_owner}. Do not \

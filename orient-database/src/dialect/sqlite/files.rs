@@ -310,6 +310,18 @@ mod other {
 #[cfg(not(unix))]
 pub use other::{current_user, directory_writable, facts, mount};
 
+/// Whether this process runs as root (and so may read and write any file, and SQLite changes the owner
+/// of the `-wal` and `-shm` files it opens).
+#[cfg(unix)]
+pub fn running_as_root() -> bool {
+    rustix::process::geteuid().is_root()
+}
+
+#[cfg(not(unix))]
+pub fn running_as_root() -> bool {
+    false
+}
+
 /// Whether ownership can be compared at all (Unix): elsewhere the owner fields are zero.
 pub const HAS_OWNERS: bool = cfg!(unix);
 
@@ -318,7 +330,7 @@ pub const HAS_OWNERS: bool = cfg!(unix);
 /// must stay manageable by the user the service runs as.
 #[cfg(unix)]
 pub fn give_to_owner_when_root(path: &Path, uid: u32, gid: u32) -> std::io::Result<()> {
-    if rustix::process::geteuid().is_root() && uid != 0 {
+    if running_as_root() && uid != 0 {
         std::os::unix::fs::chown(path, Some(uid), Some(gid))?;
     }
     Ok(())

@@ -10,7 +10,9 @@
 //! - `-wal` and `-shm`: `mode=ro&readonly_shm=1`, which reads through the WAL and its index and writes
 //!   neither, however the last connection closes;
 //! - a `-wal` without `-shm` (left by a process that died): no connection can read that WAL without
-//!   creating its index, so the file is read alone (`immutable=1`) and [`Opened::wal_unread`] says so.
+//!   creating its index, so the file is read alone (`immutable=1`) and [`Opened::wal_unread`] says so;
+//! - the same when this process runs as root and the `-wal` or `-shm` belongs to another user than the
+//!   database file: SQLite would give them the database file's owner on opening them.
 
 use std::path::{Path, PathBuf};
 
@@ -20,7 +22,7 @@ use serde::Serialize;
 
 use crate::db::DbConnection;
 use crate::db::connection::file_uri;
-use crate::dialect::sqlite::files::{Companion, companion};
+use crate::dialect::sqlite::files::{self, Companion, companion};
 
 /// What the first 100 bytes of a database file say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -108,6 +110,18 @@ impl std::fmt::Display for OpenFailure {
     }
 }
 
+/// Whether SQLite, opening the companions of `path` in this process, would change their owner: running
+/// as root, it gives a `-wal` or `-shm` it opens the database file's owner (so that owner can keep
+/// using them), even on a read-only connection.
+fn would_change_owners(path: &Path) -> bool {
+    let facts = files::facts(path);
+    files::running_as_root()
+        && [Companion::Wal, Companion::Shm].iter().any(|c| {
+            let companion = files::facts(&companion(path, *c));
+            companion.exists && (companion.uid != facts.uid || companion.gid != facts.gid)
+        })
+}
+
 /// Opens `path` so that nothing can change any file (see the module documentation).
 pub fn open(path: &Path) -> Result<Opened, OpenFailure> {
     if !path.exists() {
@@ -116,6 +130,9 @@ pub fn open(path: &Path) -> Result<Opened, OpenFailure> {
     let wal = std::fs::metadata(companion(path, Companion::Wal)).ok();
     let shm_exists = companion(path, Companion::Shm).exists();
     let (mode, wal_unread, parameters) = match (&wal, shm_exists) {
+        (Some(meta), true) if would_change_owners(path) => {
+            (ReadMode::FileAlone, Some(meta.len()), "mode=ro&immutable=1")
+        }
         (Some(_), true) => (ReadMode::ThroughWal, None, "mode=ro&readonly_shm=1"),
         (Some(meta), false) if meta.len() > 0 => {
             (ReadMode::FileAlone, Some(meta.len()), "mode=ro&immutable=1")
