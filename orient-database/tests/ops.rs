@@ -5,6 +5,7 @@
 //! Some faults need privileges: a `-wal` owned by another user (run as root, so the tool can be run as
 //! `nobody` with `setpriv`) and a read-only mount (`unshare -rm`). Those tests print SKIPPED with the
 //! reason and pass when the machine cannot provide them.
+#![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;

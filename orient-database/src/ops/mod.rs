@@ -40,7 +40,11 @@ pub enum Error {
     #[error(transparent)]
     Migration(#[from] crate::migrations::Error),
 
-    #[error("{}: {step} failed: {source}", path.display())]
+    #[error(
+        "{}: {step} failed: {source}; `orient-db doctor` says what is wrong with the database and how \
+         to fix it",
+        path.display()
+    )]
     Sqlite {
         path: PathBuf,
         step: &'static str,
