@@ -243,8 +243,11 @@ pub fn diagnose(config: &Config) -> DoctorReport {
             }
         }
     } else {
-        for name in ["integrity", "migrations", "schema"] {
-            d.skip(name, format!("{} does not exist", path.display()));
+        for name in ["open", "integrity", "migrations", "schema"] {
+            d.skip(
+                name,
+                format!("there is no database file at {}", path.display()),
+            );
         }
         None
     };

@@ -170,7 +170,12 @@ pub enum Error {
         waited: std::time::Duration,
     },
 
-    #[error("restoring {} into {} failed ({step}): {detail}", source_path.display(), database.display())]
+    #[error(
+        "restoring {} into {} failed ({step}): {detail}; the database was not changed. `orient-db doctor` \
+         says what is wrong with it",
+        source_path.display(),
+        database.display()
+    )]
     Restore {
         source_path: PathBuf,
         database: PathBuf,

@@ -9,8 +9,8 @@ use clap::{Parser, Subcommand};
 /// The database is chosen by SQLITE_DATABASE, SQLITE_DB_PATH or DATABASE_URL (environment or the project's
 /// .env), else .dev-data/instance-N/orient.db; `orient-db path` shows which and why.
 ///
-/// Exit codes: 0 ok · 1 error · 2 usage, configuration or declaration error · 3 refused for safety ·
-/// 4 database locked · 5 drift found by `check`.
+/// Exit codes: 0 ok · 1 error (for `doctor`: problems found) · 2 usage, configuration or declaration
+/// error · 3 refused for safety · 4 database locked · 5 drift found by `check`.
 #[derive(Debug, Parser)]
 #[command(name = "orient-db", version, about, long_about)]
 pub struct Cli {
