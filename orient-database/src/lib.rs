@@ -11,6 +11,7 @@
 //!   engines is behind traits ([`sql::Dialect`], [`plan::Planner`], [`engine::EngineConnection`],
 //!   [`migrations::backend::MigrationBackend`]) implemented once per engine under [`dialect`].
 //! - [`diagram`]: the schema as a picture (Mermaid `erDiagram`, SVG) and as a documented JSON document.
+//! - [`ops`]: `orient-db doctor`, verified backups and restores, automatic snapshots before data loss.
 //! - [`seed`]: Orient's default data (what `orient-seed` writes) and its comparison with a database.
 //! - `studio` (feature `studio`, on by default): `orient-db studio`, a local web page to look inside the
 //!   database.
@@ -30,6 +31,7 @@ pub mod engine;
 pub mod migrations;
 pub mod model;
 pub mod normalize;
+pub mod ops;
 pub mod plan;
 pub mod push;
 pub mod registry;

@@ -42,6 +42,8 @@ pub struct PushReport {
     pub applied: Applied,
     /// The fingerprint of the declared schema the database now matches.
     pub schema_fingerprint: String,
+    /// The copy of the database taken before data was lost (see [`crate::ops::snapshot`]).
+    pub snapshot: Option<crate::ops::snapshot::Snapshot>,
 }
 
 /// Why a push did not happen. Nothing was written.
@@ -68,6 +70,9 @@ pub enum PushError {
 
     #[error(transparent)]
     Apply(#[from] ApplyError),
+
+    #[error("no snapshot could be taken before losing data, so nothing was changed: {0}")]
+    Snapshot(#[from] crate::ops::Error),
 }
 
 impl PushError {
@@ -119,6 +124,12 @@ pub fn push(
                 if report.plan.is_empty() {
                     return Ok(report);
                 }
+                report.snapshot = crate::ops::snapshot::before_data_loss(
+                    conn,
+                    crate::ops::snapshot::Reason::Push,
+                    &report.data_loss,
+                )
+                .map_err(|e| Outcome::Failed(e.into()))?;
                 report.applied = apply::execute(conn, &report.plan)?;
                 record(conn, &report)?;
                 report.executed = true;
@@ -180,6 +191,7 @@ fn prepare(
         executed: false,
         applied: Applied::default(),
         schema_fingerprint: fingerprint(desired, planner),
+        snapshot: None,
     })
 }
 

@@ -49,6 +49,9 @@ pub struct MigrateReport {
     /// Whether the database was empty (no ledger, no table) when this migrator looked at it.
     #[serde(skip)]
     pub fresh: bool,
+    /// The copy of the database taken because the pending migrations lose data
+    /// (see [`crate::ops::snapshot`]).
+    pub snapshot: Option<crate::ops::snapshot::Snapshot>,
 }
 
 impl MigrateReport {
@@ -106,6 +109,8 @@ impl Verified<'_> {
                 self.record_checksums.iter().map(|m| (*m).clone()).collect();
         }
         if !self.pending.is_empty() {
+            report.snapshot = crate::ops::snapshot::before_migrations(conn, &self.pending)
+                .map_err(|e| Error::Snapshot(Box::new(e)))?;
             conn.ensure_ledger()?;
             for migration in &self.pending {
                 conn.apply_one(migration)?;

@@ -1,5 +1,7 @@
 //! The command line, as clap reads it.
 
+use std::path::PathBuf;
+
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// The Orient database tool: migrations, schema, drift checks.
@@ -7,8 +9,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// The database is chosen by SQLITE_DATABASE, SQLITE_DB_PATH or DATABASE_URL (environment or the project's
 /// .env), else .dev-data/instance-N/orient.db; `orient-db path` shows which and why.
 ///
-/// Exit codes: 0 ok · 1 error · 2 usage, configuration or declaration error · 3 refused for safety ·
-/// 4 database locked · 5 drift found by `check`.
+/// Exit codes: 0 ok · 1 error (for `doctor`: problems found) · 2 usage, configuration or declaration
+/// error · 3 refused for safety · 4 database locked · 5 drift found by `check`.
 #[derive(Debug, Parser)]
 #[command(name = "orient-db", version, about, long_about)]
 pub struct Cli {
@@ -86,6 +88,33 @@ pub enum Command {
         /// Only compare the migrations with the structs; do not look at a database.
         #[arg(long)]
         no_database: bool,
+    },
+    /// Check the database and say how to fix each problem found; changes nothing.
+    ///
+    /// Checks the owners and modes of the database, its directory, -wal and -shm against the user running
+    /// it, a read-only mount, free space, the WAL's size and a reader pinning it, integrity_check and
+    /// foreign_key_check, pending, unknown and edited migrations, missing tables and drift, the migration
+    /// lock's holder and the linked SQLite's compile options. Works (and reports) when the database cannot
+    /// be opened at all. Exit 0 when healthy, 1 when anything was found.
+    Doctor,
+    /// Write a verified copy of the database (it keeps working meanwhile).
+    ///
+    /// The copy is made with VACUUM INTO from one consistent snapshot, checked with integrity_check and a
+    /// content checksum equal to the database's, and only then given its name. Never overwrites a file.
+    Backup {
+        /// Where to write it (default: <database dir>/<name>-backup-<UTC time>.db).
+        #[arg(long, value_name = "PATH")]
+        to: Option<PathBuf>,
+    },
+    /// Replace the database with a backup or an automatic snapshot, atomically.
+    ///
+    /// Refuses (exit 3, nothing changed) a file that fails integrity_check, holds migrations this binary
+    /// does not know or is not an Orient database. Takes the migration lock, keeps a snapshot of the
+    /// database it replaces, replaces it in one transaction (readers see the old or the new content,
+    /// never a mix) and checks that the database then has the backup's content checksum.
+    Restore {
+        /// The backup or snapshot file.
+        path: PathBuf,
     },
     /// Open a local web page to look inside the database: tables, rows, schema, migrations, seed data.
     ///

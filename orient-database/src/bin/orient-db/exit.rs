@@ -2,6 +2,7 @@
 
 use orient_database::db;
 use orient_database::migrations;
+use orient_database::ops::{self, ErrorClass};
 use orient_database::push::PushError;
 
 /// The documented exit codes.
@@ -52,8 +53,12 @@ pub fn exit_code(error: &anyhow::Error) -> Exit {
         }
         return match e {
             PushError::DataLoss { .. } | PushError::ForeignDatabase { .. } => Exit::Refused,
+            PushError::Snapshot(e) => ops_exit(e),
             _ => Exit::Error,
         };
+    }
+    if let Some(e) = error.downcast_ref::<ops::Error>() {
+        return ops_exit(e);
     }
     if let Some(e) = error.downcast_ref::<db::Error>() {
         if e.is_locked() {
@@ -73,7 +78,19 @@ pub fn exit_code(error: &anyhow::Error) -> Exit {
     Exit::Error
 }
 
+fn ops_exit(error: &ops::Error) -> Exit {
+    match error.class() {
+        ErrorClass::Failure => Exit::Error,
+        ErrorClass::Usage => Exit::Usage,
+        ErrorClass::Refused => Exit::Refused,
+        ErrorClass::Locked => Exit::Locked,
+    }
+}
+
 fn migration_exit(error: &migrations::Error) -> Exit {
+    if let migrations::Error::Snapshot(e) = error {
+        return ops_exit(e);
+    }
     if error.is_locked() {
         return Exit::Locked;
     }

@@ -8,20 +8,31 @@
 //! - [`ledger`] and [`lock`]: Diesel's migration ledger with our checksums, and the cross-process
 //!   migration lock file;
 //! - [`busy`]: recognising "database is locked";
-//! - `text`: reading text values without copying them (for JSON and the text enums).
+//! - `text`: reading text values without copying them (for JSON and the text enums);
+//! - operations (`orient-db doctor`, `backup`, `restore`): [`backup`], [`content`] (the content
+//!   checksum's rows), [`doctor`], [`files`], [`inspect`], [`wal`], [`schema_copy`] and
+//!   [`compile_options`].
 //!
 //! [`Planner`]: crate::plan::Planner
 
+pub mod backup;
 pub mod busy;
+pub mod compile_options;
 pub mod connection;
+pub mod content;
 pub mod default_sql;
+pub mod doctor;
 pub mod engine;
+pub mod files;
+pub mod inspect;
 pub mod introspect;
 pub mod ledger;
 pub mod lock;
 pub mod rebuild;
 mod render;
+pub mod schema_copy;
 mod text;
+pub mod wal;
 
 use crate::migrations::replay::replay;
 use crate::migrations::{Error, Migration};

@@ -5,6 +5,7 @@ use serde::Serialize;
 use orient_database::db::connection::{self, Access};
 use orient_database::db::{self, Config};
 use orient_database::migrations::{self, AppliedMigration, Migration, ModifiedMigration, runner};
+use orient_database::ops::snapshot::Snapshot;
 
 use crate::exit::Exit;
 use crate::output::Output;
@@ -25,6 +26,8 @@ struct RunReport {
     up_to_date: bool,
     total_applied: usize,
     lock_wait_ms: u64,
+    /// The copy of the database taken first, because the applied migrations lose data.
+    snapshot: Option<Snapshot>,
 }
 
 fn names(migrations: &[Migration]) -> Vec<String> {
@@ -64,6 +67,7 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
         up_to_date: status.pending.is_empty(),
         total_applied: status.applied.len(),
         lock_wait_ms: migration.lock_wait_ms,
+        snapshot: migration.snapshot.clone(),
     };
     out.emit(&report, |r| {
         let mut text = String::new();
@@ -81,6 +85,12 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
             text.push_str(&format!(
                 "recorded the checksum of {name} (applied without one, e.g. by `diesel migration run`)\n"
             ));
+        }
+        if let Some(snapshot) = &r.snapshot {
+            for loss in &snapshot.losses {
+                text.push_str(&format!("data loss: {loss}\n"));
+            }
+            text.push_str(&format!("snapshot taken first: {snapshot}\n"));
         }
         for name in &r.applied {
             text.push_str(&format!("applied {name}\n"));

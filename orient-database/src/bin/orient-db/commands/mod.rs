@@ -1,6 +1,8 @@
 //! One file per command.
 
+mod backup;
 mod check;
+mod doctor;
 mod generate;
 mod migrate;
 mod path;
@@ -34,6 +36,9 @@ pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
             accept_data_loss,
         } => push::run(dry_run, accept_data_loss, out),
         Command::Check { no_database } => check::run(no_database, out),
+        Command::Doctor => doctor::run(out),
+        Command::Backup { to } => backup::backup(to.as_deref(), out),
+        Command::Restore { path } => backup::restore(&path, out),
         Command::Worktree {
             isolated,
             name,

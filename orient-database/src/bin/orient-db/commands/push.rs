@@ -82,6 +82,9 @@ pub fn run(dry_run: bool, accept_data_loss: bool, out: Output) -> anyhow::Result
         for loss in &r.push.data_loss {
             text.push_str(&format!("  data loss (accepted): {loss}\n"));
         }
+        if let Some(snapshot) = &r.push.snapshot {
+            text.push_str(&format!("  snapshot taken first: {snapshot}\n"));
+        }
         if r.dry_run {
             text.push_str("\n-- dry run: this is the SQL push would run, in one transaction:\n");
             text.push_str(&r.push.plan.to_sql());

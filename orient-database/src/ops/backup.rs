@@ -1,0 +1,413 @@
+//! `orient-db backup` and `orient-db restore`: verified copies of a database, and putting one back.
+//!
+//! A copy is written under a temporary name beside its destination, checked (`integrity_check`, and its
+//! content checksum equal to the source's at the moment it was copied), flushed to disk, and only then
+//! given its name, so a file with a backup's name is always a complete, verified backup.
+//!
+//! Restoring checks the file first, writing nothing (it must pass `integrity_check`, hold no migration
+//! this binary does not know, and be an Orient database), then takes the migration lock, takes an
+//! automatic snapshot of the database it replaces, replaces the content in one transaction (see
+//! [`crate::dialect::sqlite::backup::restore_into`]) and checks that the database now has the backup's
+//! content checksum.
+//!
+//! On PostgreSQL the same two functions would run `pg_dump --format=custom` in a repeatable-read
+//! snapshot and `pg_restore --clean --single-transaction`, with the same checks and checksum.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use serde::Serialize;
+
+use crate::db::Config;
+use crate::db::config::absolute;
+use crate::db::connection;
+use crate::dialect::sqlite::files;
+use crate::dialect::sqlite::inspect::{self, OpenFailure};
+use crate::dialect::sqlite::lock::MigrationLock;
+use crate::dialect::sqlite::{self, introspect::introspect};
+use crate::migrations::{self, runner};
+use crate::ops::checksum::{ContentChecksum, content_checksum};
+use crate::ops::snapshot::{self, Reason, Snapshot};
+use crate::ops::{Error, human_bytes};
+use crate::types::Timestamp;
+
+/// How long a restore waits for other writers of the live database.
+pub const RESTORE_WAIT: Duration = Duration::from_secs(30);
+
+/// What `backup` wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BackupReport {
+    pub database: PathBuf,
+    pub backup: PathBuf,
+    pub bytes: u64,
+    /// `integrity_check` of the copy said ok and its content checksum is the source's.
+    pub verified: bool,
+    pub checksum: ContentChecksum,
+}
+
+/// A verified copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VerifiedCopy {
+    pub path: PathBuf,
+    pub bytes: u64,
+    pub checksum: ContentChecksum,
+}
+
+/// `20260201T231009Z`: UTC, sortable, no characters a file system or a shell minds.
+pub fn stamp(time: SystemTime) -> String {
+    Timestamp::from(time)
+        .to_string()
+        .chars()
+        .filter(|c| *c != '-' && *c != ':')
+        .collect()
+}
+
+/// The file `backup` writes when no `--to` is given: `<database dir>/<stem>-backup-<UTC time>.db`.
+pub fn default_backup_path(database: &Path, time: SystemTime) -> PathBuf {
+    let stem = database
+        .file_stem()
+        .map_or_else(|| "database".into(), |s| s.to_string_lossy());
+    let dir = database.parent().unwrap_or_else(|| Path::new("."));
+    let base = format!("{stem}-backup-{}", stamp(time));
+    let mut candidate = dir.join(format!("{base}.db"));
+    let mut n = 2;
+    while candidate.exists() {
+        candidate = dir.join(format!("{base}-{n}.db"));
+        n += 1;
+    }
+    candidate
+}
+
+/// Backs the database of `config` up to `to` (default: [`default_backup_path`]), verified.
+pub fn backup(config: &Config, to: Option<&Path>) -> Result<BackupReport, Error> {
+    connection::prepare_file(&config.path, false)?;
+    let dest = match to {
+        Some(path) => {
+            let cwd = std::env::current_dir().map_err(|e| Error::Io {
+                path: path.to_path_buf(),
+                step: "reading the current directory",
+                source: e,
+            })?;
+            absolute(&cwd, path)
+        }
+        None => default_backup_path(&config.path, SystemTime::now()),
+    };
+    if dest.exists() || dest == config.path {
+        return Err(Error::TargetExists { path: dest });
+    }
+    if let Some(dir) = dest.parent()
+        && !dir.is_dir()
+    {
+        return Err(Error::TargetDirectoryMissing {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let copy = copy_verified(&config.path, &dest)?;
+    Ok(BackupReport {
+        database: config.path.clone(),
+        backup: copy.path,
+        bytes: copy.bytes,
+        verified: true,
+        checksum: copy.checksum,
+    })
+}
+
+/// Copies the database file `database` to `dest` (which must not exist): written as `<dest>.<pid>.partial`,
+/// verified, flushed, restricted to its owner (and given the database file's owner when running as
+/// root), then linked to its name, which fails rather than replace a file that appeared meanwhile.
+pub fn copy_verified(database: &Path, dest: &Path) -> Result<VerifiedCopy, Error> {
+    let partial = {
+        let mut name = dest.as_os_str().to_os_string();
+        name.push(format!(".{}.partial", std::process::id()));
+        PathBuf::from(name)
+    };
+    // Left by a process of the same pid that died: never a finished copy.
+    let _ = std::fs::remove_file(&partial);
+    let result = write_and_verify(database, &partial);
+    let checksum = match result {
+        Ok(checksum) => checksum,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    let io = |step: &'static str, path: &Path| {
+        let path = path.to_path_buf();
+        move |source: std::io::Error| Error::Io { path, step, source }
+    };
+    let finish = || -> Result<(), Error> {
+        std::fs::File::open(&partial)
+            .and_then(|f| f.sync_all())
+            .map_err(io("flushing the copy to disk", &partial))?;
+        files::owner_only(&partial, false)
+            .map_err(io("restricting the copy to its owner", &partial))?;
+        let owner = files::facts(database);
+        if owner.exists && files::HAS_OWNERS {
+            files::give_to_owner_when_root(&partial, owner.uid, owner.gid)
+                .map_err(io("giving the copy the database's owner", &partial))?;
+        }
+        match std::fs::hard_link(&partial, dest) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::TargetExists {
+                    path: dest.to_path_buf(),
+                });
+            }
+            Err(e) => return Err(io("naming the copy", dest)(e)),
+        }
+        if let Some(dir) = dest.parent() {
+            // The new name is durable once the directory is.
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    };
+    let finished = finish();
+    let _ = std::fs::remove_file(&partial);
+    finished?;
+    let bytes = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
+    Ok(VerifiedCopy {
+        path: dest.to_path_buf(),
+        bytes,
+        checksum,
+    })
+}
+
+fn write_and_verify(database: &Path, partial: &Path) -> Result<ContentChecksum, Error> {
+    let expected = sqlite::backup::copy_into(database, partial)?;
+    let mismatch = |detail: String| Error::CopyMismatch {
+        copy: partial.to_path_buf(),
+        source_path: database.to_path_buf(),
+        detail,
+    };
+    let mut opened = inspect::open(partial).map_err(|f| mismatch(f.to_string()))?;
+    let problems = inspect::integrity_problems(&mut opened.conn, 10);
+    if !problems.is_empty() {
+        return Err(mismatch(format!(
+            "integrity_check: {}",
+            problems.join("; ")
+        )));
+    }
+    let found = content_checksum(&mut opened.conn).map_err(|e| Error::Sqlite {
+        path: partial.to_path_buf(),
+        step: "computing the copy's content checksum",
+        source: e,
+    })?;
+    if found != expected {
+        return Err(mismatch(format!(
+            "content checksum {} instead of {} (tables differing: {})",
+            found.sha256,
+            expected.sha256,
+            found.differing_tables(&expected).join(", ")
+        )));
+    }
+    Ok(expected)
+}
+
+/// What `restore` did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RestoreReport {
+    pub database: PathBuf,
+    pub restored_from: PathBuf,
+    /// The database file did not exist and was created.
+    pub created: bool,
+    /// The content checksum the database now has, equal to the backup's.
+    pub checksum: ContentChecksum,
+    /// The snapshot of the database as it was before (none when it did not exist).
+    pub snapshot: Option<Snapshot>,
+    /// Migrations of this binary the restored database does not have yet (`orient-db migrate` applies them).
+    pub pending_migrations: Vec<String>,
+}
+
+/// What checking a backup found.
+struct Examined {
+    checksum: ContentChecksum,
+    pending: Vec<String>,
+}
+
+/// Checks a file to restore, writing nothing.
+fn examine(source: &Path) -> Result<Examined, Error> {
+    let mut opened = inspect::open(source).map_err(|failure| match failure {
+        OpenFailure::Missing => Error::SourceMissing {
+            path: source.to_path_buf(),
+        },
+        OpenFailure::NotADatabase => Error::NotADatabase {
+            path: source.to_path_buf(),
+            detail: "its header is not \"SQLite format 3\"".to_owned(),
+        },
+        OpenFailure::Corrupt { detail } => Error::CorruptSource {
+            path: source.to_path_buf(),
+            problems: vec![detail],
+        },
+        OpenFailure::CannotOpen { detail } => Error::NotADatabase {
+            path: source.to_path_buf(),
+            detail,
+        },
+    })?;
+    let conn = &mut opened.conn;
+    let problems = inspect::integrity_problems(conn, 10);
+    if !problems.is_empty() {
+        return Err(Error::CorruptSource {
+            path: source.to_path_buf(),
+            problems,
+        });
+    }
+    let status = runner::status(conn, &migrations::embedded()?)?;
+    if !status.unknown.is_empty() {
+        return Err(Error::UnknownVersions {
+            path: source.to_path_buf(),
+            versions: status.unknown.into_iter().map(|a| a.version).collect(),
+        });
+    }
+    let sqlite_error = |step: &'static str| {
+        move |e: diesel::result::Error| Error::Sqlite {
+            path: source.to_path_buf(),
+            step,
+            source: e,
+        }
+    };
+    if status.applied.is_empty() {
+        let live = introspect(conn).map_err(sqlite_error("reading the backup's schema"))?;
+        let declared = crate::model::Schema::from_declared(crate::schema::TABLES);
+        let ours = |name: &str| declared.table(name).is_some();
+        if !live.schema.tables.is_empty() && !live.schema.tables.iter().any(|t| ours(&t.name)) {
+            return Err(Error::ForeignSource {
+                path: source.to_path_buf(),
+                tables: live
+                    .schema
+                    .table_names()
+                    .iter()
+                    .map(|t| (*t).to_owned())
+                    .collect(),
+            });
+        }
+    }
+    let checksum =
+        content_checksum(conn).map_err(sqlite_error("computing the content checksum"))?;
+    Ok(Examined {
+        checksum,
+        pending: status.pending.iter().map(|m| m.name.to_string()).collect(),
+    })
+}
+
+/// Whether SQLite found the database damaged.
+fn is_corruption(error: &diesel::result::Error) -> bool {
+    let text = error.to_string();
+    text.contains("malformed") || text.contains("corrupt")
+}
+
+/// Whether two paths name the same file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Replaces the database of `config` with the backup `from` (see the module documentation).
+pub fn restore(config: &Config, from: &Path) -> Result<RestoreReport, Error> {
+    let cwd = std::env::current_dir().map_err(|e| Error::Io {
+        path: from.to_path_buf(),
+        step: "reading the current directory",
+        source: e,
+    })?;
+    let source = absolute(&cwd, from);
+    if !source.exists() {
+        return Err(Error::SourceMissing { path: source });
+    }
+    if source.is_dir() {
+        return Err(Error::NotADatabase {
+            path: source,
+            detail: "it is a directory".to_owned(),
+        });
+    }
+    if same_file(&source, &config.path) {
+        return Err(Error::SameFile { path: source });
+    }
+    // 1. Everything that can refuse, before anything is written or locked.
+    let examined = examine(&source)?;
+    // 2. One schema changer at a time: restore waits for a running migrate or push, and they for it.
+    let damaged = |detail: String| Error::DamagedDatabase {
+        path: config.path.clone(),
+        detail,
+    };
+    let prepared = match connection::prepare_file(&config.path, true) {
+        Err(crate::db::Error::Corrupt { detail, .. }) => return Err(damaged(detail)),
+        other => other?,
+    };
+    let lock = MigrationLock::acquire(&config.path)?;
+    // 3. What is about to be replaced is kept, like any other data-losing change.
+    let snapshot = if prepared.existed {
+        match snapshot::take(&config.path, Reason::Restore, Some(&source)) {
+            Err(Error::Sqlite { source, .. }) if is_corruption(&source) => {
+                return Err(damaged(source.to_string()));
+            }
+            other => other?,
+        }
+    } else {
+        None
+    };
+    // 4. The replacement, in one transaction of the live database.
+    sqlite::backup::restore_into(&source, &config.path, RESTORE_WAIT)?;
+    if !prepared.existed {
+        let mut conn = connection::establish(&config.path, connection::Access::ReadWrite)?;
+        connection::enable_wal(&mut conn, &config.path)?;
+    }
+    // 5. The database now holds exactly the backup's rows.
+    let mismatch = |detail: String| Error::RestoreMismatch {
+        database: config.path.clone(),
+        source_path: source.clone(),
+        detail,
+        snapshot: snapshot.as_ref().map(|s| s.path.clone()),
+    };
+    let mut opened = inspect::open(&config.path).map_err(|f| mismatch(f.to_string()))?;
+    let now = content_checksum(&mut opened.conn).map_err(|e| mismatch(e.to_string()))?;
+    drop(opened);
+    if now != examined.checksum {
+        return Err(mismatch(format!(
+            "content checksum {} instead of {} (tables differing: {})",
+            now.sha256,
+            examined.checksum.sha256,
+            now.differing_tables(&examined.checksum).join(", ")
+        )));
+    }
+    drop(lock);
+    Ok(RestoreReport {
+        database: config.path.clone(),
+        restored_from: source,
+        created: !prepared.existed,
+        checksum: now,
+        snapshot,
+        pending_migrations: examined.pending,
+    })
+}
+
+/// One line about a copy, for messages: `orient.db-…-push.db (1.2 MiB, 345 rows)`.
+pub fn describe(path: &Path, bytes: u64, checksum: &ContentChecksum) -> String {
+    format!(
+        "{} ({}, {} rows, content checksum {})",
+        path.display(),
+        human_bytes(bytes),
+        checksum.rows(),
+        &checksum.sha256[..checksum.sha256.len().min(16)]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    #[test]
+    fn default_backup_names_sort_by_time_and_never_collide() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let db = dir.path().join("orient.db");
+        let time = UNIX_EPOCH + Duration::from_secs(1_769_987_409);
+        let first = default_backup_path(&db, time);
+        assert_eq!(first, dir.path().join("orient-backup-20260201T231009Z.db"));
+        std::fs::write(&first, b"").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            default_backup_path(&db, time),
+            dir.path().join("orient-backup-20260201T231009Z-2.db")
+        );
+    }
+}

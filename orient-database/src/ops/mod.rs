@@ -1,0 +1,289 @@
+//! Operations: keeping a database healthy and its data recoverable.
+//!
+//! - [`doctor`]: checks a database and names the fix for each problem (files, WAL, integrity,
+//!   migrations, drift, the migration lock, the linked SQLite), changing nothing;
+//! - [`backup`]: verified copies (`orient-db backup`) and restoring one atomically (`orient-db restore`);
+//! - [`snapshot`]: the automatic copy taken before a `push` or a migration that loses data;
+//! - [`checksum`]: the content checksum every copy is verified with (engine-independent by definition).
+//!
+//! The orchestration here is engine-neutral: it takes a [`Config`](crate::db::Config) or a
+//! [`DbConnection`](crate::db::backend::DbConnection). What is true of SQLite only (file modes, the WAL,
+//! `VACUUM INTO`, the backup API, pragmas) lives in `dialect/sqlite/`.
+
+pub mod backup;
+pub mod checksum;
+pub mod doctor;
+pub mod snapshot;
+
+use std::path::PathBuf;
+
+/// How the command line should treat an error (see `orient-db`'s exit codes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    /// Exit 1.
+    Failure,
+    /// Exit 2: a wrong argument or setting, found before anything was done.
+    Usage,
+    /// Exit 3: refused for the data's safety; nothing was changed.
+    Refused,
+    /// Exit 4: another process held the database or its lock for too long.
+    Locked,
+}
+
+/// An error of backup, restore or snapshots. Each names the file and what to do next.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    #[error(transparent)]
+    Database(#[from] crate::db::Error),
+
+    #[error(transparent)]
+    Migration(#[from] crate::migrations::Error),
+
+    #[error(
+        "{}: {step} failed: {source}; `orient-db doctor` says what is wrong with the database and how \
+         to fix it",
+        path.display()
+    )]
+    Sqlite {
+        path: PathBuf,
+        step: &'static str,
+        source: diesel::result::Error,
+    },
+
+    #[error("{}: {step} failed: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        step: &'static str,
+        source: std::io::Error,
+    },
+
+    #[error(
+        "refused: {} already exists and a backup never overwrites a file; give another --to, or move \
+         that file away first",
+        path.display()
+    )]
+    TargetExists { path: PathBuf },
+
+    #[error(
+        "the directory {} does not exist; create it first or give --to a path in an existing directory",
+        dir.display()
+    )]
+    TargetDirectoryMissing { dir: PathBuf },
+
+    #[error("{} does not exist; give the path of a backup or snapshot file", path.display())]
+    SourceMissing { path: PathBuf },
+
+    #[error(
+        "{} is the database itself; give the path of a backup or snapshot to restore from",
+        path.display()
+    )]
+    SameFile { path: PathBuf },
+
+    #[error(
+        "refused: {} is not an SQLite database ({detail}); nothing was changed. Give the path of a file \
+         made by `orient-db backup` or an automatic snapshot",
+        path.display()
+    )]
+    NotADatabase { path: PathBuf, detail: String },
+
+    #[error(
+        "refused: {} fails integrity_check ({}); nothing was changed. Restore another backup (automatic \
+         snapshots are in .orient-snapshots/ beside the database)",
+        path.display(),
+        problems.iter().take(3).cloned().collect::<Vec<_>>().join("; ")
+    )]
+    CorruptSource {
+        path: PathBuf,
+        problems: Vec<String>,
+    },
+
+    #[error(
+        "refused: {} holds migrations this binary does not know ({}): it was made by a newer version; \
+         nothing was changed. Restore it with that version's orient-db, or pick an older backup",
+        path.display(),
+        versions.join(", ")
+    )]
+    UnknownVersions {
+        path: PathBuf,
+        versions: Vec<String>,
+    },
+
+    #[error(
+        "refused: {} is not an Orient database (none of its tables ({}) is one of ours); nothing was \
+         changed. Give the path of a backup of this database",
+        path.display(),
+        tables.join(", ")
+    )]
+    ForeignSource { path: PathBuf, tables: Vec<String> },
+
+    #[error(
+        "the copy {} does not match {}: {detail}. The copy was deleted; nothing else was changed. Retry; \
+         if it fails again, run `orient-db doctor`",
+        copy.display(),
+        source_path.display()
+    )]
+    CopyMismatch {
+        copy: PathBuf,
+        source_path: PathBuf,
+        detail: String,
+    },
+
+    #[error(
+        "{} was restored from {}, but its content checksum is not the backup's ({detail}). The database \
+         as it was before is in {}: restore that to go back",
+        database.display(),
+        source_path.display(),
+        snapshot.as_ref().map_or_else(|| "no snapshot (it did not exist)".to_owned(), |p| p.display().to_string())
+    )]
+    RestoreMismatch {
+        database: PathBuf,
+        source_path: PathBuf,
+        detail: String,
+        snapshot: Option<PathBuf>,
+    },
+
+    #[error(
+        "refused: {} is damaged ({detail}), so it cannot be kept as a snapshot before it is replaced; \
+         nothing was changed. Stop the processes using it, move it aside together with its -wal and \
+         -shm files (e.g. `mv orient.db orient.db.damaged`), then run the restore again: it creates the \
+         database from the backup",
+        path.display()
+    )]
+    DamagedDatabase { path: PathBuf, detail: String },
+
+    #[error(
+        "{} changed while it was being copied, {attempts} times in a row; retry when fewer writes are \
+         running",
+        path.display()
+    )]
+    KeptChanging { path: PathBuf, attempts: u32 },
+
+    #[error(
+        "{}: another connection kept the database locked for {:.0} s, so the restore could not write it; \
+         nothing was changed. Retry when the writers have finished (stop the services for a large restore)",
+        path.display(),
+        waited.as_secs_f64()
+    )]
+    Locked {
+        path: PathBuf,
+        waited: std::time::Duration,
+    },
+
+    #[error(
+        "restoring {} into {} failed ({step}): {detail}; the database was not changed. `orient-db doctor` \
+         says what is wrong with it",
+        source_path.display(),
+        database.display()
+    )]
+    Restore {
+        source_path: PathBuf,
+        database: PathBuf,
+        step: &'static str,
+        detail: String,
+    },
+
+    #[error(
+        "refused: {} has {} free, and a snapshot of {} needs about {}; nothing was changed. Free some \
+         space there (old snapshots are in {}), or set {}=0 to go without snapshots",
+        dir.display(),
+        human_bytes(*available),
+        database.display(),
+        human_bytes(*needed),
+        dir.display(),
+        snapshot::KEEP_VARIABLE
+    )]
+    NoSpaceForSnapshot {
+        database: PathBuf,
+        dir: PathBuf,
+        needed: u64,
+        available: u64,
+    },
+
+    #[error(
+        "{}={value} (from {origin}) is not a number of snapshots to keep (e.g. 5; 0 turns automatic \
+         snapshots off)",
+        snapshot::KEEP_VARIABLE
+    )]
+    BadKeep { value: String, origin: String },
+
+    #[error(transparent)]
+    Config(#[from] crate::db::ConfigError),
+}
+
+impl Error {
+    /// How the command line should treat it.
+    pub fn class(&self) -> ErrorClass {
+        match self {
+            Error::Database(e) => {
+                if e.is_locked() {
+                    ErrorClass::Locked
+                } else {
+                    match e {
+                        crate::db::Error::Config(_)
+                        | crate::db::Error::IsDirectory { .. }
+                        | crate::db::Error::NotFound { .. } => ErrorClass::Usage,
+                        crate::db::Error::Migration(m) => migration_class(m),
+                        _ => ErrorClass::Failure,
+                    }
+                }
+            }
+            Error::Migration(e) => migration_class(e),
+            Error::Sqlite { source, .. } if crate::db::backend::is_locked(source) => {
+                ErrorClass::Locked
+            }
+            Error::TargetDirectoryMissing { .. }
+            | Error::SourceMissing { .. }
+            | Error::SameFile { .. }
+            | Error::BadKeep { .. }
+            | Error::Config(_) => ErrorClass::Usage,
+            Error::TargetExists { .. }
+            | Error::NotADatabase { .. }
+            | Error::CorruptSource { .. }
+            | Error::UnknownVersions { .. }
+            | Error::ForeignSource { .. }
+            | Error::DamagedDatabase { .. }
+            | Error::NoSpaceForSnapshot { .. } => ErrorClass::Refused,
+            Error::Locked { .. } | Error::KeptChanging { .. } => ErrorClass::Locked,
+            _ => ErrorClass::Failure,
+        }
+    }
+}
+
+fn migration_class(error: &crate::migrations::Error) -> ErrorClass {
+    if error.is_locked() {
+        ErrorClass::Locked
+    } else if error.is_refusal() {
+        ErrorClass::Refused
+    } else {
+        ErrorClass::Failure
+    }
+}
+
+/// `12.3 MiB`, for messages.
+pub fn human_bytes(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = bytes as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_like_df() {
+        assert_eq!(human_bytes(512), "512 B");
+        assert_eq!(human_bytes(64 * 1024 * 1024), "64.0 MiB");
+        assert_eq!(human_bytes(1536), "1.5 KiB");
+    }
+}
