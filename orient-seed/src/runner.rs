@@ -3,10 +3,10 @@
 use std::time::Instant;
 
 use diesel::connection::Connection as _;
-use diesel::prelude::*;
 use orient_database::db::connection::{self, Access};
-use orient_database::db::{self, Config};
+use orient_database::db::{self, Config, DbConnection};
 use orient_database::migrations::{self, Migration, runner};
+use orient_database::seed::Shape;
 use orient_database::types::Timestamp;
 
 use crate::error::Error;
@@ -38,10 +38,19 @@ pub struct Options {
 pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Result<Report, Error> {
     let started = Instant::now();
     let (selected, not_selected) = select(registry, options)?;
-    let cx = Context {
-        force: options.force,
-        dry_run: options.dry_run,
-        now: Timestamp::now(),
+    let now = Timestamp::now();
+    // Inside the run's transaction, so every seeder sees the schema the rows are read from.
+    let seed_all = |conn: &mut DbConnection| {
+        let cx = Context {
+            force: options.force,
+            dry_run: options.dry_run,
+            now,
+            shape: Shape::read(conn).map_err(Error::Schema)?,
+        };
+        selected
+            .iter()
+            .map(|seeder| seeder.seed(conn, &cx))
+            .collect::<Result<Vec<SeederReport>, Error>>()
     };
     let mut report = Report {
         database: config.path.display().to_string(),
@@ -81,9 +90,7 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
         };
         // One read transaction, so every seeder sees the same snapshot. Nothing is written: the
         // seeders are told so, and the connection is query_only besides.
-        report.seeders = conn
-            .transaction(|tx| seed_all(tx, &selected, &cx))
-            .map_err(locked)?;
+        report.seeders = conn.transaction(seed_all).map_err(locked)?;
     } else {
         let (mut conn, opened) = db::open_writer(&config.path, true)?;
         report.created_directories = opened
@@ -96,9 +103,7 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
             report.adopted_migrations = names(&migration.adopted);
             report.applied_migrations = names(&migration.applied);
         }
-        report.seeders = conn
-            .immediate_transaction(|tx| seed_all(tx, &selected, &cx))
-            .map_err(locked)?;
+        report.seeders = conn.immediate_transaction(seed_all).map_err(locked)?;
     }
 
     for seeder in &report.seeders {
@@ -113,14 +118,6 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
     }
     report.elapsed_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
     Ok(report)
-}
-
-fn seed_all(
-    conn: &mut SqliteConnection,
-    seeders: &[&dyn Seeder],
-    cx: &Context,
-) -> Result<Vec<SeederReport>, Error> {
-    seeders.iter().map(|seeder| seeder.seed(conn, cx)).collect()
 }
 
 /// The seeders to run (in registry order) and the names left out.
@@ -156,9 +153,9 @@ fn names(migrations: &[Migration]) -> Vec<String> {
     migrations.iter().map(|m| m.name.to_string()).collect()
 }
 
-fn migrated_in_memory(all: &[Migration]) -> Result<SqliteConnection, Error> {
+fn migrated_in_memory(all: &[Migration]) -> Result<DbConnection, Error> {
     let memory = std::path::PathBuf::from(":memory:");
-    let mut conn = SqliteConnection::establish(":memory:").map_err(|source| db::Error::Open {
+    let mut conn = DbConnection::establish(":memory:").map_err(|source| db::Error::Open {
         path: memory.clone(),
         source,
     })?;
