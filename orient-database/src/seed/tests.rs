@@ -293,3 +293,66 @@ fn a_table_without_a_seeded_column_reads_it_as_null() {
         }));
     assert_eq!(comparison.rows[0].key, "ori");
 }
+
+#[test]
+fn values_the_structs_cannot_read_differ_instead_of_failing_and_force_restores_them() {
+    let mut conn = migrated_memory_db();
+    insert_all(&mut conn);
+    conn.batch_execute(
+        "UPDATE agents SET mode = 'bogus' WHERE id = 'ori';
+         UPDATE context_rules SET skill_overrides = 'not json' WHERE context_id = 'local';
+         UPDATE slack_channel_permissions SET notes = x'00ff' WHERE channel_id = 'D_TEST_DM';
+         -- A user's prompt under a seeded chat id, for a platform outside the domain: not a seed row.
+         INSERT INTO system_prompts (chat_id, platform, prompt_text) VALUES ('__default__', 'teams', 'mine');",
+    )
+    .unwrap();
+    let changed = status(&mut conn).unwrap();
+    let differs = |fields: &[&str]| SeedRowState::Differs {
+        fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+    };
+    assert_eq!(states(&changed, "agents")[0].1, differs(&["mode"]));
+    assert_eq!(
+        states(&changed, "context_rules")[1].1,
+        differs(&["skill_overrides"])
+    );
+    assert_eq!(
+        states(&changed, "slack_channel_permissions")[2].1,
+        differs(&["notes"])
+    );
+    assert!(
+        states(&changed, "system_prompts")
+            .iter()
+            .all(|(_, s)| *s == SeedRowState::Matches)
+    );
+
+    // Rewriting the differing rows in place puts the seed values back; the user's row stays.
+    let shape = Shape::read(&mut conn).unwrap();
+    for (table, compared) in tables().into_iter().zip(&changed) {
+        let differing: Vec<usize> = compared
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches!(r.state, SeedRowState::Differs { .. }))
+            .map(|(i, _)| i)
+            .collect();
+        table
+            .write(&mut conn, &shape, Timestamp::now(), &[], &differing)
+            .unwrap();
+    }
+    assert!(
+        status(&mut conn)
+            .unwrap()
+            .iter()
+            .flat_map(|t| &t.rows)
+            .all(|r| r.state == SeedRowState::Matches)
+    );
+    use crate::schema::{agents, system_prompts};
+    let ids: Vec<String> = agents::table
+        .select(agents::id)
+        .order(agents::id)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(ids.len(), 5);
+    let prompts: i64 = system_prompts::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(prompts, 5);
+}
