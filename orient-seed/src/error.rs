@@ -22,6 +22,13 @@ pub enum Error {
         source: diesel::result::Error,
     },
 
+    /// Reading which tables and columns the database has failed.
+    #[error(
+        "cannot read which tables and columns the database has: {0}; `orient-db check` reads the \
+         schema the same way and says more"
+    )]
+    Schema(#[source] diesel::result::Error),
+
     /// A seeder gave up for a reason of its own.
     #[error("the {seeder} seeder failed: {message}")]
     Seeder {
@@ -43,7 +50,7 @@ impl Error {
         match self {
             Error::Database(e) => e.is_locked(),
             Error::Migrations(e) => e.is_locked(),
-            Error::Query { source, .. } | Error::Transaction(source) => {
+            Error::Query { source, .. } | Error::Schema(source) | Error::Transaction(source) => {
                 db::backend::is_locked(source)
             }
             _ => false,

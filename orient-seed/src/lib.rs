@@ -25,7 +25,6 @@ mod report;
 mod runner;
 mod seeder;
 pub mod seeders;
-mod write;
 
 pub use error::Error;
 pub use report::{Counts, Report, RowAction, RowChange, SeederReport, TableReport};

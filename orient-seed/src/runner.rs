@@ -8,6 +8,7 @@ use orient_database::dialect::sqlite;
 use orient_database::engine::EngineConnection;
 use orient_database::migrations::replay::Replay;
 use orient_database::migrations::{self, Migration, runner};
+use orient_database::seed::Shape;
 use orient_database::types::Timestamp;
 
 use crate::error::Error;
@@ -39,10 +40,19 @@ pub struct Options {
 pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Result<Report, Error> {
     let started = Instant::now();
     let (selected, not_selected) = select(registry, options)?;
-    let cx = Context {
-        force: options.force,
-        dry_run: options.dry_run,
-        now: Timestamp::now(),
+    let now = Timestamp::now();
+    // Inside the run's transaction, so every seeder sees the schema the rows are read from.
+    let seed_all = |conn: &mut DbConnection| {
+        let cx = Context {
+            force: options.force,
+            dry_run: options.dry_run,
+            now,
+            shape: Shape::read(conn).map_err(Error::Schema)?,
+        };
+        selected
+            .iter()
+            .map(|seeder| seeder.seed(conn, &cx))
+            .collect::<Result<Vec<SeederReport>, Error>>()
     };
     let mut report = Report {
         database: config.path.display().to_string(),
@@ -82,9 +92,7 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
         };
         // One read transaction, so every seeder sees the same snapshot. Nothing is written: the
         // seeders are told so, and the connection is query_only besides.
-        report.seeders = conn
-            .read_transaction(|tx| seed_all(tx, &selected, &cx))
-            .map_err(locked)?;
+        report.seeders = conn.read_transaction(seed_all).map_err(locked)?;
     } else {
         let (mut conn, opened) = db::open_writer(&config.path, true)?;
         report.created_directories = opened
@@ -97,9 +105,7 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
             report.adopted_migrations = names(&migration.adopted);
             report.applied_migrations = names(&migration.applied);
         }
-        report.seeders = conn
-            .write_transaction(|tx| seed_all(tx, &selected, &cx))
-            .map_err(locked)?;
+        report.seeders = conn.write_transaction(seed_all).map_err(locked)?;
     }
 
     for seeder in &report.seeders {
@@ -114,14 +120,6 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
     }
     report.elapsed_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
     Ok(report)
-}
-
-fn seed_all(
-    conn: &mut DbConnection,
-    seeders: &[&dyn Seeder],
-    cx: &Context,
-) -> Result<Vec<SeederReport>, Error> {
-    seeders.iter().map(|seeder| seeder.seed(conn, cx)).collect()
 }
 
 /// The seeders to run (in registry order) and the names left out.

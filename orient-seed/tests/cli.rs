@@ -786,6 +786,46 @@ fn a_missing_table_is_skipped_with_a_warning_and_the_rest_is_seeded() {
 }
 
 #[test]
+fn a_table_missing_a_column_the_insert_writes_is_skipped_with_a_warning() {
+    let project = Project::new();
+    let run = project.seed(&["--only", "prompts"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let db = project.db();
+    // A schema that drifted from the structs: a seeded column and a timestamp are gone.
+    execute(
+        &db,
+        "ALTER TABLE agents DROP COLUMN model_tier;
+         ALTER TABLE chat_permissions DROP COLUMN updated_at;",
+    );
+    let run = project.seed(&["--json"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("table agents has no column model_tier")
+            && run
+                .stderr
+                .contains("table chat_permissions has no column updated_at")
+            && run.stderr.contains("orient-db migrate"),
+        "{run:?}"
+    );
+    assert!(
+        run.stderr
+            .contains("table agent_tools references agents, which could not be seeded"),
+        "{run:?}"
+    );
+    let report = run.json();
+    // Slack channels are inserted, the prompts were already there; the rest is skipped.
+    assert_eq!(totals(&report), (3, 0, 4, 5 + 13 + 55 + 6 + 3));
+    for (table, n) in [
+        ("agents", 0),
+        ("agent_tools", 0),
+        ("chat_permissions", 0),
+        ("slack_channel_permissions", 3),
+    ] {
+        assert_eq!(count(&db, table), n, "{table}");
+    }
+}
+
+#[test]
 fn bad_flags_are_usage_errors() {
     let project = Project::new();
     for args in [

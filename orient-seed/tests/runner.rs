@@ -4,8 +4,7 @@
 mod common;
 
 use common::*;
-use diesel::SqliteConnection;
-use orient_database::db::Config;
+use orient_database::db::{Config, DbConnection};
 use orient_database::seed::SeedTable;
 use orient_seed::seeders::{AgentsSeeder, PermissionsSeeder, PromptsSeeder};
 use orient_seed::{Context, Error, Options, REGISTRY, Seeder, SeederReport, seed_tables};
@@ -19,12 +18,12 @@ impl Seeder for FailsMidway {
         "fails-midway"
     }
 
-    fn tables(&self) -> Vec<SeedTable> {
+    fn tables(&self) -> &'static [&'static dyn SeedTable] {
         PromptsSeeder.tables()
     }
 
-    fn seed(&self, conn: &mut SqliteConnection, cx: &Context) -> Result<SeederReport, Error> {
-        let report = seed_tables(conn, cx, self.name(), &self.tables())?;
+    fn seed(&self, conn: &mut DbConnection, cx: &Context) -> Result<SeederReport, Error> {
+        let report = seed_tables(conn, cx, self.name(), self.tables())?;
         assert!(report.counts().inserted > 0, "it did write");
         Err(Error::Seeder {
             seeder: self.name(),

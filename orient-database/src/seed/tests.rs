@@ -6,52 +6,42 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 
 use super::*;
+use crate::db::backend::DbConnection;
 use crate::db::connection::{Access, configure};
 use crate::migrations::{embedded, runner};
-use crate::model::ColumnType;
 use crate::schema::TABLES;
+use crate::schema::domains::ToolAccess;
+use crate::types::Timestamp;
 
-fn migrated_memory_db() -> SqliteConnection {
-    let mut conn = SqliteConnection::establish(":memory:").unwrap();
+fn migrated_memory_db() -> DbConnection {
+    let mut conn = DbConnection::establish(":memory:").unwrap();
     configure(&mut conn, Access::ReadWrite).unwrap();
     runner::run_pending(&mut conn, &embedded().unwrap()).unwrap();
     conn
 }
 
-/// Test-only writer: every seed row, with the key and compared columns (the runner lives in orient-seed).
-fn insert_all(conn: &mut SqliteConnection) {
-    let dialect = crate::dialect::sqlite::Sqlite;
-    use crate::sql::Dialect;
+/// Every seed row, through each table's insert struct.
+fn insert_all(conn: &mut DbConnection) {
+    let shape = Shape::read(conn).unwrap();
+    let now = Timestamp::now();
     for table in tables() {
-        let columns: Vec<String> = table
-            .data_columns()
-            .map(|c| dialect.quote_ident(c))
-            .collect();
-        for row in &table.rows {
-            let sql = format!(
-                "INSERT INTO {} ({}) VALUES ({})",
-                dialect.quote_ident(table.name),
-                columns.join(", "),
-                vec!["?"; columns.len()].join(", ")
-            );
-            let mut query = diesel::sql_query(sql).into_boxed();
-            for value in row.key.iter().chain(&row.values) {
-                query = value.bind(query);
-            }
-            query.execute(conn).unwrap();
-        }
+        let all: Vec<usize> = (0..table.len()).collect();
+        assert_eq!(
+            table.write(conn, &shape, now, &all, &[]).unwrap(),
+            table.len()
+        );
     }
 }
 
-fn table(name: &str) -> SeedTable {
-    tables().into_iter().find(|t| t.name == name).unwrap()
+fn table(name: &str) -> &'static dyn SeedTable {
+    tables().into_iter().find(|t| t.name() == name).unwrap()
 }
 
 #[test]
 fn the_data_has_the_counts_and_order_of_the_spec() {
     let counts: Vec<(&str, SeedGroup, usize)> = tables()
         .iter()
-        .map(|t| (t.name, t.group, t.rows.len()))
+        .map(|t| (t.name(), t.group(), t.len()))
         .collect();
     assert_eq!(
         counts,
@@ -65,13 +55,13 @@ fn the_data_has_the_counts_and_order_of_the_spec() {
             ("system_prompts", SeedGroup::Prompts, 4),
         ]
     );
-    let tools = table("agent_tools");
+    let now = Timestamp::now();
+    let tools = data::agents::tool_rows(now);
     let allow = tools
-        .rows
         .iter()
-        .filter(|r| r.key[2] == SeedValue::text("allow"))
+        .filter(|r| r.access_type == ToolAccess::Allow)
         .count();
-    assert_eq!((allow, tools.rows.len() - allow), (39, 16));
+    assert_eq!((allow, tools.len() - allow), (39, 16));
     // Per agent, allow rows first.
     for agent in [
         "ori",
@@ -80,38 +70,36 @@ fn the_data_has_the_counts_and_order_of_the_spec() {
         "explorer",
         "app-builder",
     ] {
-        let types: Vec<String> = tools
-            .rows
+        let types: Vec<ToolAccess> = tools
             .iter()
-            .filter(|r| r.key[0] == SeedValue::text(agent))
-            .map(|r| r.key[2].to_string())
+            .filter(|r| r.agent_id == agent)
+            .map(|r| r.access_type)
             .collect();
-        let first_deny = types.iter().position(|t| t == "deny").unwrap();
-        assert!(types[first_deny..].iter().all(|t| t == "deny"), "{agent}");
+        let first_deny = types.iter().position(|t| *t == ToolAccess::Deny).unwrap();
+        assert!(
+            types[first_deny..].iter().all(|t| *t == ToolAccess::Deny),
+            "{agent}"
+        );
     }
-    let rules = table("context_rules");
+    let rules = data::agents::context_rule_rows(now);
     assert_eq!(
-        rules.rows[1].values[1],
-        SeedValue::text(
-            r#"["disable:project-architecture","disable:mcp-debugging","disable:whatsapp-logs"]"#
-        )
+        serde_json::to_string(&rules[1].skill_overrides).unwrap(),
+        r#"["disable:project-architecture","disable:mcp-debugging","disable:whatsapp-logs"]"#
     );
-    assert_eq!(rules.rows[0].display_key(), "default / NULL");
+    assert_eq!(table("context_rules").keys()[0], "default / NULL");
 }
 
 #[test]
 fn natural_keys_are_unique_and_their_first_column_is_never_null() {
+    // Types fit by construction (the rows are the insert structs); the first key column is never NULL.
     for table in tables() {
         let mut seen = HashSet::new();
-        for row in &table.rows {
-            assert_eq!(row.key.len(), table.key.len(), "{}", table.name);
-            assert_eq!(row.values.len(), table.columns.len(), "{}", table.name);
-            assert_ne!(row.key[0], SeedValue::Null, "{}", table.name);
+        for key in table.keys() {
+            assert!(!key.starts_with("NULL"), "{}: {key}", table.name());
             assert!(
-                seen.insert(row.key.clone()),
-                "{}: duplicate key {}",
-                table.name,
-                row.display_key()
+                seen.insert(key.clone()),
+                "{}: duplicate key {key}",
+                table.name()
             );
         }
     }
@@ -122,49 +110,32 @@ fn every_seeded_column_is_declared_with_a_fitting_type() {
     for table in tables() {
         let declared = TABLES
             .iter()
-            .find(|t| t.name == table.name)
-            .unwrap_or_else(|| panic!("{} is not a registered table", table.name));
-        for column in ["created_at", "updated_at"] {
-            let wanted = if column == "created_at" {
-                table.created_at
-            } else {
-                table.updated_at
-            };
-            assert_eq!(
-                declared.column(column).is_some(),
-                wanted,
-                "{}.{column}",
-                table.name
-            );
-        }
-        for dependency in table.depends_on {
+            .find(|t| t.name == table.name())
+            .unwrap_or_else(|| panic!("{} is not a registered table", table.name()));
+        for dependency in table.depends_on() {
             assert!(TABLES.iter().any(|t| t.name == *dependency));
         }
-        for row in &table.rows {
-            for (name, value) in table.data_columns().zip(row.key.iter().chain(&row.values)) {
-                let column = declared
-                    .column(name)
-                    .unwrap_or_else(|| panic!("{}.{name} is not declared", table.name));
-                match value {
-                    SeedValue::Null => assert!(column.nullable, "{}.{name}", table.name),
-                    SeedValue::Integer(_) => assert!(
-                        matches!(
-                            column.ty,
-                            ColumnType::Integer
-                                | ColumnType::BigInt
-                                | ColumnType::Bool
-                                | ColumnType::Timestamp
-                        ),
-                        "{}.{name}",
-                        table.name
-                    ),
-                    SeedValue::Text(_) => assert!(
-                        matches!(column.ty, ColumnType::Text | ColumnType::Json),
-                        "{}.{name}",
-                        table.name
-                    ),
-                }
-            }
+        // The run's `now` goes into created_at on insert and into updated_at on insert and rewrite.
+        assert_eq!(
+            table.touched(),
+            declared.column("updated_at").map(|_| "updated_at"),
+            "{}",
+            table.name()
+        );
+        let mut seeded: Vec<&str> = table.key().iter().chain(table.columns()).copied().collect();
+        seeded.extend(["created_at", "updated_at"]);
+        for column in table.written_columns() {
+            assert!(
+                seeded.contains(&column.as_str()),
+                "{}.{column} is written but neither seeded nor stamped",
+                table.name()
+            );
+        }
+        for name in table.key().iter().chain(table.columns()) {
+            let column = declared
+                .column(name)
+                .unwrap_or_else(|| panic!("{}.{name} is not declared", table.name()));
+            assert!(!column.autoincrement, "{}.{name}", table.name());
         }
     }
 }
@@ -312,14 +283,76 @@ fn a_table_without_a_seeded_column_reads_it_as_null() {
     conn.batch_execute("ALTER TABLE agents DROP COLUMN model_tier")
         .unwrap();
     let comparison = {
-        let t = table("agents");
-        let shape = Shape::read(&mut conn, &["agents"]).unwrap();
-        compare_table(&mut conn, &t, &shape).unwrap()
+        let shape = Shape::read(&mut conn).unwrap();
+        compare_table(&mut conn, table("agents"), &shape).unwrap()
     };
     assert_eq!(comparison.missing_columns, vec!["model_tier"]);
     assert!(comparison.rows.iter().all(|r| r.state
         == SeedRowState::Differs {
             fields: vec!["model_tier".to_owned()]
         }));
-    assert_eq!(comparison.rows[0].rowid, Some(1));
+    assert_eq!(comparison.rows[0].key, "ori");
+}
+
+#[test]
+fn values_the_structs_cannot_read_differ_instead_of_failing_and_force_restores_them() {
+    let mut conn = migrated_memory_db();
+    insert_all(&mut conn);
+    conn.batch_execute(
+        "UPDATE agents SET mode = 'bogus' WHERE id = 'ori';
+         UPDATE context_rules SET skill_overrides = 'not json' WHERE context_id = 'local';
+         UPDATE slack_channel_permissions SET notes = x'00ff' WHERE channel_id = 'D_TEST_DM';
+         -- A user's prompt under a seeded chat id, for a platform outside the domain: not a seed row.
+         INSERT INTO system_prompts (chat_id, platform, prompt_text) VALUES ('__default__', 'teams', 'mine');",
+    )
+    .unwrap();
+    let changed = status(&mut conn).unwrap();
+    let differs = |fields: &[&str]| SeedRowState::Differs {
+        fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+    };
+    assert_eq!(states(&changed, "agents")[0].1, differs(&["mode"]));
+    assert_eq!(
+        states(&changed, "context_rules")[1].1,
+        differs(&["skill_overrides"])
+    );
+    assert_eq!(
+        states(&changed, "slack_channel_permissions")[2].1,
+        differs(&["notes"])
+    );
+    assert!(
+        states(&changed, "system_prompts")
+            .iter()
+            .all(|(_, s)| *s == SeedRowState::Matches)
+    );
+
+    // Rewriting the differing rows in place puts the seed values back; the user's row stays.
+    let shape = Shape::read(&mut conn).unwrap();
+    for (table, compared) in tables().into_iter().zip(&changed) {
+        let differing: Vec<usize> = compared
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| matches!(r.state, SeedRowState::Differs { .. }))
+            .map(|(i, _)| i)
+            .collect();
+        table
+            .write(&mut conn, &shape, Timestamp::now(), &[], &differing)
+            .unwrap();
+    }
+    assert!(
+        status(&mut conn)
+            .unwrap()
+            .iter()
+            .flat_map(|t| &t.rows)
+            .all(|r| r.state == SeedRowState::Matches)
+    );
+    use crate::schema::{agents, system_prompts};
+    let ids: Vec<String> = agents::table
+        .select(agents::id)
+        .order(agents::id)
+        .load(&mut conn)
+        .unwrap();
+    assert_eq!(ids.len(), 5);
+    let prompts: i64 = system_prompts::table.count().get_result(&mut conn).unwrap();
+    assert_eq!(prompts, 5);
 }

@@ -14,7 +14,7 @@ impl Seeder for AgentsSeeder {
         SeedGroup::Agents.as_str()
     }
 
-    fn tables(&self) -> Vec<SeedTable> {
-        seed::data::agents::tables()
+    fn tables(&self) -> &'static [&'static dyn SeedTable] {
+        seed::data::agents::TABLES
     }
 }

@@ -13,7 +13,7 @@ impl Seeder for PermissionsSeeder {
         SeedGroup::Permissions.as_str()
     }
 
-    fn tables(&self) -> Vec<SeedTable> {
-        seed::data::permissions::tables()
+    fn tables(&self) -> &'static [&'static dyn SeedTable] {
+        seed::data::permissions::TABLES
     }
 }

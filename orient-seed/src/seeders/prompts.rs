@@ -13,7 +13,7 @@ impl Seeder for PromptsSeeder {
         SeedGroup::Prompts.as_str()
     }
 
-    fn tables(&self) -> Vec<SeedTable> {
-        seed::data::prompts::tables()
+    fn tables(&self) -> &'static [&'static dyn SeedTable] {
+        seed::data::prompts::TABLES
     }
 }

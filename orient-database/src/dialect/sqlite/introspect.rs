@@ -83,12 +83,14 @@ struct ForeignKeyRow {
     on_delete: String,
 }
 
-// `pragma_table_list` tells real tables from virtual tables and their shadow tables. Creation order, so
-// views and triggers can be recreated in an order that works.
+// `pragma_table_list` tells real tables from virtual tables and their shadow tables. Given the name, it
+// lists only the tables of that name; without it, every table of every schema, once per row of
+// sqlite_schema (5 ms of a 9 ms introspection of the 34 tables). Creation order, so views and triggers can
+// be recreated in an order that works.
 const OBJECTS: &str = "SELECT m.type AS kind, m.name AS name, m.tbl_name AS tbl_name, m.sql AS sql, \
        l.type AS table_kind \
      FROM main.sqlite_schema AS m \
-     LEFT JOIN pragma_table_list AS l ON l.schema = 'main' AND l.name = m.name \
+     LEFT JOIN pragma_table_list(m.name) AS l ON l.schema = 'main' \
      ORDER BY m.rowid";
 
 const COLUMNS: &str = "SELECT m.name AS table_name, p.name AS name, p.type AS declared_type, \

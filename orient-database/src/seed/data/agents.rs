@@ -2,7 +2,13 @@
 //! that choose an agent per platform and environment.
 
 use crate::schema::domains::{AgentMode, ContextType, ModelTier, ToolAccess};
-use crate::seed::{SeedGroup, SeedRow, SeedTable, SeedValue};
+use crate::schema::{
+    NewAgent, NewAgentSkill, NewAgentTool, NewContextRule, agent_skills, agent_tools, agents,
+    context_rules,
+};
+use crate::seed::SeedTable;
+use crate::seed::table::seed_table;
+use crate::types::{Json, Timestamp};
 
 /// The default model of every agent but `app-builder`.
 pub const HAIKU: &str = "anthropic/claude-haiku-4-5-20251001";
@@ -268,117 +274,142 @@ pub const CONTEXT_RULES: [ContextRuleSeed; 6] = [
     },
 ];
 
-/// Compact JSON of a list of strings, as the original stores `skill_overrides`.
-fn json_list(items: &[&str]) -> String {
-    let quoted: Vec<String> = items
+/// The agents, as inserted: enabled, stamped with the run's `now`.
+pub fn agent_rows(now: Timestamp) -> Vec<NewAgent> {
+    AGENTS
         .iter()
-        .map(|item| serde_json::Value::from(*item).to_string())
-        .collect();
-    format!("[{}]", quoted.join(","))
+        .map(|a| NewAgent {
+            id: a.id.to_owned(),
+            name: a.name.to_owned(),
+            description: Some(a.description.to_owned()),
+            mode: Some(a.mode),
+            model_default: Some(a.model_default.to_owned()),
+            model_fallback: Some(a.model_fallback.to_owned()),
+            model_tier: Some(a.model_tier),
+            base_prompt: Some(a.base_prompt.to_owned()),
+            enabled: Some(true),
+            created_at: Some(now),
+            updated_at: Some(now),
+        })
+        .collect()
+}
+
+/// The skills, agent by agent, all enabled.
+pub fn skill_rows(now: Timestamp) -> Vec<NewAgentSkill> {
+    SKILLS
+        .iter()
+        .flat_map(|(agent, skills)| {
+            skills.iter().map(move |skill| NewAgentSkill {
+                agent_id: (*agent).to_owned(),
+                skill_name: (*skill).to_owned(),
+                enabled: Some(true),
+                created_at: Some(now),
+            })
+        })
+        .collect()
+}
+
+/// The tool patterns, agent by agent: allowed ones first, then denied ones.
+pub fn tool_rows(now: Timestamp) -> Vec<NewAgentTool> {
+    TOOLS
+        .iter()
+        .flat_map(|tools| {
+            let allow = tools.allow.iter().map(|p| (*p, ToolAccess::Allow));
+            let deny = tools.deny.iter().map(|p| (*p, ToolAccess::Deny));
+            allow
+                .chain(deny)
+                .map(move |(pattern, access_type)| NewAgentTool {
+                    agent_id: tools.agent.to_owned(),
+                    pattern: pattern.to_owned(),
+                    access_type,
+                    created_at: Some(now),
+                })
+        })
+        .collect()
+}
+
+/// The context rules; skill overrides are stored as compact JSON (`["disable:x","disable:y"]`).
+pub fn context_rule_rows(now: Timestamp) -> Vec<NewContextRule> {
+    CONTEXT_RULES
+        .iter()
+        .map(|rule| NewContextRule {
+            context_type: rule.context_type,
+            context_id: rule.context_id.map(str::to_owned),
+            agent_id: rule.agent_id.map(str::to_owned),
+            skill_overrides: rule
+                .skill_overrides
+                .map(|overrides| Json(overrides.iter().map(|o| (*o).to_owned()).collect())),
+            priority: Some(rule.priority),
+            created_at: Some(now),
+            updated_at: Some(now),
+        })
+        .collect()
+}
+
+seed_table! {
+    /// agents: the five default agents.
+    pub struct AgentsTable = agents(NewAgent) {
+        group: Agents,
+        primary_key: String,
+        key: [id],
+        columns: [
+            name,
+            description,
+            mode,
+            model_default,
+            model_fallback,
+            model_tier,
+            base_prompt,
+            enabled,
+        ],
+        touch: updated_at,
+        depends_on: [],
+        rows: agent_rows,
+    }
+}
+
+seed_table! {
+    /// agent_skills: each agent's skills.
+    pub struct AgentSkillsTable = agent_skills(NewAgentSkill) {
+        group: Agents,
+        primary_key: i64,
+        key: [agent_id, skill_name],
+        columns: [enabled],
+        depends_on: [agents],
+        rows: skill_rows,
+    }
+}
+
+seed_table! {
+    /// agent_tools: each agent's tool patterns. The whole row is its key: a pattern either allows or
+    /// denies.
+    pub struct AgentToolsTable = agent_tools(NewAgentTool) {
+        group: Agents,
+        primary_key: i64,
+        key: [agent_id, pattern, access_type],
+        columns: [],
+        depends_on: [agents],
+        rows: tool_rows,
+    }
+}
+
+seed_table! {
+    /// context_rules: the agent (and skill overrides) per context.
+    pub struct ContextRulesTable = context_rules(NewContextRule) {
+        group: Agents,
+        primary_key: i64,
+        key: [context_type, context_id],
+        columns: [agent_id, skill_overrides, priority],
+        touch: updated_at,
+        depends_on: [agents],
+        rows: context_rule_rows,
+    }
 }
 
 /// agents, agent_skills, agent_tools and context_rules, in seeding order.
-pub fn tables() -> Vec<SeedTable> {
-    let agents = SeedTable {
-        name: "agents",
-        group: SeedGroup::Agents,
-        key: &["id"],
-        columns: &[
-            "name",
-            "description",
-            "mode",
-            "model_default",
-            "model_fallback",
-            "model_tier",
-            "base_prompt",
-            "enabled",
-        ],
-        created_at: true,
-        updated_at: true,
-        depends_on: &[],
-        rows: AGENTS
-            .iter()
-            .map(|a| SeedRow {
-                key: vec![SeedValue::text(a.id)],
-                values: vec![
-                    SeedValue::text(a.name),
-                    SeedValue::text(a.description),
-                    SeedValue::text(a.mode.as_str()),
-                    SeedValue::text(a.model_default),
-                    SeedValue::text(a.model_fallback),
-                    SeedValue::text(a.model_tier.as_str()),
-                    SeedValue::text(a.base_prompt),
-                    SeedValue::boolean(true),
-                ],
-            })
-            .collect(),
-    };
-    let agent_skills = SeedTable {
-        name: "agent_skills",
-        group: SeedGroup::Agents,
-        key: &["agent_id", "skill_name"],
-        columns: &["enabled"],
-        created_at: true,
-        updated_at: false,
-        depends_on: &["agents"],
-        rows: SKILLS
-            .iter()
-            .flat_map(|(agent, skills)| {
-                skills.iter().map(|skill| SeedRow {
-                    key: vec![SeedValue::text(agent), SeedValue::text(skill)],
-                    values: vec![SeedValue::boolean(true)],
-                })
-            })
-            .collect(),
-    };
-    let agent_tools = SeedTable {
-        name: "agent_tools",
-        group: SeedGroup::Agents,
-        // The whole row is its key: a pattern either allows or denies.
-        key: &["agent_id", "pattern", "type"],
-        columns: &[],
-        created_at: true,
-        updated_at: false,
-        depends_on: &["agents"],
-        rows: TOOLS
-            .iter()
-            .flat_map(|tools| {
-                let allow = tools.allow.iter().map(|p| (*p, ToolAccess::Allow));
-                let deny = tools.deny.iter().map(|p| (*p, ToolAccess::Deny));
-                allow.chain(deny).map(|(pattern, access)| SeedRow {
-                    key: vec![
-                        SeedValue::text(tools.agent),
-                        SeedValue::text(pattern),
-                        SeedValue::text(access.as_str()),
-                    ],
-                    values: Vec::new(),
-                })
-            })
-            .collect(),
-    };
-    let context_rules = SeedTable {
-        name: "context_rules",
-        group: SeedGroup::Agents,
-        key: &["context_type", "context_id"],
-        columns: &["agent_id", "skill_overrides", "priority"],
-        created_at: true,
-        updated_at: true,
-        depends_on: &["agents"],
-        rows: CONTEXT_RULES
-            .iter()
-            .map(|rule| SeedRow {
-                key: vec![
-                    SeedValue::text(rule.context_type.as_str()),
-                    SeedValue::optional_text(rule.context_id),
-                ],
-                values: vec![
-                    SeedValue::optional_text(rule.agent_id),
-                    rule.skill_overrides
-                        .map_or(SeedValue::Null, |s| SeedValue::Text(json_list(s).into())),
-                    SeedValue::Integer(rule.priority),
-                ],
-            })
-            .collect(),
-    };
-    vec![agents, agent_skills, agent_tools, context_rules]
-}
+pub const TABLES: &[&dyn SeedTable] = &[
+    &AgentsTable,
+    &AgentSkillsTable,
+    &AgentToolsTable,
+    &ContextRulesTable,
+];

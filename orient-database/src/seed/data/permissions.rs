@@ -1,7 +1,12 @@
 //! Test permissions for development: three WhatsApp chats and three Slack channels the bots may use.
 
 use crate::schema::domains::{ChatType, PermissionLevel};
-use crate::seed::{SeedGroup, SeedRow, SeedTable, SeedValue};
+use crate::schema::{
+    NewChatPermission, NewSlackChannelPermission, chat_permissions, slack_channel_permissions,
+};
+use crate::seed::SeedTable;
+use crate::seed::table::seed_table;
+use crate::types::Timestamp;
 
 /// A WhatsApp chat's permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,54 +76,63 @@ pub const SLACK_CHANNEL_PERMISSIONS: [SlackChannelPermissionSeed; 3] = [
     },
 ];
 
-/// chat_permissions and slack_channel_permissions.
-pub fn tables() -> Vec<SeedTable> {
-    let chats = SeedTable {
-        name: "chat_permissions",
-        group: SeedGroup::Permissions,
-        key: &["chat_id"],
-        columns: &["chat_type", "permission", "display_name", "notes"],
-        created_at: true,
-        updated_at: true,
-        depends_on: &[],
-        rows: CHAT_PERMISSIONS
-            .iter()
-            .map(|c| SeedRow {
-                key: vec![SeedValue::text(c.chat_id)],
-                values: vec![
-                    SeedValue::text(c.chat_type.as_str()),
-                    SeedValue::text(c.permission.as_str()),
-                    SeedValue::text(c.display_name),
-                    SeedValue::text(c.notes),
-                ],
-            })
-            .collect(),
-    };
-    let channels = SeedTable {
-        name: "slack_channel_permissions",
-        group: SeedGroup::Permissions,
-        key: &["channel_id"],
-        columns: &[
-            "permission",
-            "respond_to_mentions",
-            "respond_to_dms",
-            "notes",
-        ],
-        created_at: true,
-        updated_at: true,
-        depends_on: &[],
-        rows: SLACK_CHANNEL_PERMISSIONS
-            .iter()
-            .map(|c| SeedRow {
-                key: vec![SeedValue::text(c.channel_id)],
-                values: vec![
-                    SeedValue::text(c.permission.as_str()),
-                    SeedValue::boolean(c.respond_to_mentions),
-                    SeedValue::boolean(c.respond_to_dms),
-                    SeedValue::text(c.notes),
-                ],
-            })
-            .collect(),
-    };
-    vec![chats, channels]
+/// The chat permissions, stamped with the run's `now`.
+pub fn chat_permission_rows(now: Timestamp) -> Vec<NewChatPermission> {
+    CHAT_PERMISSIONS
+        .iter()
+        .map(|c| NewChatPermission {
+            chat_id: c.chat_id.to_owned(),
+            chat_type: c.chat_type,
+            permission: c.permission,
+            display_name: Some(c.display_name.to_owned()),
+            notes: Some(c.notes.to_owned()),
+            created_at: Some(now),
+            updated_at: Some(now),
+        })
+        .collect()
 }
+
+/// The Slack channel permissions, stamped with the run's `now`.
+pub fn slack_channel_permission_rows(now: Timestamp) -> Vec<NewSlackChannelPermission> {
+    SLACK_CHANNEL_PERMISSIONS
+        .iter()
+        .map(|c| NewSlackChannelPermission {
+            channel_id: c.channel_id.to_owned(),
+            permission: c.permission,
+            respond_to_mentions: Some(c.respond_to_mentions),
+            respond_to_dms: Some(c.respond_to_dms),
+            notes: Some(c.notes.to_owned()),
+            created_at: Some(now),
+            updated_at: Some(now),
+        })
+        .collect()
+}
+
+seed_table! {
+    /// chat_permissions: the test WhatsApp chats.
+    pub struct ChatPermissionsTable = chat_permissions(NewChatPermission) {
+        group: Permissions,
+        primary_key: String,
+        key: [chat_id],
+        columns: [chat_type, permission, display_name, notes],
+        touch: updated_at,
+        depends_on: [],
+        rows: chat_permission_rows,
+    }
+}
+
+seed_table! {
+    /// slack_channel_permissions: the test Slack channels.
+    pub struct SlackChannelPermissionsTable = slack_channel_permissions(NewSlackChannelPermission) {
+        group: Permissions,
+        primary_key: String,
+        key: [channel_id],
+        columns: [permission, respond_to_mentions, respond_to_dms, notes],
+        touch: updated_at,
+        depends_on: [],
+        rows: slack_channel_permission_rows,
+    }
+}
+
+/// chat_permissions and slack_channel_permissions.
+pub const TABLES: &[&dyn SeedTable] = &[&ChatPermissionsTable, &SlackChannelPermissionsTable];

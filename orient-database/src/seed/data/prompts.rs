@@ -2,7 +2,10 @@
 //! of each platform (`chat_id = '__default__'`).
 
 use crate::schema::domains::MessagingPlatform;
-use crate::seed::{SeedGroup, SeedRow, SeedTable, SeedValue};
+use crate::schema::{NewSystemPrompt, system_prompts};
+use crate::seed::SeedTable;
+use crate::seed::table::seed_table;
+use crate::types::Timestamp;
 
 /// The `chat_id` of a platform's default prompt.
 pub const PLATFORM_DEFAULT: &str = "__default__";
@@ -71,25 +74,33 @@ Reply in threads, keep it concise, and confirm before changing any setting.",
     },
 ];
 
-/// system_prompts.
-pub fn tables() -> Vec<SeedTable> {
-    vec![SeedTable {
-        name: "system_prompts",
-        group: SeedGroup::Prompts,
-        key: &["chat_id", "platform"],
-        columns: &["prompt_text", "is_active"],
-        created_at: true,
-        updated_at: true,
-        depends_on: &[],
-        rows: SYSTEM_PROMPTS
-            .iter()
-            .map(|p| SeedRow {
-                key: vec![
-                    SeedValue::text(p.chat_id),
-                    SeedValue::text(p.platform.as_str()),
-                ],
-                values: vec![SeedValue::text(p.prompt_text), SeedValue::boolean(true)],
-            })
-            .collect(),
-    }]
+/// The prompts, all active, stamped with the run's `now`.
+pub fn system_prompt_rows(now: Timestamp) -> Vec<NewSystemPrompt> {
+    SYSTEM_PROMPTS
+        .iter()
+        .map(|p| NewSystemPrompt {
+            chat_id: p.chat_id.to_owned(),
+            platform: p.platform,
+            prompt_text: p.prompt_text.to_owned(),
+            is_active: Some(true),
+            created_at: Some(now),
+            updated_at: Some(now),
+        })
+        .collect()
 }
+
+seed_table! {
+    /// system_prompts: the sample prompts and the platform defaults.
+    pub struct SystemPromptsTable = system_prompts(NewSystemPrompt) {
+        group: Prompts,
+        primary_key: i64,
+        key: [chat_id, platform],
+        columns: [prompt_text, is_active],
+        touch: updated_at,
+        depends_on: [],
+        rows: system_prompt_rows,
+    }
+}
+
+/// system_prompts.
+pub const TABLES: &[&dyn SeedTable] = &[&SystemPromptsTable];
