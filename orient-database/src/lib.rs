@@ -48,6 +48,9 @@ pub use orient_derive::Table;
 /// What generated code and exported macros refer to. Not public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::types::foreign_key::{
+        JoinOn, Unrecognised, foreign_key_type, join_on, references_primary_key,
+    };
     pub use diesel;
     pub use serde;
     pub use serde_json;

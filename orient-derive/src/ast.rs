@@ -1,9 +1,10 @@
 //! The struct as the derive understands it: the table, its columns, indexes and foreign keys, each with the
-//! span of what the user wrote. Built from `syn` in one pass that collects every error it meets.
+//! span of what the user wrote. Built from `syn` in one pass that collects every error it meets; what
+//! cannot be read is left out (or, for a field's type, marked unrecognised), so that a derive that fails
+//! still has a table to emit the items other code names (see `expand::Mode::Fallback`).
 
-use proc_macro2::Span;
 use syn::spanned::Spanned as _;
-use syn::{Attribute, Data, DeriveInput, Fields, Ident, Path, Type, Visibility};
+use syn::{Attribute, Data, DeriveInput, Fields, Ident, Type, Visibility};
 
 use crate::attr::{self, Errors, FieldAttrs, Spanned, StructAttrs};
 use crate::types::{self, FieldType};
@@ -11,8 +12,11 @@ use crate::types::{self, FieldType};
 pub struct Input<'a> {
     pub ident: &'a Ident,
     pub vis: &'a Visibility,
+    /// Whether the struct has generic parameters (refused: a table has one concrete type per column).
+    pub generic: bool,
     pub docs: Vec<Attribute>,
-    pub table: Spanned<String>,
+    /// `#[orient(table = "…")]`, absent when it is missing or did not parse.
+    pub table: Option<Spanned<String>>,
     pub attrs: StructAttrs,
     pub fields: Vec<Field<'a>>,
 }
@@ -25,6 +29,9 @@ pub struct Field<'a> {
     /// The SQL column name: the field name, or `#[orient(column = "…")]`.
     pub column: String,
     pub sql: FieldType,
+    /// Whether `sql` is the type's mapping; if not, the type was refused and `sql` is a placeholder, so
+    /// that the fallback expansion still declares the column.
+    pub understood: bool,
 }
 
 impl Field<'_> {
@@ -35,65 +42,41 @@ impl Field<'_> {
     pub fn is_autoincrement(&self) -> bool {
         self.attrs.autoincrement.is_some()
     }
-
-    /// Whether inserting a row must supply this column: NOT NULL, no default of any kind, not generated.
-    pub fn is_required_on_insert(&self) -> bool {
-        !self.sql.nullable
-            && self.attrs.default.is_none()
-            && self.attrs.default_now.is_none()
-            && !self.is_autoincrement()
-    }
-
-    /// The name of the unique index `#[orient(unique)]` asks for: as written, or
-    /// `<table>_<column>_unique`, the way the original Orient names them.
-    pub fn unique_index_name(&self, table: &str) -> Option<String> {
-        let unique = self.attrs.unique.as_ref()?;
-        Some(
-            unique
-                .value
-                .clone()
-                .unwrap_or_else(|| format!("{table}_{}_unique", self.column)),
-        )
-    }
-
-    /// `references = agents::id` → (`agents`, `id`).
-    pub fn reference(&self) -> Option<(Path, &Ident)> {
-        let path = self.attrs.references.as_ref()?;
-        let column = &path.segments.last()?.ident;
-        let mut table = path.clone();
-        table.segments.pop();
-        table.segments.pop_punct();
-        Some((table, column))
-    }
 }
 
 impl<'a> Input<'a> {
-    pub fn from_syn(input: &'a DeriveInput) -> syn::Result<Input<'a>> {
+    /// The struct as far as it could be read, and every error met on the way. `None` only when there is
+    /// no struct with named fields to read at all.
+    pub fn from_syn(input: &'a DeriveInput) -> (Option<Input<'a>>, Errors) {
         let mut errors = Errors::default();
         let named = match &input.data {
             Data::Struct(data) => match &data.fields {
                 Fields::Named(named) => named,
                 _ => {
-                    return Err(syn::Error::new_spanned(
+                    errors.push(syn::Error::new_spanned(
                         &input.ident,
                         "#[derive(Table)] needs a struct with named fields, one per column",
                     ));
+                    return (None, errors);
                 }
             },
             Data::Enum(data) => {
-                return Err(syn::Error::new_spanned(
+                errors.push(syn::Error::new_spanned(
                     data.enum_token,
                     "#[derive(Table)] works on structs: a table is a struct with one field per column",
                 ));
+                return (None, errors);
             }
             Data::Union(data) => {
-                return Err(syn::Error::new_spanned(
+                errors.push(syn::Error::new_spanned(
                     data.union_token,
                     "#[derive(Table)] works on structs: a table is a struct with one field per column",
                 ));
+                return (None, errors);
             }
         };
-        if !input.generics.params.is_empty() {
+        let generic = !input.generics.params.is_empty();
+        if generic {
             errors.push(syn::Error::new_spanned(
                 &input.generics,
                 "#[derive(Table)] does not support generic structs: a table has one concrete type per column",
@@ -106,22 +89,17 @@ impl<'a> Input<'a> {
         // be: its own error says so, and a second one about the missing name would only repeat it.
         let attrs_parsed = attr_errors.is_empty();
         errors.append(attr_errors);
-        let table = attrs.table.clone().unwrap_or_else(|| {
-            if attrs_parsed {
-                errors.push(syn::Error::new_spanned(
-                    &input.ident,
-                    format!(
-                        "missing table name: add `#[orient(table = \"{}\")]` to `{}`",
-                        suggested_table_name(&input.ident.to_string()),
-                        input.ident
-                    ),
-                ));
-            }
-            Spanned {
-                value: String::new(),
-                span: Span::call_site(),
-            }
-        });
+        let table = attrs.table.clone();
+        if table.is_none() && attrs_parsed {
+            errors.push(syn::Error::new_spanned(
+                &input.ident,
+                format!(
+                    "missing table name: add `#[orient(table = \"{}\")]` to `{}`",
+                    suggested_table_name(&input.ident.to_string()),
+                    input.ident
+                ),
+            ));
+        }
 
         let mut fields = Vec::new();
         for field in &named.named {
@@ -129,11 +107,12 @@ impl<'a> Input<'a> {
                 continue;
             };
             let field_attrs = attr::parse_field_attrs(&field.attrs, &mut errors);
-            let sql = match types::classify(&field.ty, field_attrs.sql_type.as_ref()) {
-                Ok(sql) => sql,
+            let (sql, understood) = match types::classify(&field.ty, field_attrs.sql_type.as_ref())
+            {
+                Ok(sql) => (sql, true),
                 Err(e) => {
                     errors.push(e);
-                    continue;
+                    (types::unrecognised(&field.ty), false)
                 }
             };
             let column = field_attrs.column.as_ref().map_or_else(
@@ -147,6 +126,7 @@ impl<'a> Input<'a> {
                 attrs: field_attrs,
                 column,
                 sql,
+                understood,
             });
         }
         if named.named.is_empty() {
@@ -155,19 +135,16 @@ impl<'a> Input<'a> {
                 "a table needs at least one column",
             ));
         }
-        errors.finish()?;
-        Ok(Input {
+        let input = Input {
             ident: &input.ident,
             vis: &input.vis,
+            generic,
             docs: attr::docs(&input.attrs),
             table,
             attrs,
             fields,
-        })
-    }
-
-    pub fn primary_key(&self) -> Option<&Field<'a>> {
-        self.fields.iter().find(|f| f.is_primary_key())
+        };
+        (Some(input), errors)
     }
 
     pub fn field_by_ident(&self, ident: &Ident) -> Option<&Field<'a>> {

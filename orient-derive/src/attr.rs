@@ -17,6 +17,9 @@ pub struct StructAttrs {
     pub table: Option<Spanned<String>>,
     pub indexes: Vec<IndexAttr>,
     pub renamed_from: Option<Spanned<String>>,
+    /// `#[diesel(table_name = …)]`, when it is a single identifier: the name the struct's own Diesel derives
+    /// use for the table module, and so the module to emit when `#[orient(table = …)]` is missing or wrong.
+    pub diesel_table_name: Option<Ident>,
 }
 
 /// `index(name = "…", columns(a, b))` or `unique_index(…)` on the struct.
@@ -41,6 +44,9 @@ pub struct FieldAttrs {
     pub column: Option<Spanned<String>>,
     pub sql_type: Option<Ident>,
     pub renamed_from: Option<Spanned<String>>,
+    /// The keys suggested for misspelled ones (`primary_ky` → `primary_key`), already reported as errors:
+    /// what the fallback expansion guesses the field meant.
+    pub misspelled: Vec<&'static str>,
 }
 
 const STRUCT_KEYS: &[&str] = &["table", "index", "unique_index", "renamed_from"];
@@ -82,11 +88,11 @@ impl Errors {
         }
     }
 
-    pub fn finish(self) -> syn::Result<()> {
-        match self.0 {
-            Some(error) => Err(error),
-            None => Ok(()),
-        }
+    /// Every error as `compile_error!`s; nothing when there is none.
+    pub fn into_compile_error(self) -> proc_macro2::TokenStream {
+        self.0
+            .map(|error| error.to_compile_error())
+            .unwrap_or_default()
     }
 }
 
@@ -109,21 +115,39 @@ fn key_name(path: &Path) -> String {
         .map_or_else(|| quote::quote!(#path).to_string(), Ident::to_string)
 }
 
-fn unknown_key(path: &Path, expected: &[&str], place: &str) -> syn::Error {
+/// The error for a key that is not one of `expected`, and the expected key it is closest to, if any.
+fn unknown_key(
+    path: &Path,
+    expected: &[&'static str],
+    place: &str,
+) -> (syn::Error, Option<&'static str>) {
     let name = key_name(path);
-    let suggestion = expected
+    let closest = expected
         .iter()
+        .copied()
         .filter(|k| edit_distance(k, &name) <= 2)
-        .min_by_key(|k| edit_distance(k, &name))
+        .min_by_key(|k| edit_distance(k, &name));
+    let suggestion = closest
         .map(|k| format!(" (did you mean `{k}`?)"))
         .unwrap_or_default();
-    syn::Error::new_spanned(
+    let error = syn::Error::new_spanned(
         path,
         format!(
             "unknown `orient` attribute `{name}` on a {place}{suggestion}; expected one of: {}",
             expected.join(", ")
         ),
-    )
+    );
+    (error, closest)
+}
+
+/// Steps over the value of a key that was not understood (`= …` or `(…)`), so that the keys after it in
+/// the same attribute are still read: one misspelled key is one error, and the fallback expansion keeps
+/// the rest of the declaration.
+fn skip_value(meta: &syn::meta::ParseNestedMeta<'_>) -> syn::Result<()> {
+    while !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+        meta.input.parse::<proc_macro2::TokenTree>()?;
+    }
+    Ok(())
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -183,8 +207,12 @@ fn orient_attrs(attrs: &[Attribute]) -> impl Iterator<Item = &Attribute> {
 }
 
 pub fn parse_struct_attrs(attrs: &[Attribute], errors: &mut Errors) -> StructAttrs {
-    let mut out = StructAttrs::default();
+    let mut out = StructAttrs {
+        diesel_table_name: diesel_table_name(attrs),
+        ..StructAttrs::default()
+    };
     for attr in orient_attrs(attrs) {
+        let mut unknown = Errors::default();
         let result = attr.parse_nested_meta(|meta| {
             let path = meta.path.clone();
             if path.is_ident("table") {
@@ -198,14 +226,38 @@ pub fn parse_struct_attrs(attrs: &[Attribute], errors: &mut Errors) -> StructAtt
                 out.indexes.push(index);
                 Ok(())
             } else {
-                Err(unknown_key(&path, STRUCT_KEYS, "struct"))
+                unknown.push(unknown_key(&path, STRUCT_KEYS, "struct").0);
+                skip_value(&meta)
             }
         });
+        errors.append(unknown);
         if let Err(e) = result {
             errors.push(e);
         }
     }
     out
+}
+
+/// The `table_name = name` of the struct's `#[diesel(…)]` attributes. Everything else in them is Diesel's
+/// to check, so nothing here is an error.
+fn diesel_table_name(attrs: &[Attribute]) -> Option<Ident> {
+    let mut found = None;
+    for attr in attrs.iter().filter(|a| a.path().is_ident("diesel")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("table_name")
+                && let Ok(Path {
+                    segments,
+                    leading_colon: None,
+                }) = meta.value()?.parse::<Path>()
+                && let [segment] = segments.iter().collect::<Vec<_>>().as_slice()
+                && segment.arguments.is_none()
+            {
+                found = Some(segment.ident.clone());
+            }
+            skip_value(&meta)
+        });
+    }
+    found
 }
 
 fn parse_index(meta: &syn::meta::ParseNestedMeta<'_>, unique: bool) -> syn::Result<IndexAttr> {
@@ -223,7 +275,7 @@ fn parse_index(meta: &syn::meta::ParseNestedMeta<'_>, unique: bool) -> syn::Resu
             let list = content.parse_terminated(Ident::parse_any_ident, Token![,])?;
             set_once(&mut columns, list.into_iter().collect(), &path)
         } else {
-            Err(unknown_key(&path, &["name", "columns"], "index"))
+            Err(unknown_key(&path, &["name", "columns"], "index").0)
         }
     })?;
     let name = name.ok_or_else(|| {
@@ -265,6 +317,8 @@ impl ParseAnyIdent for Ident {
 pub fn parse_field_attrs(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs {
     let mut out = FieldAttrs::default();
     for attr in orient_attrs(attrs) {
+        let mut unknown = Errors::default();
+        let mut misspelled = Vec::new();
         let result = attr.parse_nested_meta(|meta| {
             let path = meta.path.clone();
             let span = path.span();
@@ -313,9 +367,16 @@ pub fn parse_field_attrs(attrs: &[Attribute], errors: &mut Errors) -> FieldAttrs
                     let value = lit_str(&meta)?;
                     set_once(&mut out.renamed_from, value, &path)
                 }
-                _ => Err(unknown_key(&path, FIELD_KEYS, "field")),
+                _ => {
+                    let (error, closest) = unknown_key(&path, FIELD_KEYS, "field");
+                    unknown.push(error);
+                    misspelled.extend(closest);
+                    skip_value(&meta)
+                }
             }
         });
+        errors.append(unknown);
+        out.misspelled.append(&mut misspelled);
         if let Err(e) = result {
             errors.push(e);
         }

@@ -1,20 +1,38 @@
-//! Code generation for a validated [`Input`]. Nothing here reports user errors: `valid.rs` already did.
+//! Code generation from a [`Table`], reading only what `valid.rs` decided (no attribute is looked at
+//! again here), and reporting nothing: the errors are `valid.rs`'s.
 //!
 //! For a struct `AgentSkill` with `#[orient(table = "agent_skills")]` this emits, beside the struct:
 //! - `diesel::table! { agent_skills (id) { … } }`, so ordinary Diesel queries work;
-//! - `diesel::joinable!` for each foreign key, plus a check that it targets the parent's primary key;
+//! - Diesel's `JoinTo` both ways for each foreign key (what `joinable!` writes, with the comparison made
+//!   through `__private::join_on`), and checks that the key references the parent's primary key and has
+//!   its SQL type, each an error spanned on the field that says what to write;
 //! - `NewAgentSkill`, an `Insertable` struct without the autoincrement id, whose `new()` takes the required
 //!   columns and fills SQL defaults and `now` timestamps (`treat_none_as_default_value = false`, so Diesel
 //!   can cache the statement and batch inserts);
 //! - `impl TableModel` for the struct and for `agent_skills::table`: the table's schema model as a `const`.
+//!
+//! When the declaration has errors, the same items are emitted in [`Mode::Fallback`] next to them (the
+//! pattern of thiserror's `impl/`): the module, the insert struct and the model exist, so that code naming
+//! them (other tables' foreign keys, `register_tables!`, queries) compiles and the user reads only the
+//! errors of the declaration itself.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned as _;
 use syn::{Ident, LitFloat, LitInt, LitStr};
 
-use crate::ast::{Field, Input};
 use crate::types::SqlKind;
-use crate::valid::{DefaultExpr, classify_default};
+use crate::valid::{Column, DefaultValue, Table};
+
+/// What the expansion is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// A valid declaration.
+    Complete,
+    /// A declaration with errors, emitted beside them: the items other code names, with function bodies
+    /// that are never run and no checks (they would only repeat the errors).
+    Fallback,
+}
 
 fn krate() -> TokenStream {
     quote!(::orient_database)
@@ -24,36 +42,45 @@ fn lit(text: &str) -> LitStr {
     LitStr::new(text, Span::call_site())
 }
 
-pub fn expand(input: &Input<'_>) -> TokenStream {
-    let table_mod = format_ident!("{}", input.table.value);
-    let table = table_definition(input, &table_mod);
-    let joinables = joinables(input, &table_mod);
-    let insert = insert_struct(input, &table_mod);
-    let model = model_impls(input, &table_mod);
+pub fn expand(table: &Table<'_>, mode: Mode) -> TokenStream {
+    let model = model_impls(table);
+    // Without a module name or a column there is no `table!` to declare, nor anything built on it.
+    let Some(module) = table.module.as_ref().filter(|_| !table.columns.is_empty()) else {
+        return model;
+    };
+    let definition = table_definition(table, module);
+    let joins = joins(table, module, mode);
+    let insert = insert_struct(table, module, mode);
+    let table_model = table_model_impl(table, module);
     quote! {
-        #table
-        #joinables
+        #definition
+        #joins
         #insert
         #model
+        #table_model
     }
 }
 
-fn table_definition(input: &Input<'_>, table_mod: &Ident) -> TokenStream {
-    let docs = &input.docs;
-    let sql_name = &input.table.value;
-    let key = input.primary_key().map(|f| f.ident);
-    let columns = input.fields.iter().map(|field| {
-        let ident = field.ident;
-        let docs = &field.docs;
-        let base = field.sql.kind.diesel_type();
-        let ty = if field.sql.nullable {
+fn table_definition(table: &Table<'_>, module: &Ident) -> TokenStream {
+    let docs = table.docs;
+    let sql_name = &table.name;
+    let key = table.primary_key().map(|c| c.ident);
+    let columns = table.columns.iter().map(|column| {
+        let ident = column.ident;
+        let docs = column.docs;
+        let base = if column.understood {
+            column.kind.diesel_type()
+        } else {
+            quote!(::orient_database::__private::Unrecognised)
+        };
+        let ty = if column.nullable {
             quote!(Nullable<#base>)
         } else {
             base
         };
-        let rename = (*ident != field.column).then(|| {
-            let column = lit(&field.column);
-            quote!(#[sql_name = #column])
+        let rename = (*ident != column.name).then(|| {
+            let name = lit(&column.name);
+            quote!(#[sql_name = #name])
         });
         quote! { #(#docs)* #rename #ident -> #ty, }
     });
@@ -65,80 +92,117 @@ fn table_definition(input: &Input<'_>, table_mod: &Ident) -> TokenStream {
             #(#docs)*
             #separator
             #[doc = #table_doc]
-            #table_mod (#key) {
+            #module (#key) {
                 #(#columns)*
             }
         }
     }
 }
 
-fn joinables(input: &Input<'_>, table_mod: &Ident) -> TokenStream {
-    let mut parents: Vec<String> = Vec::new();
+/// Diesel's joins through the foreign keys, and (complete declarations only) the checks of each key.
+fn joins(table: &Table<'_>, module: &Ident, mode: Mode) -> TokenStream {
+    let krate = krate();
+    let private = quote!(#krate::__private);
     let mut out = TokenStream::new();
-    for field in &input.fields {
-        let Some((parent, column)) = field.reference() else {
+    for key in &table.foreign_keys {
+        let Some(column) = table.columns.get(key.column) else {
             continue;
         };
-        let parent_key = quote!(#parent).to_string();
-        // Diesel joins a child to a parent through one foreign key per pair of tables, and a table is not
-        // joined to itself this way (that needs an alias): emit `joinable!` for the first such key only.
-        let self_reference = parent.is_ident(table_mod);
-        let source = field.ident;
-        if !self_reference && !parents.contains(&parent_key) {
-            parents.push(parent_key);
+        let source = column.ident;
+        let parent = &key.table;
+        let target = key.key;
+        if key.joinable {
+            // What `diesel::joinable!(child -> parent (source))` writes, except that the `ON` clause is
+            // built by `join_on`, which compares the foreign key with the referenced key when their SQL
+            // types agree and with itself when not: the join is well-typed either way, so a mismatch is
+            // reported once, by the check below, in words, not as a Diesel trait error inside the join.
+            let on = quote!(#private::JoinOn<#module::#source, #parent::#target>);
+            let on_clause = quote!(#private::join_on(#module::#source, #parent::#target));
             out.extend(quote! {
-                ::diesel::joinable!(#table_mod -> #parent (#source));
+                impl ::diesel::JoinTo<#parent::table> for #module::table {
+                    type FromClause = #parent::table;
+                    type OnClause = #on;
+                    fn join_target(rhs: #parent::table) -> (Self::FromClause, Self::OnClause) {
+                        (rhs, #on_clause)
+                    }
+                }
+
+                impl ::diesel::JoinTo<#module::table> for #parent::table {
+                    type FromClause = #module::table;
+                    type OnClause = #on;
+                    fn join_target(rhs: #module::table) -> (Self::FromClause, Self::OnClause) {
+                        (rhs, #on_clause)
+                    }
+                }
             });
         }
-        // `joinable!` joins on the parent's primary key: make sure that is the column referenced.
-        out.extend(quote! {
-            const _: fn() = || {
-                let _: <#parent::table as ::diesel::Table>::PrimaryKey = #parent::#column;
-            };
-        });
+        if mode == Mode::Complete {
+            // Spanned on what the user wrote: from the table to the column of `references`, and on the
+            // field's type. The paths keep their own spans, so a table that is not in scope is one error,
+            // on `references`, like every other use of the path.
+            out.extend(spanned_call(
+                key.references.span(),
+                target.span(),
+                quote!(references_primary_key),
+                quote!(#parent::#target),
+            ));
+            let ty = column.value_ty.span();
+            let (mut child, mut source) = (module.clone(), source.clone());
+            child.set_span(ty);
+            source.set_span(ty);
+            out.extend(spanned_call(
+                ty,
+                ty,
+                quote!(foreign_key_type),
+                quote_spanned!(ty=> #child::#source, #parent::#target),
+            ));
+        }
     }
     out
 }
 
-fn insert_struct(input: &Input<'_>, table_mod: &Ident) -> TokenStream {
+/// `const _: () = ::orient_database::__private::<check>::<<args>>();`, with its tokens spanned from
+/// `start` to `end`, so that an error of the check underlines what the user wrote.
+fn spanned_call(start: Span, end: Span, check: TokenStream, args: TokenStream) -> TokenStream {
+    let check = quote_spanned!(start=> ::orient_database::__private::#check::<);
+    let close = quote_spanned!(end=> >());
+    quote_spanned!(start=> const _: () = #check #args #close;)
+}
+
+fn insert_struct(table: &Table<'_>, module: &Ident, mode: Mode) -> TokenStream {
     let krate = krate();
-    let vis = input.vis;
-    let name = format_ident!("New{}", input.ident);
-    let fields: Vec<&Field<'_>> = input
-        .fields
-        .iter()
-        .filter(|f| !f.is_autoincrement())
-        .collect();
-    let declarations = fields.iter().map(|field| {
-        let ident = field.ident;
-        let ty = field.ty;
-        let docs = &field.docs;
-        quote! { #(#docs)* pub #ident: #ty, }
+    let vis = table.vis;
+    let name = format_ident!("New{}", table.ident);
+    let columns: Vec<&Column<'_>> = table.columns.iter().filter(|c| !c.autoincrement).collect();
+    // A table whose only column is its autoincrement id is inserted with `default_values()`; Diesel
+    // cannot derive `Insertable` for a struct without fields.
+    if columns.is_empty() {
+        return TokenStream::new();
+    }
+    // A field whose type was refused is not inserted, so the fallback adds no error about it; and with
+    // no field left to insert, the struct is not `Insertable` at all (it keeps its constructor).
+    let insertable = columns.iter().any(|c| c.understood);
+    let declarations = columns.iter().map(|column| {
+        let ident = column.ident;
+        let ty = column.ty;
+        let docs = column.docs;
+        let skip = (insertable && !column.understood).then(|| quote!(#[diesel(skip_insertion)]));
+        quote! { #(#docs)* #skip pub #ident: #ty, }
     });
-    let required: Vec<&&Field<'_>> = fields
-        .iter()
-        .filter(|f| f.is_required_on_insert())
-        .collect();
-    let params = required.iter().map(|field| {
-        let ident = field.ident;
-        let ty = field.ty;
+    let required: Vec<&&Column<'_>> = columns.iter().filter(|c| c.required_on_insert).collect();
+    let params = required.iter().map(|column| {
+        let ident = column.ident;
+        let ty = column.ty;
         quote! { #ident: impl ::core::convert::Into<#ty> }
     });
-    let needs_now = fields.iter().any(|f| f.attrs.default_now.is_some());
-    let now = needs_now.then(|| quote! { let now = #krate::types::Timestamp::now(); });
-    let initialisers = fields.iter().map(|field| {
-        let ident = field.ident;
-        let value = initial_value(field);
-        quote! { #ident: #value, }
-    });
-    let required_names: Vec<String> = required.iter().map(|f| format!("`{}`", f.column)).collect();
-    let struct_doc = if fields.len() < input.fields.len() {
+    let required_names: Vec<String> = required.iter().map(|c| format!("`{}`", c.name)).collect();
+    let struct_doc = if columns.len() < table.columns.len() {
         format!(
             "A row to insert into `{}`: every column but the autoincrement id.",
-            input.table.value
+            table.name
         )
     } else {
-        format!("A row to insert into `{}`.", input.table.value)
+        format!("A row to insert into `{}`.", table.name)
     };
     let new_doc = if required_names.is_empty() {
         "A row with every column at its default.".to_owned()
@@ -151,19 +215,65 @@ fn insert_struct(input: &Input<'_>, table_mod: &Ident) -> TokenStream {
     };
     // SQLite binds at most 32766 values per statement; 1000 rows per statement is already past the point
     // where bigger batches stop paying (research/perf-notes.md).
-    let chunk = (32_766 / fields.len().max(1)).clamp(1, 1000);
+    let chunk = (32_766 / columns.len().max(1)).clamp(1, 1000);
     let chunk = LitInt::new(&chunk.to_string(), Span::call_site());
     let insert_all_doc = format!(
         "Inserts `rows` into `{}` in statements of {chunk} rows, then the rest one by one, and returns how \
          many were inserted. The chunk is a fixed-size array, which gives Diesel a statement shape known at \
          compile time: it is prepared once and cached, where a slice would be rendered and prepared again \
          for every call. Run it inside a transaction (`db::transaction`) so a failure inserts nothing.",
-        input.table.value
+        table.name
     );
+    let (new_body, insert_all_body) = match mode {
+        Mode::Complete => {
+            let needs_now = columns.iter().any(|c| c.default_now);
+            let now = needs_now.then(|| quote! { let now = #krate::types::Timestamp::now(); });
+            let initialisers = columns.iter().map(|column| {
+                let ident = column.ident;
+                let value = initial_value(column);
+                quote! { #ident: #value, }
+            });
+            let new_body = quote! {
+                #now
+                Self { #(#initialisers)* }
+            };
+            let insert_all_body = quote! {
+                use ::diesel::RunQueryDsl as _;
+                let (chunks, rest) = rows.as_chunks::<#chunk>();
+                let mut inserted = 0;
+                for chunk in chunks {
+                    inserted += ::diesel::insert_into(#module::table).values(chunk).execute(conn)?;
+                }
+                for row in rest {
+                    inserted += ::diesel::insert_into(#module::table).values(row).execute(conn)?;
+                }
+                ::core::result::Result::Ok(inserted)
+            };
+            (new_body, insert_all_body)
+        }
+        // Never run: the crate does not compile. Only the signatures matter, to the code calling them.
+        Mode::Fallback => (
+            quote!(::core::unreachable!()),
+            quote!(::core::unreachable!()),
+        ),
+    };
+    let allow_unused = (mode == Mode::Fallback).then(|| quote!(#[allow(unused_variables)]));
+    // A type that was refused may not be `Debug` or `Clone` either: that would be one more error.
+    let std_traits = columns
+        .iter()
+        .all(|c| c.understood)
+        .then(|| quote!(::core::fmt::Debug, ::core::clone::Clone));
+    let derive = if insertable {
+        quote! {
+            #[derive(::diesel::Insertable, #std_traits)]
+            #[diesel(table_name = #module, treat_none_as_default_value = false)]
+        }
+    } else {
+        quote!(#[derive(#std_traits)])
+    };
     quote! {
         #[doc = #struct_doc]
-        #[derive(::diesel::Insertable, ::core::fmt::Debug, ::core::clone::Clone)]
-        #[diesel(table_name = #table_mod, treat_none_as_default_value = false)]
+        #derive
         #vis struct #name {
             #(#declarations)*
         }
@@ -172,80 +282,67 @@ fn insert_struct(input: &Input<'_>, table_mod: &Ident) -> TokenStream {
         impl #name {
             #[doc = #new_doc]
             #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+            #allow_unused
             #vis fn new(#(#params),*) -> Self {
-                #now
-                Self { #(#initialisers)* }
+                #new_body
             }
 
             #[doc = #insert_all_doc]
             #[inline]
+            #allow_unused
             #vis fn insert_all(
-                conn: &mut ::diesel::sqlite::SqliteConnection,
+                conn: &mut #krate::db::DbConnection,
                 rows: &[Self],
             ) -> ::diesel::QueryResult<usize> {
-                use ::diesel::RunQueryDsl as _;
-                let (chunks, rest) = rows.as_chunks::<#chunk>();
-                let mut inserted = 0;
-                for chunk in chunks {
-                    inserted += ::diesel::insert_into(#table_mod::table).values(chunk).execute(conn)?;
-                }
-                for row in rest {
-                    inserted += ::diesel::insert_into(#table_mod::table).values(row).execute(conn)?;
-                }
-                ::core::result::Result::Ok(inserted)
+                #insert_all_body
             }
         }
     }
 }
 
 /// The value a column starts with in `New…::new()`.
-fn initial_value(field: &Field<'_>) -> TokenStream {
+fn initial_value(column: &Column<'_>) -> TokenStream {
     let krate = krate();
-    if field.is_required_on_insert() {
-        let ident = field.ident;
+    if column.required_on_insert {
+        let ident = column.ident;
         return quote!(#ident.into());
     }
-    let value = if field.attrs.default_now.is_some() {
+    let value = if column.default_now {
         quote!(now)
-    } else if let Some(expr) = &field.attrs.default {
-        match classify_default(expr) {
-            Some(DefaultExpr::Bool(b)) => quote!(#b),
-            Some(DefaultExpr::Int(digits)) if field.sql.kind == SqlKind::Double => {
-                float_tokens(&format!("{digits}.0"))
+    } else if let Some(default) = &column.default {
+        match default {
+            DefaultValue::Bool(b) => quote!(#b),
+            DefaultValue::Int(value) if column.kind == SqlKind::Double => {
+                float_tokens(&format!("{value}.0"))
             }
-            Some(DefaultExpr::Int(digits)) => int_tokens(&digits),
-            Some(DefaultExpr::Float(digits)) => float_tokens(&digits),
-            Some(DefaultExpr::Str(text)) if field.sql.kind == SqlKind::Json => {
-                let text = lit(&text);
+            DefaultValue::Int(value) => int_tokens(*value),
+            DefaultValue::Float(digits) => float_tokens(digits),
+            DefaultValue::Text(text) if column.kind == SqlKind::Json => {
+                let text = lit(text);
                 quote!(#krate::types::Json::from_default_text(#text))
             }
-            Some(DefaultExpr::Str(text)) => {
-                let text = lit(&text);
+            DefaultValue::Text(text) => {
+                let text = lit(text);
                 quote!(::std::string::String::from(#text))
             }
-            Some(DefaultExpr::Variant(path)) => quote!(#path),
-            None => quote!(::core::default::Default::default()),
+            DefaultValue::Variant(path) => quote!(#path),
         }
     } else {
         return quote!(::core::option::Option::None);
     };
-    if field.sql.nullable {
+    if column.nullable {
         quote!(::core::option::Option::Some(#value))
     } else {
         value
     }
 }
 
-fn int_tokens(digits: &str) -> TokenStream {
-    match digits.strip_prefix('-') {
-        Some(positive) => {
-            let lit = LitInt::new(positive, Span::call_site());
-            quote!(-#lit)
-        }
-        None => {
-            let lit = LitInt::new(digits, Span::call_site());
-            quote!(#lit)
-        }
+fn int_tokens(value: i64) -> TokenStream {
+    let lit = LitInt::new(&value.unsigned_abs().to_string(), Span::call_site());
+    if value < 0 {
+        quote!(-#lit)
+    } else {
+        quote!(#lit)
     }
 }
 
@@ -274,32 +371,49 @@ fn cow(text: &str) -> TokenStream {
     quote!(::std::borrow::Cow::Borrowed(#text))
 }
 
-fn model_impls(input: &Input<'_>, table_mod: &Ident) -> TokenStream {
+/// `impl TableModel for` the struct: the table's model as a `const`.
+fn model_impls(table: &Table<'_>) -> TokenStream {
+    if table.generic {
+        return TokenStream::new();
+    }
     let krate = krate();
     let m = quote!(#krate::model);
-    let ident = input.ident;
-    let name = lit(&input.table.value);
-    let columns = input.fields.iter().map(|field| column_model(field, &m));
-    let primary_key = input.primary_key().map(|f| cow(&f.column));
-    let indexes = index_models(input, &m);
-    let foreign_keys = input.fields.iter().filter_map(|field| {
-        let (parent, column) = field.reference()?;
-        let own = cow(&field.column);
-        let on_delete = fk_action(field.attrs.on_delete.as_ref());
-        let on_update = fk_action(field.attrs.on_update.as_ref());
+    let ident = table.ident;
+    let name = lit(&table.name);
+    let columns = table.columns.iter().map(|column| column_model(column, &m));
+    let primary_key = table.primary_key().map(|c| cow(&c.name));
+    let indexes = table.indexes.iter().map(|index| {
+        let name = cow(&index.name);
+        let columns = index.columns.iter().map(|c| cow(c));
+        let unique = index.unique;
+        quote! {
+            #m::Index {
+                name: #name,
+                columns: ::std::borrow::Cow::Borrowed(&[#(#columns),*]),
+                unique: #unique,
+                origin: #m::IndexOrigin::CreateIndex,
+            }
+        }
+    });
+    let foreign_keys = table.foreign_keys.iter().filter_map(|key| {
+        let own = cow(&table.columns.get(key.column)?.name);
+        let parent = &key.table;
+        let target = key.key;
+        let on_delete = format_ident!("{}", key.on_delete.model_variant());
+        let on_update = format_ident!("{}", key.on_update.model_variant());
         Some(quote! {
             #m::ForeignKey {
                 columns: ::std::borrow::Cow::Borrowed(&[#own]),
                 references_table: ::std::borrow::Cow::Borrowed(
                     <#parent::table as #m::TableModel>::NAME),
                 references_columns: ::std::borrow::Cow::Borrowed(&[::std::borrow::Cow::Borrowed(
-                    <#parent::#column as ::diesel::Column>::NAME)]),
+                    <#parent::#target as ::diesel::Column>::NAME)]),
                 on_delete: #m::FkAction::#on_delete,
                 on_update: #m::FkAction::#on_update,
             }
         })
     });
-    let renamed_from = option_cow(input.attrs.renamed_from.as_ref().map(|r| r.value.as_str()));
+    let renamed_from = option_cow(table.renamed_from.as_deref());
     quote! {
         #[automatically_derived]
         impl #m::TableModel for #ident {
@@ -313,9 +427,20 @@ fn model_impls(input: &Input<'_>, table_mod: &Ident) -> TokenStream {
                 renamed_from: #renamed_from,
             };
         }
+    }
+}
 
+/// `impl TableModel for` the table's Diesel type, the same model as the struct's.
+fn table_model_impl(table: &Table<'_>, module: &Ident) -> TokenStream {
+    if table.generic {
+        return TokenStream::new();
+    }
+    let krate = krate();
+    let m = quote!(#krate::model);
+    let ident = table.ident;
+    quote! {
         #[automatically_derived]
-        impl #m::TableModel for #table_mod::table {
+        impl #m::TableModel for #module::table {
             const NAME: &'static str = <#ident as #m::TableModel>::NAME;
             const TABLE: #m::Table = <#ident as #m::TableModel>::TABLE;
         }
@@ -332,39 +457,39 @@ fn option_cow(value: Option<&str>) -> TokenStream {
     }
 }
 
-fn column_model(field: &Field<'_>, m: &TokenStream) -> TokenStream {
-    let name = cow(&field.column);
-    let ty = field.sql.kind.model_variant();
-    let nullable = field.sql.nullable;
-    let autoincrement = field.is_autoincrement();
-    let default = match field.attrs.default.as_ref().and_then(classify_default) {
-        Some(DefaultExpr::Bool(b)) => {
+fn column_model(column: &Column<'_>, m: &TokenStream) -> TokenStream {
+    let name = cow(&column.name);
+    let ty = column.kind.model_variant();
+    let nullable = column.nullable;
+    let autoincrement = column.autoincrement;
+    let default = match &column.default {
+        Some(DefaultValue::Bool(b)) => {
             quote!(::core::option::Option::Some(#m::DefaultValue::Bool(#b)))
         }
-        Some(DefaultExpr::Int(digits)) => {
-            let value = int_tokens(&digits);
+        Some(DefaultValue::Int(value)) => {
+            let value = int_tokens(*value);
             quote!(::core::option::Option::Some(#m::DefaultValue::Integer(#value)))
         }
-        Some(DefaultExpr::Float(digits)) => {
-            let text = cow(&digits);
+        Some(DefaultValue::Float(digits)) => {
+            let text = cow(digits);
             quote!(::core::option::Option::Some(#m::DefaultValue::Real(#text)))
         }
-        Some(DefaultExpr::Str(text)) => {
-            let text = cow(&text);
+        Some(DefaultValue::Text(text)) => {
+            let text = cow(text);
             quote!(::core::option::Option::Some(#m::DefaultValue::Text(#text)))
         }
-        Some(DefaultExpr::Variant(path)) => quote! {
+        Some(DefaultValue::Variant(path)) => quote! {
             ::core::option::Option::Some(#m::DefaultValue::Text(
                 ::std::borrow::Cow::Borrowed(#path.as_str())))
         },
         None => quote!(::core::option::Option::None),
     };
-    let app_default = if field.attrs.default_now.is_some() {
+    let app_default = if column.default_now {
         quote!(::core::option::Option::Some(#m::AppDefault::Now))
     } else {
         quote!(::core::option::Option::None)
     };
-    let renamed_from = option_cow(field.attrs.renamed_from.as_ref().map(|r| r.value.as_str()));
+    let renamed_from = option_cow(column.renamed_from.as_deref());
     quote! {
         #m::Column {
             name: #name,
@@ -376,54 +501,4 @@ fn column_model(field: &Field<'_>, m: &TokenStream) -> TokenStream {
             renamed_from: #renamed_from,
         }
     }
-}
-
-fn index_models(input: &Input<'_>, m: &TokenStream) -> Vec<TokenStream> {
-    let index = |name: &str, columns: Vec<&str>, unique: bool| {
-        let name = cow(name);
-        let columns = columns.into_iter().map(cow);
-        quote! {
-            #m::Index {
-                name: #name,
-                columns: ::std::borrow::Cow::Borrowed(&[#(#columns),*]),
-                unique: #unique,
-                origin: #m::IndexOrigin::CreateIndex,
-            }
-        }
-    };
-    let mut out = Vec::new();
-    // Unique constraints first, then single-column indexes, then multi-column ones: the order the
-    // original's migrations create them in.
-    for field in &input.fields {
-        if let Some(name) = field.unique_index_name(&input.table.value) {
-            out.push(index(&name, vec![field.column.as_str()], true));
-        }
-    }
-    for field in &input.fields {
-        if let Some(name) = &field.attrs.index {
-            out.push(index(&name.value, vec![field.column.as_str()], false));
-        }
-    }
-    for declared in &input.attrs.indexes {
-        let columns = declared
-            .columns
-            .iter()
-            .filter_map(|c| input.field_by_ident(c))
-            .map(|f| f.column.as_str())
-            .collect();
-        out.push(index(&declared.name.value, columns, declared.unique));
-    }
-    out
-}
-
-fn fk_action(action: Option<&Ident>) -> TokenStream {
-    let variant = match action.map(Ident::to_string).as_deref() {
-        Some("restrict") => "Restrict",
-        Some("cascade") => "Cascade",
-        Some("set_null") => "SetNull",
-        Some("set_default") => "SetDefault",
-        _ => "NoAction",
-    };
-    let variant = format_ident!("{}", variant);
-    quote!(#variant)
 }

@@ -18,11 +18,19 @@
 //! }
 //! ```
 //!
-//! generates the Diesel `table!` (`agent_skills`), a `joinable!` per foreign key, an insert struct
-//! (`NewAgentSkill::new(agent_id, skill_name)`, defaults and `now` filled in) and the table's schema model
-//! (`<AgentSkill as TableModel>::TABLE`), from which migrations are generated and databases checked.
+//! generates the Diesel `table!` (`agent_skills`), the joins of each foreign key (what `joinable!` would
+//! write), an insert struct (`NewAgentSkill::new(agent_id, skill_name)`, defaults and `now` filled in;
+//! none for a table whose only column is its autoincrement id)
+//! and the table's schema model (`<AgentSkill as TableModel>::TABLE`), from which migrations are generated
+//! and databases checked. A foreign key must reference the primary key of a table in scope and have its
+//! type; both are checked at compile time, each error spanned on the field.
 //!
-//! Struct attributes: `table = "name"` (required), `index(name = "…", columns(a, b))`,
+//! A struct with a mistake gets the errors *and* the items above, built from what could be understood, so
+//! that one mistake is one error: the tables that reference it, `register_tables!` and the queries naming
+//! it still compile.
+//!
+//! Struct attributes: `table = "name"` (required; ASCII letters, digits and `_`, since it also names the
+//! Diesel module), `index(name = "…", columns(a, b))`,
 //! `unique_index(name = "…", columns(a, b))`, `renamed_from = "old_name"`.
 //!
 //! Field attributes: `primary_key`, `autoincrement` (an `i64` primary key), `unique` (an index named
@@ -37,7 +45,8 @@
 //! needs `diesel` and `orient_database` as dependencies, because the generated code names them.
 //!
 //! The macro is split the way well-kept derives are: `attr` (syntax), `ast` (the struct), `types` (the
-//! type mapping), `valid` (meaning, every misuse a spanned error) and `expand` (code generation).
+//! type mapping), `valid` (meaning, every misuse a spanned error, decided once into the table `expand`
+//! reads) and `expand` (code generation, also the fallback emitted beside errors).
 
 mod ast;
 mod attr;
@@ -54,16 +63,33 @@ pub fn derive_table(input: TokenStream) -> TokenStream {
 }
 
 /// The derive on `proc_macro2` tokens, so tests can call it.
+///
+/// A declaration with errors expands to the errors *and* to the items other code names (the table's
+/// module, its insert struct, its model), built from what could be understood: thiserror's fallback. One
+/// misspelled key is then one error, not one more for every foreign key, registration and query naming
+/// the table.
 fn derive_table_inner(input: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     let input: syn::DeriveInput = match syn::parse2(input) {
         Ok(input) => input,
         Err(error) => return error.to_compile_error(),
     };
-    let result = ast::Input::from_syn(&input).and_then(|parsed| {
-        valid::validate(&parsed)?;
-        Ok(expand::expand(&parsed))
-    });
-    result.unwrap_or_else(|error| error.to_compile_error())
+    let (parsed, mut errors) = ast::Input::from_syn(&input);
+    let Some(parsed) = parsed else {
+        return errors.into_compile_error();
+    };
+    let (table, meaning_errors) = valid::validate(&parsed);
+    // A declaration that did not parse is not judged on its meaning: those errors would repeat the parse
+    // errors (a misspelled `primary_key` is also a missing primary key).
+    if errors.is_empty() {
+        errors = meaning_errors;
+    }
+    if errors.is_empty() {
+        expand::expand(&table, expand::Mode::Complete)
+    } else {
+        let mut out = errors.into_compile_error();
+        out.extend(expand::expand(&table, expand::Mode::Fallback));
+        out
+    }
 }
 
 #[cfg(test)]

@@ -408,3 +408,286 @@ fn rejects_what_the_ui_tests_do_not_cover() {
         );
     }
 }
+
+// --- Declarations with errors -------------------------------------------------------------------------
+
+/// What a derive's output declares besides its errors: `table!` modules, structs, `impl Trait for Type`.
+fn declared_items(output: TokenStream) -> Vec<String> {
+    let file: syn::File = syn::parse2(output).expect("the output parses as a Rust file");
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Macro(item) if item.mac.path.segments.last()?.ident == "table" => {
+                let tokens: Vec<TokenTree> = item.mac.tokens.clone().into_iter().collect();
+                let (_, rest) = leading_attributes(&tokens);
+                Some(format!("table! {}", rest.first()?))
+            }
+            syn::Item::Struct(item) => Some(format!("struct {}", item.ident)),
+            syn::Item::Impl(item) => {
+                let (_, path, _) = item.trait_.as_ref()?;
+                let name = &path.segments.last()?.ident;
+                Some(format!(
+                    "impl {name} for {}",
+                    tidy(item.self_ty.to_token_stream())
+                ))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_declaration_with_an_error_still_declares_what_other_code_names() {
+    let input = quote! {
+        #[orient(table = "users")]
+        pub struct User {
+            pub name: String,
+            #[orient(primary_ky)]
+            pub code: i64,
+            #[orient(references = teams::id)]
+            pub team_id: i64,
+            pub joined_at: std::time::SystemTime,
+        }
+    };
+    let output = crate::derive_table_inner(input);
+    let messages = compile_errors(output.clone());
+    assert_eq!(messages.len(), 2, "{messages:#?}");
+    assert!(messages[0].starts_with("unknown `orient` attribute `primary_ky`"));
+    assert!(messages[1].starts_with("unsupported field type `std::time::SystemTime`"));
+    assert_eq!(
+        declared_items(output.clone()),
+        [
+            "table! users",
+            "impl JoinTo for users::table",
+            "impl JoinTo for teams::table",
+            "struct NewUser",
+            "impl TableModel for User",
+            "impl TableModel for users::table",
+        ]
+    );
+    // The misspelled key is taken for what it suggests, and the refused type is declared as one that
+    // matches any key; no check is emitted, since it could only repeat the errors.
+    let text = output.to_string();
+    assert!(text.contains("users (code)"), "{text}");
+    assert!(
+        text.contains("joined_at -> :: orient_database :: __private :: Unrecognised"),
+        "{text}"
+    );
+    assert!(!text.contains("foreign_key_type"), "{text}");
+    assert!(text.contains("unreachable"), "{text}");
+}
+
+#[test]
+fn a_missing_table_name_falls_back_to_the_diesel_table_name() {
+    let output = crate::derive_table_inner(quote! {
+        #[diesel(table_name = agents, check_for_backend(diesel::sqlite::Sqlite))]
+        #[orient(tabel = "agents")]
+        pub struct Agent {
+            #[orient(primary_key)]
+            pub id: String,
+        }
+    });
+    assert_eq!(compile_errors(output.clone()).len(), 1);
+    let items = declared_items(output);
+    assert_eq!(items[0], "table! agents", "{items:#?}");
+    assert!(items.contains(&"struct NewAgent".to_owned()), "{items:#?}");
+}
+
+#[test]
+fn refuses_table_names_that_are_not_plain_ascii_identifiers() {
+    for (name, expected) in [
+        ("日本語テーブル", "is not ASCII"),
+        ("ééééé", "is not ASCII"),
+        ("sqlité_x", "is not ASCII"),
+        ("SQLITE_master", "reserved by SQLite"),
+        ("type", "is a Rust keyword"),
+        ("r#type", "is not a Rust identifier"),
+        ("1users", "is not a Rust identifier"),
+        ("_", "is not a Rust identifier"),
+        ("", "the table name is empty"),
+    ] {
+        let name = syn::LitStr::new(name, proc_macro2::Span::call_site());
+        let message = error(quote! {
+            #[orient(table = #name)]
+            pub struct X { #[orient(primary_key)] pub id: i64 }
+        });
+        assert!(message.contains(expected), "{name:?}: {message}");
+    }
+}
+
+#[test]
+fn keys_after_a_misspelled_one_are_still_read() {
+    let messages = errors(quote! {
+        #[orient(table = "xs", colour = "red", tabel(x), renamed_from = "old_xs")]
+        pub struct X {
+            #[orient(primary_key, autoincrment, unique = "x_id", defualt = 1 + 2)]
+            pub id: i64,
+        }
+    });
+    assert_eq!(messages.len(), 4, "{messages:#?}");
+    let output = crate::derive_table_inner(quote! {
+        #[orient(table = "xs", colour = "red", renamed_from = "old_xs")]
+        pub struct X { #[orient(primary_key, autoincrment, unique = "x_id")] pub id: i64 }
+    })
+    .to_string();
+    assert!(output.contains("\"old_xs\""), "{output}");
+    assert!(output.contains("\"x_id\""), "{output}");
+}
+
+mod no_panic {
+    //! The derive never panics, whatever it is given: every input is either expanded or refused with
+    //! errors, and the output always parses.
+
+    use proc_macro2::{Span, TokenStream};
+    use proptest::prelude::*;
+    use quote::{format_ident, quote};
+
+    fn text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<String>(),
+            "[a-z_]{0,12}",
+            Just("sqlite_".to_owned()),
+            Just("日本語テーブル".to_owned()),
+            Just("__x".to_owned()),
+            Just("type".to_owned()),
+            Just("r#type".to_owned()),
+            Just("a\0b".to_owned()),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = TokenStream> {
+        prop_oneof![
+            Just(TokenStream::new()),
+            text().prop_map(|t| {
+                let lit = syn::LitStr::new(&t, Span::call_site());
+                quote!(= #lit)
+            }),
+            any::<i128>().prop_map(|n| {
+                let lit = proc_macro2::Literal::i128_unsuffixed(n);
+                quote!(= #lit)
+            }),
+            // Finite only: `Literal::f64_unsuffixed` takes no NaN or infinity (`1e400` is below).
+            (-1e300..1e300f64).prop_map(|f| {
+                let lit = proc_macro2::Literal::f64_unsuffixed(f);
+                quote!(= #lit)
+            }),
+            Just(quote!(= -9223372036854775808)),
+            Just(quote!(= 1e400)),
+            Just(quote!(= true)),
+            Just(quote!(= agents::id)),
+            Just(quote!(= ::x)),
+            Just(quote!(= a::b::c)),
+            Just(quote!(= Kind::A)),
+            Just(quote!(= cascade)),
+            Just(quote!(= set_null)),
+            Just(quote!(= "set null")),
+            Just(quote!(= text)),
+            Just(quote!((name = "i", columns(id, x)))),
+            Just(quote!((columns()))),
+            Just(quote!((x y z))),
+            Just(quote!(= 1 + 2)),
+        ]
+    }
+
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "table",
+                "index",
+                "unique_index",
+                "renamed_from",
+                "primary_key",
+                "primary_ky",
+                "autoincrement",
+                "unique",
+                "default",
+                "default_now",
+                "references",
+                "on_delete",
+                "on_update",
+                "column",
+                "sql_type",
+                "colour",
+            ])
+            .prop_map(str::to_owned),
+            "[a-z][a-z_]{0,8}",
+        ]
+    }
+
+    fn attribute() -> impl Strategy<Value = TokenStream> {
+        prop::collection::vec((key(), value()), 0..4).prop_map(|pairs| {
+            let pairs = pairs.into_iter().map(|(key, value)| {
+                let key = format_ident!("{}", key);
+                quote!(#key #value)
+            });
+            quote!(#[orient(#(#pairs),*)])
+        })
+    }
+
+    fn field_type() -> impl Strategy<Value = TokenStream> {
+        prop::sample::select(vec![
+            quote!(i64),
+            quote!(i32),
+            quote!(String),
+            quote!(Option<i64>),
+            quote!(Option<Option<String>>),
+            quote!(Vec<u8>),
+            quote!(Json<Vec<String>>),
+            quote!(Timestamp),
+            quote!(u32),
+            quote!(&'static str),
+            quote!([u8; 4]),
+            quote!((i32, i64)),
+            quote!(Kind),
+            quote!(std::option::Option<f64>),
+        ])
+    }
+
+    fn field_name() -> impl Strategy<Value = TokenStream> {
+        prop_oneof![
+            "[a-z][a-z_]{0,6}".prop_map(|n| {
+                let n = format_ident!("f_{}", n);
+                quote!(#n)
+            }),
+            Just(quote!(id)),
+            Just(quote!(r#type)),
+            Just(quote!(café)),
+        ]
+    }
+
+    fn input() -> impl Strategy<Value = TokenStream> {
+        let fields = prop::collection::vec(
+            (
+                prop::collection::vec(attribute(), 0..3),
+                field_name(),
+                field_type(),
+            ),
+            0..5,
+        );
+        (
+            prop::collection::vec(attribute(), 0..3),
+            fields,
+            any::<bool>(),
+        )
+            .prop_map(|(struct_attrs, fields, named)| {
+                let fields = fields
+                    .into_iter()
+                    .map(|(attrs, name, ty)| quote!(#(#attrs)* pub #name: #ty));
+                if named {
+                    quote!(#(#struct_attrs)* pub struct X { #(#fields),* })
+                } else {
+                    quote!(#(#struct_attrs)* pub struct X(i64);)
+                }
+            })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn expands_or_refuses_without_panicking(input in input()) {
+            let output = crate::derive_table_inner(input);
+            prop_assert!(syn::parse2::<syn::File>(output).is_ok());
+        }
+    }
+}

@@ -122,6 +122,22 @@ pub fn classify(ty: &Type, sql_type: Option<&Ident>) -> syn::Result<FieldType> {
     }
 }
 
+/// What the fallback expansion declares for a field whose type [`classify`] refused: nullable as written,
+/// of no known SQL type (`table!` declares it `__private::Unrecognised`, which matches any key, so other
+/// tables' foreign keys to it add no error of their own); `kind` is only a placeholder for the model.
+pub fn unrecognised(ty: &Type) -> FieldType {
+    let (nullable, inner) = match option_inner(ty) {
+        Some(inner) => (true, inner),
+        None => (false, ty),
+    };
+    FieldType {
+        kind: SqlKind::Text,
+        nullable,
+        inner: inner.clone(),
+        custom: true,
+    }
+}
+
 /// A type as the user would write it in a message: `Option<i64>`, not `Option < i64 >`.
 pub fn type_name(ty: &Type) -> String {
     let mut text = quote!(#ty).to_string();

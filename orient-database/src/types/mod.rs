@@ -1,6 +1,8 @@
 //! Rust types for the storage conventions of the Orient schema: timestamps as INTEGER Unix seconds, JSON
 //! documents as TEXT, and value domains as enums stored as their text.
 
+#[doc(hidden)]
+pub mod foreign_key;
 mod json;
 mod text_backend;
 mod text_enum;

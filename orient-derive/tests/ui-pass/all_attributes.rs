@@ -1,5 +1,6 @@
 //! Every `#[orient(...)]` attribute in one place; `main` checks the model and the insert struct.
 
+use diesel::prelude::*;
 use orient_database::Table;
 use orient_database::model::{AppDefault, ColumnType, DefaultValue, FkAction, TableModel};
 use orient_database::types::{Json, Timestamp};
@@ -58,7 +59,13 @@ pub struct Item {
     pub updated_at: Option<Timestamp>,
 }
 
+orient_database::register_tables! {
+    owners => Owner,
+    items => Item,
+}
+
 fn main() {
+    assert_eq!(TABLES.len(), 2);
     let table = <Item as TableModel>::TABLE;
     assert_eq!(table.name, "items");
     assert_eq!(table.renamed_from.as_deref(), Some("things"));
@@ -140,4 +147,18 @@ fn main() {
 
     let owner = NewOwner::new("owner-1", "a@example.com");
     assert_eq!(owner.id, "owner-1");
+
+    // Both ways, the join goes through the first key to `owners`, and renders as `joinable!`'s does.
+    let inner = items::table.inner_join(owners::table).select(items::id);
+    assert_eq!(
+        diesel::debug_query::<diesel::sqlite::Sqlite, _>(&inner).to_string(),
+        "SELECT `items`.`id` FROM (`items` INNER JOIN `owners` ON (`items`.`owner_id` = `owners`.`id`)) \
+         -- binds: []"
+    );
+    let left = owners::table.left_join(items::table).select(owners::id);
+    assert_eq!(
+        diesel::debug_query::<diesel::sqlite::Sqlite, _>(&left).to_string(),
+        "SELECT `owners`.`id` FROM (`owners` LEFT OUTER JOIN `items` ON (`items`.`owner_id` = \
+         `owners`.`id`)) -- binds: []"
+    );
 }
