@@ -164,7 +164,7 @@ fn exit_code(error: &Error) -> u8 {
     let migration = |e: &migrations::Error| {
         if e.is_refusal() {
             REFUSED
-        } else if matches!(e, migrations::Error::BadLockTimeout { .. }) {
+        } else if matches!(e, migrations::Error::Config(_)) {
             USAGE
         } else {
             ERROR

@@ -2,6 +2,9 @@
 
 use std::path::PathBuf;
 
+use crate::db::diagnose::User;
+use crate::db::storage::{ForeignFile, NotWritableFile, StorageProblem, describe_foreign};
+
 /// Configuration that cannot be used. Found before any database file is touched.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -47,8 +50,42 @@ pub enum ConfigError {
         origin: String,
     },
 
-    #[error("AI_INSTANCE_ID={value} (from {origin}) is not a non-negative integer")]
-    BadInstanceId { value: String, origin: String },
+    #[error(
+        "{variable} (from {origin}) is not valid UTF-8 (it reads as `{lossy}`); it was not used, \
+         because falling back to the default could mean another database. Set it to a UTF-8 value or \
+         unset it"
+    )]
+    NotUnicode {
+        variable: &'static str,
+        origin: String,
+        /// The value with invalid bytes replaced, to recognise it by.
+        lossy: String,
+    },
+
+    #[error("{variable}={value} (from {origin}) is not valid: expected {expected}")]
+    BadValue {
+        variable: &'static str,
+        value: String,
+        origin: String,
+        expected: String,
+    },
+
+    #[error(
+        "the project root {path} (named by {named_by}) is not a directory; set ORIENT_PROJECT_ROOT \
+         to the directory holding diesel.toml and .env"
+    )]
+    BadProjectRoot { path: PathBuf, named_by: String },
+
+    #[error(
+        "no database is configured: none of SQLITE_DATABASE, SQLITE_DB_PATH, DATABASE_URL or \
+         AI_INSTANCE_ID is set (in the environment or in {}/.env), and no project root (a directory \
+         holding diesel.toml) is at or above {}. Nothing was created. Set SQLITE_DATABASE to the \
+         database file (e.g. SQLITE_DATABASE=/srv/orient/orient.db; DATABASE_URL works too), run from the \
+         Orient checkout, or set ORIENT_PROJECT_ROOT to the checkout",
+        directory.display(),
+        directory.display()
+    )]
+    NothingConfigured { directory: PathBuf },
 
     #[error("cannot determine the current directory: {0}")]
     CurrentDir(std::io::Error),
@@ -106,6 +143,55 @@ pub enum Error {
     )]
     Locked { path: PathBuf },
 
+    #[error(
+        "{path} is on a read-only mount ({mount_point}), so {step} cannot write it. Remount it \
+         read-write (`mount -o remount,rw {mount_point}`), or copy the database somewhere writable and \
+         point SQLITE_DATABASE at the copy. Read-only commands (`orient-db schema`, `migrate status`, \
+         `check`) work on it as it is"
+    )]
+    ReadOnlyMount {
+        path: PathBuf,
+        mount_point: PathBuf,
+        step: String,
+    },
+
+    #[error("{}", describe_foreign(database, files, user))]
+    ForeignFiles {
+        database: PathBuf,
+        /// The `-wal`/`-shm` files this user cannot write, with their owners.
+        files: Vec<ForeignFile>,
+        /// The user running this process.
+        user: User,
+    },
+
+    #[error("{0}")]
+    NotWritable(Box<NotWritableFile>),
+
+    #[error(
+        "{path} has a write-ahead log ({wal}) that SQLite must recover before the database can be \
+         read (a writer stopped before folding it back in, e.g. killed or out of disk space), and \
+         recovering it means writing beside the database, which this command cannot ({reason}). {fix}. \
+         Do not delete {wal}: it may hold committed transactions"
+    )]
+    NeedsRecovery {
+        path: PathBuf,
+        wal: PathBuf,
+        reason: String,
+        fix: String,
+    },
+
+    #[error("{path}: {step} failed: {cause}. {advice}")]
+    Storage {
+        path: PathBuf,
+        step: String,
+        problem: StorageProblem,
+        /// The failure as the layer below reported it.
+        cause: String,
+        /// What it means here and what to do, with the facts gathered when it happened (free space,
+        /// file-size limit).
+        advice: String,
+    },
+
     #[error(transparent)]
     Migration(#[from] crate::migrations::Error),
 
@@ -120,7 +206,11 @@ impl Error {
     /// Whether the error is SQLite's "database is locked" (another writer held the lock too long).
     pub fn is_locked(&self) -> bool {
         match self {
-            Error::Locked { .. } => true,
+            Error::Locked { .. }
+            | Error::Storage {
+                problem: StorageProblem::Locked,
+                ..
+            } => true,
             Error::Query(e) | Error::Setup { source: e, .. } => is_locked(e),
             Error::Migration(e) => e.is_locked(),
             _ => false,

@@ -23,17 +23,19 @@
 pub mod backend;
 pub mod config;
 pub mod connection;
+pub mod diagnose;
 pub mod env_file;
 pub mod error;
 pub mod instance;
 mod pool;
+pub mod storage;
 
 use std::sync::{Mutex, OnceLock};
 
 pub use backend::DbConnection;
 pub use config::Config;
 pub use error::{ConfigError, Error};
-pub use pool::{Connection, Db, Opened, Options, open_writer};
+pub use pool::{Connection, Db, Opened, Options, open_config_writer, open_writer};
 
 static GLOBAL: OnceLock<Db> = OnceLock::new();
 static OPENING: Mutex<()> = Mutex::new(());

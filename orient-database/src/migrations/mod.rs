@@ -118,10 +118,13 @@ pub enum Error {
     },
 
     #[error(
-        "{}={value} is not a number of milliseconds (e.g. 60000)",
-        lock::TIMEOUT_VARIABLE
+        "refused to use the migration lock file {path}: {reason}. Nothing was written to it or \
+         through it. Remove it (`rm {path}`; it holds no data) and run the command again"
     )]
-    BadLockTimeout { value: String },
+    UnsafeLockFile { path: PathBuf, reason: String },
+
+    #[error(transparent)]
+    Config(#[from] crate::db::ConfigError),
 
     #[error(
         "{} has no migration ledger and its tables ({}) are none of the tables the migrations create: \
@@ -197,6 +200,7 @@ impl Error {
                 | Error::Foreign { .. }
                 | Error::NotAdoptable { .. }
                 | Error::NoDown { .. }
+                | Error::UnsafeLockFile { .. }
         )
     }
 }

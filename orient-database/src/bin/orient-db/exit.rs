@@ -83,7 +83,7 @@ fn migration_exit(error: &migrations::Error) -> Exit {
         return Exit::Refused;
     }
     match error {
-        migrations::Error::BadLockTimeout { .. } => Exit::Usage,
+        migrations::Error::Config(_) => Exit::Usage,
         _ => Exit::Error,
     }
 }
