@@ -59,20 +59,31 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
         elapsed_ms: 0.0,
     };
 
-    let locked = |e: Error| {
-        if e.is_locked() && !matches!(e, Error::Database(_) | Error::Migrations(_)) {
-            Error::Database(db::Error::Locked {
-                path: config.path.clone(),
-            })
-        } else {
-            e
+    // A storage failure (disk full, a file-size limit, the write lock held too long, a file that cannot
+    // be written) names the database, the step and what to do.
+    let explain = |step: &'static str| {
+        move |e: Error| match e {
+            Error::Database(inner) => {
+                Error::Database(db::storage::explain(&config.path, step, inner))
+            }
+            other => match db::storage::storage_error(&config.path, step, &other) {
+                Some(explained) => Error::Database(explained),
+                None => other,
+            },
         }
     };
     if options.dry_run {
         let all = migrations::embedded()?;
         let mut conn = if config.path.exists() {
-            let mut conn = connection::open_read_only(&config.path)?;
-            report.pending_migrations = names(&runner::status(&mut conn, &all)?.pending);
+            let mut conn = connection::open_read_only(&config.path)
+                .map_err(Error::from)
+                .map_err(explain("opening the database read-only"))?;
+            report.pending_migrations = names(
+                &runner::status(&mut conn, &all)
+                    .map_err(Error::from)
+                    .map_err(explain("reading the migration ledger"))?
+                    .pending,
+            );
             conn
         } else {
             // What a real run would seed: the database its migrations create.
@@ -83,9 +94,9 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
         // seeders are told so, and the connection is query_only besides.
         report.seeders = conn
             .transaction(|tx| seed_all(tx, &selected, &cx))
-            .map_err(locked)?;
+            .map_err(explain("the dry run's read transaction"))?;
     } else {
-        let (mut conn, opened) = db::open_writer(&config.path, true)?;
+        let (mut conn, opened) = db::open_config_writer(config, true)?;
         report.created_directories = opened
             .created_directories
             .iter()
@@ -98,7 +109,9 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
         }
         report.seeders = conn
             .immediate_transaction(|tx| seed_all(tx, &selected, &cx))
-            .map_err(locked)?;
+            .map_err(explain(
+                "seeding (one transaction, rolled back entirely on failure)",
+            ))?;
     }
 
     for seeder in &report.seeders {

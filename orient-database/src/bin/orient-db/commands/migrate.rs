@@ -3,11 +3,13 @@
 use serde::Serialize;
 
 use orient_database::db::connection::{self, Access};
-use orient_database::db::{self, Config};
+use orient_database::db::storage::writable;
+use orient_database::db::{self, Config, DbConnection};
 use orient_database::migrations::{
     self, AppliedMigration, Migration, MigrationLock, ModifiedMigration, runner,
 };
 
+use crate::commands::AtDatabase;
 use crate::exit::Exit;
 use crate::output::Output;
 
@@ -35,7 +37,8 @@ fn names(migrations: &[Migration]) -> Vec<String> {
 
 pub fn run(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let (mut conn, opened) = db::open_writer(&config.path, true)?;
+    let path = &config.path;
+    let (mut conn, opened) = db::open_config_writer(&config, true)?;
     for dir in &opened.created_directories {
         out.note(format!("created directory {}", dir.display()));
     }
@@ -50,7 +53,7 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
         ));
     }
     let all = migrations::embedded()?;
-    let status = runner::status(&mut conn, &all)?;
+    let status = runner::status(&mut conn, &all).at(path, "reading the migration ledger")?;
     let report = RunReport {
         database: config.path.display().to_string(),
         created_directories: opened
@@ -110,8 +113,10 @@ struct StatusReport {
 
 pub fn status(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let mut conn = connection::open_read_only(&config.path)?;
-    let status = runner::status(&mut conn, &migrations::embedded()?)?;
+    let path = &config.path;
+    let mut conn = connection::open_read_only(path).at(path, "opening the database read-only")?;
+    let status = runner::status(&mut conn, &migrations::embedded()?)
+        .at(path, "reading the migration ledger")?;
     let report = StatusReport {
         database: config.path.display().to_string(),
         pending: status.pending.iter().map(|m| m.name.to_string()).collect(),
@@ -159,10 +164,13 @@ pub fn status(out: Output) -> anyhow::Result<Exit> {
 
 /// An existing database (a missing one is an error and nothing is created), with the migration lock
 /// held: what `revert` and `redo` work on.
-fn open_locked(config: &Config) -> anyhow::Result<(diesel::SqliteConnection, MigrationLock)> {
-    connection::prepare_file(&config.path, false)?;
-    let lock = MigrationLock::acquire(&config.path)?;
-    let conn = connection::establish(&config.path, Access::ReadWrite)?;
+fn open_locked(config: &Config) -> anyhow::Result<(DbConnection, MigrationLock)> {
+    let path = &config.path;
+    let step = "opening the database for a migration";
+    connection::prepare_file(path, false).at(path, step)?;
+    writable(path, step)?;
+    let lock = MigrationLock::acquire_within(path, config.lock_timeout)?;
+    let conn = connection::establish(path, Access::ReadWrite).at(path, step)?;
     Ok((conn, lock))
 }
 
@@ -176,7 +184,8 @@ struct RevertReport {
 pub fn revert(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
     let (mut conn, lock) = open_locked(&config)?;
-    let reverted = migrations::revert_last(&mut conn, &lock, &migrations::embedded()?)?;
+    let reverted = migrations::revert_last(&mut conn, &lock, &migrations::embedded()?)
+        .at(&config.path, "reverting the last migration")?;
     drop(lock);
     let report = RevertReport {
         database: config.path.display().to_string(),
@@ -202,7 +211,10 @@ struct RedoReport {
 pub fn redo(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
     let (mut conn, lock) = open_locked(&config)?;
-    let redone = migrations::redo_last(&mut conn, &lock, &migrations::embedded()?)?;
+    let redone = migrations::redo_last(&mut conn, &lock, &migrations::embedded()?).at(
+        &config.path,
+        "reverting and applying again the last migration",
+    )?;
     drop(lock);
     let report = RedoReport {
         database: config.path.display().to_string(),

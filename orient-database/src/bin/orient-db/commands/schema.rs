@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use orient_database::db::{Config, connection};
 
+use crate::commands::AtDatabase;
 use crate::exit::{CommandError, Exit};
 use crate::output::Output;
 
@@ -30,13 +31,15 @@ struct SchemaReport {
 
 pub fn run(table: Option<&str>, out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let mut conn = connection::open_read_only(&config.path)?;
+    let path = &config.path;
+    let mut conn = connection::open_read_only(path).at(path, "opening the database read-only")?;
     // sqlite_schema in creation order, as sqlite3's `.schema` prints it.
     let all: Vec<Object> = diesel::sql_query(
         "SELECT type AS kind, name, tbl_name AS \"table\", sql FROM main.sqlite_schema \
          WHERE sql IS NOT NULL ORDER BY rowid",
     )
-    .load(&mut conn)?;
+    .load(&mut conn)
+    .at(path, "reading the schema")?;
     let objects: Vec<Object> = match table {
         None => all,
         Some(wanted) => {
