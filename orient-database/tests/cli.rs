@@ -324,7 +324,8 @@ fn generate_writes_the_missing_migration_and_nothing_when_up_to_date() {
     let down = std::fs::read_to_string(dir.join("down.sql")).unwrap();
     assert!(down.contains("ALTER TABLE \"agents\" DROP COLUMN \"model_tier\";"));
 
+    // A bad name is a usage error, like every other bad argument (exit 2).
     let bad = project.run(&["generate", "Bad Name"], &[]);
-    assert_eq!(bad.code, 1, "{bad:?}");
+    assert_eq!(bad.code, 2, "{bad:?}");
     assert!(bad.stderr.contains("a–z, 0–9 and _"), "{bad:?}");
 }

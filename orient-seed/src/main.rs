@@ -1,8 +1,11 @@
 //! `orient-seed`: creates, migrates and seeds the Orient database. See `orient-seed --help`.
 
+mod output;
+
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
+use orient_database::db::config::Settings;
 use orient_database::db::{self, Config};
 use orient_database::migrations;
 use orient_database::seed::SeedGroup;
@@ -11,8 +14,9 @@ use orient_seed::{Error, Options, REGISTRY, Report};
 /// Seed the Orient database with its default data: agents → test permissions → sample prompts.
 ///
 /// Creates the database and runs pending migrations first (the database is chosen like every Orient
-/// tool: SQLITE_DATABASE, SQLITE_DB_PATH or DATABASE_URL, else .dev-data/instance-N/orient.db; see
-/// `orient-db path`). The whole run is one transaction. Seed rows are found by their natural key:
+/// tool: SQLITE_DATABASE, SQLITE_DB_PATH or DATABASE_URL, else .dev-data/instance-N/orient.db in the
+/// project, and outside a project with none of them set nothing is guessed: exit 2; see `orient-db
+/// path`). The whole run is one transaction. Seed rows are found by their natural key:
 /// missing ones are inserted, existing ones left alone (with --force, rewritten to their seed values in
 /// place). Rows that users created are never changed or deleted. Running it twice changes nothing.
 ///
@@ -66,31 +70,40 @@ impl SeederName {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ORIENT_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    // Every variable is read by the library's one reader; a bad value stops here, before anything runs.
+    let settings = match Settings::from_env() {
+        Ok(settings) => settings,
+        Err(error) => return fail(&Error::Database(db::Error::from(error)), cli.json),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&settings.log_filter))
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
     match seed(&cli) {
         Ok(report) => {
             print(&report, cli.json);
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            let code = exit_code(&error);
-            let message = error.to_string();
-            if cli.json {
-                let report =
-                    serde_json::json!({ "error": { "message": message, "exit_code": code } });
-                println!("{report}");
+            if output::failed() {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
             }
-            eprintln!("error: {message}");
-            ExitCode::from(code)
         }
+        Err(error) => fail(&error, cli.json),
     }
+}
+
+/// Reports `error` (also as JSON with `--json`) and returns its exit code.
+fn fail(error: &Error, json: bool) -> ExitCode {
+    let code = exit_code(error);
+    let message = error.to_string();
+    if json {
+        let report = serde_json::json!({ "error": { "message": message, "exit_code": code } });
+        output::stdout(&format!("{report}\n"));
+    }
+    output::stderr(&format!("error: {message}"));
+    ExitCode::from(code)
 }
 
 fn seed(cli: &Cli) -> Result<Report, Error> {
@@ -116,19 +129,21 @@ fn seed(cli: &Cli) -> Result<Report, Error> {
 fn print(report: &Report, json: bool) {
     // Progress and warnings go to stderr, so stdout stays one JSON document with --json.
     for dir in &report.created_directories {
-        eprintln!("created directory {dir}");
+        output::stderr(&format!("created directory {dir}"));
     }
     if report.created_database {
-        eprintln!("created database {}", report.database);
+        output::stderr(&format!("created database {}", report.database));
     }
     for name in &report.adopted_migrations {
-        eprintln!("adopted migration {name} (the database already had its schema)");
+        output::stderr(&format!(
+            "adopted migration {name} (the database already had its schema)"
+        ));
     }
     for name in &report.applied_migrations {
-        eprintln!("applied migration {name}");
+        output::stderr(&format!("applied migration {name}"));
     }
     if report.dry_run && !report.pending_migrations.is_empty() {
-        eprintln!(
+        output::stderr(&format!(
             "note: a real run would first apply {} pending migration(s): {}{}",
             report.pending_migrations.len(),
             report.pending_migrations.join(", "),
@@ -137,18 +152,18 @@ fn print(report: &Report, json: bool) {
             } else {
                 " (the database does not exist yet)"
             }
-        );
+        ));
     }
     for warning in &report.warnings {
-        eprintln!("warning: {warning}");
+        output::stderr(&format!("warning: {warning}"));
     }
     if json {
         match serde_json::to_string_pretty(report) {
-            Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("error: cannot encode the report as JSON: {e}"),
+            Ok(text) => output::stdout(&format!("{text}\n")),
+            Err(e) => output::stderr(&format!("error: cannot encode the report as JSON: {e}")),
         }
     } else {
-        print!("{}", report.human());
+        output::stdout(&report.human());
     }
 }
 
@@ -164,7 +179,7 @@ fn exit_code(error: &Error) -> u8 {
     let migration = |e: &migrations::Error| {
         if e.is_refusal() {
             REFUSED
-        } else if matches!(e, migrations::Error::BadLockTimeout { .. }) {
+        } else if matches!(e, migrations::Error::Config(_)) {
             USAGE
         } else {
             ERROR

@@ -70,20 +70,31 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
         elapsed_ms: 0.0,
     };
 
-    let locked = |e: Error| {
-        if e.is_locked() && !matches!(e, Error::Database(_) | Error::Migrations(_)) {
-            Error::Database(db::Error::Locked {
-                path: config.path.clone(),
-            })
-        } else {
-            e
+    // A storage failure (disk full, a file-size limit, the write lock held too long, a file that cannot
+    // be written) names the database, the step and what to do.
+    let explain = |step: &'static str| {
+        move |e: Error| match e {
+            Error::Database(inner) => {
+                Error::Database(db::storage::explain(&config.path, step, inner))
+            }
+            other => match db::storage::storage_error(&config.path, step, &other) {
+                Some(explained) => Error::Database(explained),
+                None => other,
+            },
         }
     };
     if options.dry_run {
         let all = migrations::embedded()?;
         let mut conn = if config.path.exists() {
-            let mut conn = connection::open_read_only(&config.path)?;
-            report.pending_migrations = names(&runner::status(&mut conn, &all)?.pending);
+            let mut conn = connection::open_read_only(&config.path)
+                .map_err(Error::from)
+                .map_err(explain("opening the database read-only"))?;
+            report.pending_migrations = names(
+                &runner::status(&mut conn, &all)
+                    .map_err(Error::from)
+                    .map_err(explain("reading the migration ledger"))?
+                    .pending,
+            );
             conn
         } else {
             // What a real run would seed: the database its migrations create.
@@ -92,9 +103,11 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
         };
         // One read transaction, so every seeder sees the same snapshot. Nothing is written: the
         // seeders are told so, and the connection is query_only besides.
-        report.seeders = conn.read_transaction(seed_all).map_err(locked)?;
+        report.seeders = conn
+            .read_transaction(seed_all)
+            .map_err(explain("the dry run's read transaction"))?;
     } else {
-        let (mut conn, opened) = db::open_writer(&config.path, true)?;
+        let (mut conn, opened) = db::open_config_writer(config, true)?;
         report.created_directories = opened
             .created_directories
             .iter()
@@ -105,7 +118,9 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
             report.adopted_migrations = names(&migration.adopted);
             report.applied_migrations = names(&migration.applied);
         }
-        report.seeders = conn.write_transaction(seed_all).map_err(locked)?;
+        report.seeders = conn.write_transaction(seed_all).map_err(explain(
+            "seeding (one transaction, rolled back entirely on failure)",
+        ))?;
     }
 
     for seeder in &report.seeders {

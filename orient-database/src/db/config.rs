@@ -1,24 +1,67 @@
-//! Which database to open, from the environment and `.env`, resolved the same way by every command.
+//! Which database to open, and every other setting of the Orient tools, from the environment and `.env`:
+//! ONE reader for every variable ([`Variables`]), used the same way by every command and every service.
 //!
-//! - The project root is the nearest ancestor of the current directory holding `diesel.toml`, else the
-//!   current directory. `<root>/.env` is read if present; a variable set in the process environment wins
-//!   over the same variable in `.env`. An empty value counts as unset.
+//! - The project root is `ORIENT_PROJECT_ROOT` (process environment only, since it says where `.env` is),
+//!   else the one a program names ([`Config::for_project_root`]), else the nearest ancestor of the current
+//!   directory holding `diesel.toml`, else the current directory. `<root>/.env` is read if present; a
+//!   variable set in the process environment wins over the same variable in `.env`. An empty value counts
+//!   as unset. A value that is not UTF-8, or not valid for its variable, is refused
+//!   ([`ConfigError`], exit 2 in the tools) naming the variable and where it came from: a value that
+//!   cannot be read must never fall back to a default, which could be another database.
 //! - `DATABASE_TYPE` defaults to `sqlite`, the only value this build supports.
 //! - The path is `SQLITE_DATABASE`, else `SQLITE_DB_PATH`, else `DATABASE_URL` (read as the Diesel CLI reads
 //!   it: a path, `file:path` or `sqlite://path`), else `.dev-data/instance-N/orient.db` (see
 //!   [`instance`](super::instance)). A relative path is relative to the project root.
+//! - With none of those variables nor `AI_INSTANCE_ID` set and no project root found, nothing is guessed:
+//!   [`ConfigError::NothingConfigured`]. A service started in some other directory must never get a
+//!   fresh, empty database of its own.
+//! - `ORIENT_MIGRATE_LOCK_TIMEOUT_MS` and `ORIENT_LOG` are read the same way ([`Settings`]).
 
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
+use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::db::env_file;
-use crate::db::error::ConfigError;
 use crate::db::instance::{Instance, instance_for};
 
 /// The variables that choose the database, in precedence order for the path.
 pub const PATH_VARIABLES: [&str; 3] = ["SQLITE_DATABASE", "SQLITE_DB_PATH", "DATABASE_URL"];
+
+/// The variable naming the project root explicitly (read from the process environment only).
+pub const PROJECT_ROOT_VARIABLE: &str = "ORIENT_PROJECT_ROOT";
+
+/// The log filter of the tools (`tracing_subscriber::EnvFilter` syntax).
+pub const LOG_VARIABLE: &str = "ORIENT_LOG";
+
+/// How long a migrator waits for another one, in milliseconds.
+pub const LOCK_TIMEOUT_VARIABLE: &str = "ORIENT_MIGRATE_LOCK_TIMEOUT_MS";
+
+/// The development instance number.
+pub const INSTANCE_VARIABLE: &str = "AI_INSTANCE_ID";
+
+/// The database engine.
+pub const TYPE_VARIABLE: &str = "DATABASE_TYPE";
+
+/// Every variable the library and the tools read; all of them through [`Variables`].
+pub const VARIABLES: [&str; 8] = [
+    "SQLITE_DATABASE",
+    "SQLITE_DB_PATH",
+    "DATABASE_URL",
+    TYPE_VARIABLE,
+    INSTANCE_VARIABLE,
+    LOCK_TIMEOUT_VARIABLE,
+    LOG_VARIABLE,
+    PROJECT_ROOT_VARIABLE,
+];
+
+/// How long a migrator waits for another one when nothing says otherwise.
+pub const DEFAULT_LOCK_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The log filter when `ORIENT_LOG` is not set.
+pub const DEFAULT_LOG_FILTER: &str = "warn";
 
 /// Where a value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -48,6 +91,10 @@ impl std::fmt::Display for Origin {
 pub enum RootSource {
     /// The nearest ancestor holding `diesel.toml`.
     DieselToml { path: PathBuf },
+    /// `ORIENT_PROJECT_ROOT` in the process environment.
+    Variable { variable: &'static str },
+    /// Named by the program ([`Config::for_project_root`]).
+    Named,
     /// No `diesel.toml` above: the current directory.
     CurrentDirectory,
 }
@@ -57,6 +104,218 @@ pub enum RootSource {
 #[serde(rename_all = "snake_case")]
 pub enum DatabaseType {
     Sqlite,
+}
+
+/// A variable's value and where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Value {
+    pub text: String,
+    pub origin: Origin,
+}
+
+/// The one reader of every variable: the process environment over the project's `.env` file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Variables {
+    /// The process environment, values as the OS gave them (a non-UTF-8 value must be refused, not
+    /// skipped).
+    process: BTreeMap<String, OsString>,
+    /// The `.env` file's assignments, in file order (the last one of a name is in effect).
+    file: Vec<(String, String)>,
+    file_path: PathBuf,
+}
+
+impl Variables {
+    /// The variables of `process` over those of the `.env` file at `env_file` (missing: none).
+    pub fn read(
+        process: BTreeMap<String, OsString>,
+        env_file: &Path,
+    ) -> Result<Variables, ConfigError> {
+        Ok(Variables {
+            process,
+            file: env_file::read(env_file)?,
+            file_path: env_file.to_path_buf(),
+        })
+    }
+
+    /// `name`'s value: the process environment's if set and not empty, else the `.env` file's. A value
+    /// that is not UTF-8 is an error naming the variable.
+    pub fn get(&self, name: &'static str) -> Result<Option<Value>, ConfigError> {
+        if let Some(raw) = self.process.get(name).filter(|v| !v.is_empty()) {
+            return match raw.to_str() {
+                Some(text) => Ok(Some(Value {
+                    text: text.to_owned(),
+                    origin: Origin::Environment,
+                })),
+                None => Err(ConfigError::NotUnicode {
+                    variable: name,
+                    origin: Origin::Environment.to_string(),
+                    lossy: raw.to_string_lossy().into_owned(),
+                }),
+            };
+        }
+        Ok(self
+            .file
+            .iter()
+            .rev()
+            .find(|(k, v)| k == name && !v.is_empty())
+            .map(|(_, v)| Value {
+                text: v.clone(),
+                origin: Origin::EnvFile {
+                    path: self.file_path.clone(),
+                },
+            }))
+    }
+
+    /// `name`'s value parsed by `parse`; a value it rejects is refused with `expected` as the reason.
+    fn parsed<T>(
+        &self,
+        name: &'static str,
+        expected: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Result<Option<(T, Origin)>, ConfigError> {
+        let Some(value) = self.get(name)? else {
+            return Ok(None);
+        };
+        match parse(&value.text) {
+            Some(parsed) => Ok(Some((parsed, value.origin))),
+            None => Err(ConfigError::BadValue {
+                variable: name,
+                value: value.text,
+                origin: value.origin.to_string(),
+                expected: expected.to_owned(),
+            }),
+        }
+    }
+}
+
+/// The process environment, keyed by name (a variable whose name is not UTF-8 is none of ours).
+pub fn process_environment() -> BTreeMap<String, OsString> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v)))
+        .collect()
+}
+
+/// Everything but the database itself: the project root, its `.env`, and the settings every tool reads.
+/// What a tool resolves first (its log filter is needed before anything else runs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Settings {
+    pub project_root: PathBuf,
+    pub root_source: RootSource,
+    /// The `.env` file that was read, if one exists.
+    pub env_file: Option<PathBuf>,
+    /// `ORIENT_MIGRATE_LOCK_TIMEOUT_MS`, else [`DEFAULT_LOCK_TIMEOUT`].
+    #[serde(rename = "lock_timeout_ms", serialize_with = "as_millis")]
+    pub lock_timeout: Duration,
+    /// `ORIENT_LOG` (checked to be a valid filter), else [`DEFAULT_LOG_FILTER`].
+    pub log_filter: String,
+    #[serde(skip)]
+    variables: Variables,
+}
+
+fn as_millis<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl Settings {
+    /// The settings of this process (current directory, environment, `.env`).
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        let cwd = std::env::current_dir().map_err(ConfigError::CurrentDir)?;
+        Settings::resolve(&cwd, process_environment(), None)
+    }
+
+    /// The settings for a directory, a process environment and, optionally, a project root the program
+    /// names (testable core of [`Settings::from_env`]).
+    pub fn resolve(
+        cwd: &Path,
+        process: BTreeMap<String, OsString>,
+        named_root: Option<&Path>,
+    ) -> Result<Settings, ConfigError> {
+        let (project_root, root_source) = match (named_root, process.get(PROJECT_ROOT_VARIABLE)) {
+            (Some(root), _) => (existing_root(cwd, root, "the program")?, RootSource::Named),
+            (None, Some(raw)) if !raw.is_empty() => {
+                let Some(text) = raw.to_str() else {
+                    return Err(ConfigError::NotUnicode {
+                        variable: PROJECT_ROOT_VARIABLE,
+                        origin: Origin::Environment.to_string(),
+                        lossy: raw.to_string_lossy().into_owned(),
+                    });
+                };
+                (
+                    existing_root(cwd, Path::new(text), "the environment")?,
+                    RootSource::Variable {
+                        variable: PROJECT_ROOT_VARIABLE,
+                    },
+                )
+            }
+            _ => project_root(cwd),
+        };
+        let env_path = project_root.join(".env");
+        let variables = Variables::read(process, &env_path)?;
+        let lock_timeout = variables
+            .parsed(
+                LOCK_TIMEOUT_VARIABLE,
+                "a whole number of milliseconds (e.g. 60000)",
+                |v| v.trim().parse::<u64>().ok().map(Duration::from_millis),
+            )?
+            .map_or(DEFAULT_LOCK_TIMEOUT, |(d, _)| d);
+        let log_filter = match variables.get(LOG_VARIABLE)? {
+            None => DEFAULT_LOG_FILTER.to_owned(),
+            Some(value) => match tracing_subscriber::EnvFilter::try_new(&value.text) {
+                Ok(_) => value.text,
+                Err(e) => {
+                    return Err(ConfigError::BadValue {
+                        variable: LOG_VARIABLE,
+                        value: value.text,
+                        origin: value.origin.to_string(),
+                        expected: format!(
+                            "a log filter such as `warn`, `info` or `orient_database=debug,warn` ({e})"
+                        ),
+                    });
+                }
+            },
+        };
+        Ok(Settings {
+            env_file: env_path.is_file().then_some(env_path),
+            project_root,
+            root_source,
+            lock_timeout,
+            log_filter,
+            variables,
+        })
+    }
+
+    /// The variables these settings were read from, for anything else a tool reads.
+    pub fn variables(&self) -> &Variables {
+        &self.variables
+    }
+
+    /// `AI_INSTANCE_ID`, checked.
+    pub fn instance_id(&self) -> Result<Option<u32>, ConfigError> {
+        Ok(self
+            .variables
+            .parsed(INSTANCE_VARIABLE, "a non-negative integer", |v| {
+                v.trim().parse::<u32>().ok()
+            })?
+            .map(|(id, _)| id))
+    }
+
+    /// The development instance of this checkout (also when a path variable chose the database).
+    pub fn instance(&self) -> Result<Instance, ConfigError> {
+        Ok(instance_for(&self.project_root, self.instance_id()?))
+    }
+}
+
+/// A project root named explicitly: absolute against `cwd`, and an existing directory.
+fn existing_root(cwd: &Path, root: &Path, named_by: &str) -> Result<PathBuf, ConfigError> {
+    let path = absolute(cwd, root);
+    if path.is_dir() {
+        Ok(path)
+    } else {
+        Err(ConfigError::BadProjectRoot {
+            path,
+            named_by: named_by.to_owned(),
+        })
+    }
 }
 
 /// A resolved configuration: the absolute database path and where each part of it came from.
@@ -76,79 +335,85 @@ pub struct Config {
     pub env_file: Option<PathBuf>,
     /// The development instance, when the path is the instance default.
     pub instance: Option<Instance>,
+    /// How long a migrator of this database waits for another one (`ORIENT_MIGRATE_LOCK_TIMEOUT_MS`).
+    #[serde(rename = "lock_timeout_ms", serialize_with = "as_millis")]
+    pub lock_timeout: Duration,
+    /// The tools' log filter (`ORIENT_LOG`).
+    pub log_filter: String,
 }
 
 impl Config {
     /// Resolves the configuration of this process (current directory, environment, `.env`).
     pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_settings(Settings::from_env()?)
+    }
+
+    /// Resolves the configuration of this process with `root` as the project root, whatever the current
+    /// directory: for a service outside the checkout that uses the checkout's database and `.env`.
+    /// A relative `root` is relative to the current directory; it must exist.
+    pub fn for_project_root(root: impl AsRef<Path>) -> Result<Config, ConfigError> {
         let cwd = std::env::current_dir().map_err(ConfigError::CurrentDir)?;
-        let vars: BTreeMap<String, String> = std::env::vars_os()
-            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
-            .collect();
-        Config::resolve(&cwd, &vars)
+        Config::from_settings(Settings::resolve(
+            &cwd,
+            process_environment(),
+            Some(root.as_ref()),
+        )?)
     }
 
     /// Resolves a configuration from a directory and a set of process variables (testable core of
     /// [`Config::from_env`]).
     pub fn resolve(cwd: &Path, process: &BTreeMap<String, String>) -> Result<Config, ConfigError> {
-        let (project_root, root_source) = project_root(cwd);
-        let env_path = project_root.join(".env");
-        let file_vars = env_file::read(&env_path)?;
-        let env_file = env_path.is_file().then(|| env_path.clone());
-        let lookup = |key: &str| -> Option<(String, Origin)> {
-            if let Some(value) = process.get(key).filter(|v| !v.is_empty()) {
-                return Some((value.clone(), Origin::Environment));
-            }
-            file_vars
-                .iter()
-                .rev()
-                .find(|(k, v)| k == key && !v.is_empty())
-                .map(|(_, v)| {
-                    (
-                        v.clone(),
-                        Origin::EnvFile {
-                            path: env_path.clone(),
-                        },
-                    )
-                })
-        };
+        let process = process
+            .iter()
+            .map(|(k, v)| (k.clone(), OsString::from(v)))
+            .collect();
+        Config::from_settings(Settings::resolve(cwd, process, None)?)
+    }
 
-        let database_type = match lookup("DATABASE_TYPE") {
+    /// The database part, on top of resolved [`Settings`].
+    pub fn from_settings(settings: Settings) -> Result<Config, ConfigError> {
+        let variables = &settings.variables;
+        let database_type = match variables.get(TYPE_VARIABLE)? {
             None => DatabaseType::Sqlite,
-            Some((value, _)) if value.eq_ignore_ascii_case("sqlite") => DatabaseType::Sqlite,
-            Some((value, origin)) => {
+            Some(value) if value.text.eq_ignore_ascii_case("sqlite") => DatabaseType::Sqlite,
+            Some(value) => {
                 return Err(ConfigError::UnsupportedDatabaseType {
-                    value,
-                    origin: origin.to_string(),
+                    value: value.text,
+                    origin: value.origin.to_string(),
                 });
             }
         };
-
-        let chosen = PATH_VARIABLES
-            .iter()
-            .find_map(|var| lookup(var).map(|(value, origin)| (*var, value, origin)));
+        // Read (and so checked) even when a path variable makes it unused: a bad value is refused
+        // wherever it is.
+        let instance_id = settings.instance_id()?;
+        // All three are read, so one that cannot be read is refused even when another one wins.
+        let mut chosen = None;
+        for variable in PATH_VARIABLES {
+            if let Some(value) = variables.get(variable)? {
+                chosen = chosen.or(Some((variable, value)));
+            }
+        }
+        let project_root = &settings.project_root;
         let (path, path_variable, path_value, path_origin, instance) = match chosen {
-            Some((variable, value, origin)) => {
-                let file = sqlite_path(variable, &value, &origin)?;
+            Some((variable, value)) => {
+                let file = sqlite_path(variable, &value.text, &value.origin)?;
                 (
-                    absolute(&project_root, Path::new(&file)),
+                    absolute(project_root, Path::new(&file)),
                     Some(variable),
-                    value,
-                    origin,
+                    value.text,
+                    value.origin,
                     None,
                 )
             }
+            None if instance_id.is_none()
+                && settings.root_source == RootSource::CurrentDirectory =>
+            {
+                return Err(ConfigError::NothingConfigured {
+                    directory: project_root.clone(),
+                });
+            }
             None => {
-                let id = match lookup("AI_INSTANCE_ID") {
-                    None => None,
-                    Some((value, origin)) => Some(value.trim().parse::<u32>().map_err(|_| {
-                        ConfigError::BadInstanceId {
-                            value: value.clone(),
-                            origin: origin.to_string(),
-                        }
-                    })?),
-                };
-                let instance = instance_for(&project_root, id);
+                let instance = instance_for(project_root, instance_id);
                 let relative = default_path(instance.id);
                 (
                     project_root.join(&relative),
@@ -160,20 +425,29 @@ impl Config {
             }
         };
 
+        tracing::debug!(
+            database = %path.display(),
+            chosen_by = path_variable.unwrap_or("the instance default"),
+            origin = %path_origin,
+            project_root = %settings.project_root.display(),
+            "resolved the database"
+        );
         Ok(Config {
             database_type,
             path,
             path_variable,
             path_value,
             path_origin,
-            project_root,
-            root_source,
-            env_file,
             instance,
+            lock_timeout: settings.lock_timeout,
+            log_filter: settings.log_filter,
+            project_root: settings.project_root,
+            root_source: settings.root_source,
+            env_file: settings.env_file,
         })
     }
 
-    /// A configuration for an explicit file (tools and tests).
+    /// A configuration for an explicit file (tools and tests), with the default settings.
     pub fn for_path(path: impl AsRef<Path>) -> Config {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
         let path = absolute(&cwd, path.as_ref());
@@ -187,7 +461,15 @@ impl Config {
             root_source: RootSource::CurrentDirectory,
             env_file: None,
             instance: None,
+            lock_timeout: DEFAULT_LOCK_TIMEOUT,
+            log_filter: DEFAULT_LOG_FILTER.to_owned(),
         }
+    }
+
+    /// This configuration with another migration lock timeout.
+    pub fn with_lock_timeout(mut self, timeout: Duration) -> Config {
+        self.lock_timeout = timeout;
+        self
     }
 }
 
@@ -229,7 +511,15 @@ fn sqlite_path(
         .strip_prefix("sqlite://")
         .or_else(|| value.strip_prefix("file:"))
         .map_or(value, |rest| rest.split(['?', '#']).next().unwrap_or(rest));
-    if path == ":memory:" || path.is_empty() {
+    if path.is_empty() {
+        return Err(ConfigError::BadValue {
+            variable,
+            value: value.to_owned(),
+            origin: origin.to_string(),
+            expected: "a database file path".to_owned(),
+        });
+    }
+    if path == ":memory:" {
         return Err(ConfigError::InMemory {
             variable,
             origin: origin.to_string(),
@@ -256,6 +546,92 @@ pub fn absolute(base: &Path, path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Configuration that cannot be used. Found before any database file is touched.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    #[error(
+        "{path}:{line}: cannot parse `{content}`; each line of a .env file is KEY=value (values with \
+         spaces in quotes), a comment (#) or blank"
+    )]
+    EnvFileSyntax {
+        path: PathBuf,
+        line: usize,
+        content: String,
+    },
+
+    #[error("cannot read {path}: {source}")]
+    EnvFileRead {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error(
+        "DATABASE_TYPE={value} (from {origin}) is not supported by this build; supported values: sqlite \
+         (PostgreSQL support is planned). Unset it or set DATABASE_TYPE=sqlite"
+    )]
+    UnsupportedDatabaseType { value: String, origin: String },
+
+    #[error(
+        "{variable}={value} (from {origin}) is not a SQLite database path; with DATABASE_TYPE=sqlite set \
+         it to a file path (e.g. .dev-data/instance-0/orient.db), or set SQLITE_DATABASE"
+    )]
+    NotSqliteUrl {
+        variable: &'static str,
+        value: String,
+        origin: String,
+    },
+
+    #[error(
+        "{variable}=:memory: (from {origin}): an in-memory database cannot be shared by the connections \
+         of a pool or by other processes; give a file path"
+    )]
+    InMemory {
+        variable: &'static str,
+        origin: String,
+    },
+
+    #[error(
+        "{variable} (from {origin}) is not valid UTF-8 (it reads as `{lossy}`); it was not used, \
+         because falling back to the default could mean another database. Set it to a UTF-8 value or \
+         unset it"
+    )]
+    NotUnicode {
+        variable: &'static str,
+        origin: String,
+        /// The value with invalid bytes replaced, to recognise it by.
+        lossy: String,
+    },
+
+    #[error("{variable}={value} (from {origin}) is not valid: expected {expected}")]
+    BadValue {
+        variable: &'static str,
+        value: String,
+        origin: String,
+        expected: String,
+    },
+
+    #[error(
+        "the project root {path} (named by {named_by}) is not a directory; set ORIENT_PROJECT_ROOT \
+         to the directory holding diesel.toml and .env"
+    )]
+    BadProjectRoot { path: PathBuf, named_by: String },
+
+    #[error(
+        "no database is configured: none of SQLITE_DATABASE, SQLITE_DB_PATH, DATABASE_URL or \
+         AI_INSTANCE_ID is set (in the environment or in {}/.env), and no project root (a directory \
+         holding diesel.toml) is at or above {}. Nothing was created. Set SQLITE_DATABASE to the \
+         database file (e.g. SQLITE_DATABASE=/srv/orient/orient.db; DATABASE_URL works too), run from the \
+         Orient checkout, or set ORIENT_PROJECT_ROOT to the checkout",
+        directory.display(),
+        directory.display()
+    )]
+    NothingConfigured { directory: PathBuf },
+
+    #[error("cannot determine the current directory: {0}")]
+    CurrentDir(std::io::Error),
 }
 
 #[cfg(test)]
@@ -352,5 +728,146 @@ mod tests {
             .unwrap_or_default();
         assert!(error.contains("DATABASE_TYPE=mysql"), "{error}");
         assert!(error.contains("supported values: sqlite"), "{error}");
+    }
+    fn os_vars(pairs: &[(&str, OsString)]) -> BTreeMap<String, OsString> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_non_utf8_value_is_refused_naming_the_variable_not_skipped() {
+        use std::os::unix::ffi::OsStringExt;
+        let dir = project();
+        for variable in VARIABLES {
+            let process = os_vars(&[(variable, OsString::from_vec(b"x\xff.db".to_vec()))]);
+            let error = Settings::resolve(dir.path(), process, None)
+                .and_then(Config::from_settings)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                error.starts_with(&format!(
+                    "{variable} (from the environment) is not valid UTF-8"
+                )),
+                "{variable}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_setting_is_read_from_dot_env_and_an_invalid_one_is_refused() {
+        let dir = project();
+        let root = dir.path();
+        std::fs::write(
+            root.join(".env"),
+            "ORIENT_MIGRATE_LOCK_TIMEOUT_MS=1500\nORIENT_LOG=orient_database=debug\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let config =
+            Config::resolve(&root.join("sub"), &vars(&[])).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.lock_timeout, Duration::from_millis(1500));
+        assert_eq!(config.log_filter, "orient_database=debug");
+        // The environment wins, for these too.
+        let config = Config::resolve(root, &vars(&[(LOCK_TIMEOUT_VARIABLE, "20")]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(config.lock_timeout, Duration::from_millis(20));
+
+        for (line, variable) in [
+            ("ORIENT_MIGRATE_LOCK_TIMEOUT_MS=soon", LOCK_TIMEOUT_VARIABLE),
+            ("ORIENT_LOG=orient=loud", LOG_VARIABLE),
+            ("AI_INSTANCE_ID=-1", INSTANCE_VARIABLE),
+            ("DATABASE_TYPE=oracle", TYPE_VARIABLE),
+        ] {
+            std::fs::write(root.join(".env"), format!("{line}\n"))
+                .unwrap_or_else(|e| panic!("{e}"));
+            let error = Config::resolve(root, &vars(&[]))
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(error.contains(line), "{line}: {error}");
+            assert!(error.contains(variable), "{line}: {error}");
+            assert!(
+                error.contains(&root.join(".env").display().to_string()),
+                "{line}: {error}"
+            );
+        }
+    }
+
+    #[test]
+    fn with_nothing_configured_and_no_project_root_nothing_is_guessed() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let cwd = dir.path();
+        match Config::resolve(cwd, &vars(&[])) {
+            Err(ConfigError::NothingConfigured { directory }) => assert_eq!(directory, cwd),
+            other => panic!("expected NothingConfigured, got {other:?}"),
+        }
+        let message = Config::resolve(cwd, &vars(&[]))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        for word in [
+            "SQLITE_DATABASE",
+            "DATABASE_URL",
+            "ORIENT_PROJECT_ROOT",
+            "Nothing was created",
+        ] {
+            assert!(message.contains(word), "{word}: {message}");
+        }
+        // Any one of them configures it: a path, an instance, or a .env in this directory.
+        assert!(Config::resolve(cwd, &vars(&[("SQLITE_DATABASE", "x.db")])).is_ok());
+        assert!(Config::resolve(cwd, &vars(&[("AI_INSTANCE_ID", "2")])).is_ok());
+        std::fs::write(cwd.join(".env"), "DATABASE_URL=y.db\n").unwrap_or_else(|e| panic!("{e}"));
+        let from_file = Config::resolve(cwd, &vars(&[])).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(from_file.path, cwd.join("y.db"));
+        assert!(
+            std::fs::read_dir(cwd).map(Iterator::count).unwrap_or(0) == 1,
+            "resolving creates nothing"
+        );
+    }
+
+    #[test]
+    fn a_named_project_root_replaces_the_search_for_diesel_toml() {
+        let checkout = project();
+        let elsewhere = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(checkout.path().join(".env"), "AI_INSTANCE_ID=3\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let by_variable = Settings::resolve(
+            elsewhere.path(),
+            os_vars(&[(
+                PROJECT_ROOT_VARIABLE,
+                checkout.path().as_os_str().to_owned(),
+            )]),
+            None,
+        )
+        .and_then(Config::from_settings)
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            by_variable.path,
+            checkout.path().join(".dev-data/instance-3/orient.db")
+        );
+        assert_eq!(
+            by_variable.root_source,
+            RootSource::Variable {
+                variable: PROJECT_ROOT_VARIABLE
+            }
+        );
+        let by_program =
+            Settings::resolve(elsewhere.path(), BTreeMap::new(), Some(checkout.path()))
+                .and_then(Config::from_settings)
+                .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(by_program.path, by_variable.path);
+        assert_eq!(by_program.root_source, RootSource::Named);
+        let missing = Settings::resolve(
+            elsewhere.path(),
+            os_vars(&[(PROJECT_ROOT_VARIABLE, OsString::from("no/such/dir"))]),
+            None,
+        );
+        assert!(
+            matches!(missing, Err(ConfigError::BadProjectRoot { .. })),
+            "{missing:?}"
+        );
     }
 }

@@ -2,57 +2,10 @@
 
 use std::path::PathBuf;
 
-/// Configuration that cannot be used. Found before any database file is touched.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    #[error(
-        "{path}:{line}: cannot parse `{content}`; each line of a .env file is KEY=value (values with \
-         spaces in quotes), a comment (#) or blank"
-    )]
-    EnvFileSyntax {
-        path: PathBuf,
-        line: usize,
-        content: String,
-    },
+pub use crate::db::config::ConfigError;
 
-    #[error("cannot read {path}: {source}")]
-    EnvFileRead {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-
-    #[error(
-        "DATABASE_TYPE={value} (from {origin}) is not supported by this build; supported values: sqlite \
-         (PostgreSQL support is planned). Unset it or set DATABASE_TYPE=sqlite"
-    )]
-    UnsupportedDatabaseType { value: String, origin: String },
-
-    #[error(
-        "{variable}={value} (from {origin}) is not a SQLite database path; with DATABASE_TYPE=sqlite set \
-         it to a file path (e.g. .dev-data/instance-0/orient.db), or set SQLITE_DATABASE"
-    )]
-    NotSqliteUrl {
-        variable: &'static str,
-        value: String,
-        origin: String,
-    },
-
-    #[error(
-        "{variable}=:memory: (from {origin}): an in-memory database cannot be shared by the connections \
-         of a pool or by other processes; give a file path"
-    )]
-    InMemory {
-        variable: &'static str,
-        origin: String,
-    },
-
-    #[error("AI_INSTANCE_ID={value} (from {origin}) is not a non-negative integer")]
-    BadInstanceId { value: String, origin: String },
-
-    #[error("cannot determine the current directory: {0}")]
-    CurrentDir(std::io::Error),
-}
+use crate::db::diagnose::User;
+use crate::db::storage::{ForeignFile, NotWritableFile, StorageProblem, describe_foreign};
 
 /// An error of the connection layer.
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +59,55 @@ pub enum Error {
     )]
     Locked { path: PathBuf },
 
+    #[error(
+        "{path} is on a read-only mount ({mount_point}), so {step} cannot write it. Remount it \
+         read-write (`mount -o remount,rw {mount_point}`), or copy the database somewhere writable and \
+         point SQLITE_DATABASE at the copy. Read-only commands (`orient-db schema`, `migrate status`, \
+         `check`) work on it as it is"
+    )]
+    ReadOnlyMount {
+        path: PathBuf,
+        mount_point: PathBuf,
+        step: String,
+    },
+
+    #[error("{}", describe_foreign(database, files, user))]
+    ForeignFiles {
+        database: PathBuf,
+        /// The `-wal`/`-shm` files this user cannot write, with their owners.
+        files: Vec<ForeignFile>,
+        /// The user running this process.
+        user: User,
+    },
+
+    #[error("{0}")]
+    NotWritable(Box<NotWritableFile>),
+
+    #[error(
+        "{path} has a write-ahead log ({wal}) that SQLite must recover before the database can be \
+         read (a writer stopped before folding it back in, e.g. killed or out of disk space), and \
+         recovering it means writing beside the database, which this command cannot ({reason}). {fix}. \
+         Do not delete {wal}: it may hold committed transactions"
+    )]
+    NeedsRecovery {
+        path: PathBuf,
+        wal: PathBuf,
+        reason: String,
+        fix: String,
+    },
+
+    #[error("{path}: {step} failed: {cause}. {advice}")]
+    Storage {
+        path: PathBuf,
+        step: String,
+        problem: StorageProblem,
+        /// The failure as the layer below reported it.
+        cause: String,
+        /// What it means here and what to do, with the facts gathered when it happened (free space,
+        /// file-size limit).
+        advice: String,
+    },
+
     #[error(transparent)]
     Migration(#[from] crate::migrations::Error),
 
@@ -120,7 +122,11 @@ impl Error {
     /// Whether the error is SQLite's "database is locked" (another writer held the lock too long).
     pub fn is_locked(&self) -> bool {
         match self {
-            Error::Locked { .. } => true,
+            Error::Locked { .. }
+            | Error::Storage {
+                problem: StorageProblem::Locked,
+                ..
+            } => true,
             Error::Query(e) | Error::Setup { source: e, .. } => crate::db::backend::is_locked(e),
             Error::Migration(e) => e.is_locked(),
             _ => false,

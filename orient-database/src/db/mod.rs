@@ -22,10 +22,12 @@
 
 pub mod backend;
 pub mod config;
+pub mod diagnose;
 pub mod env_file;
 pub mod error;
 pub mod instance;
 mod pool;
+pub mod storage;
 
 use std::sync::{Mutex, OnceLock};
 
@@ -33,7 +35,7 @@ pub use crate::dialect::sqlite::connection;
 pub use backend::DbConnection;
 pub use config::Config;
 pub use error::{ConfigError, Error};
-pub use pool::{Connection, Db, Opened, Options, open_writer};
+pub use pool::{Connection, Db, Opened, Options, open_config_writer, open_writer};
 
 static GLOBAL: OnceLock<Db> = OnceLock::new();
 static OPENING: Mutex<()> = Mutex::new(());

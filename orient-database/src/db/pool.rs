@@ -65,6 +65,41 @@ pub struct Opened {
 /// migrations, adoption of a database without a ledger) before the first write, the switch to WAL
 /// included, so a refused database is left byte-identical.
 pub fn open_writer(path: &Path, migrate: bool) -> Result<(DbConnection, Opened), Error> {
+    let timeout = if migrate {
+        lock::timeout_from_env()?
+    } else {
+        crate::db::config::DEFAULT_LOCK_TIMEOUT
+    };
+    open_writer_within(path, migrate, timeout)
+}
+
+/// [`open_writer`] for a resolved [`Config`]: its migration lock timeout.
+pub fn open_config_writer(config: &Config, migrate: bool) -> Result<(DbConnection, Opened), Error> {
+    open_writer_within(&config.path, migrate, config.lock_timeout)
+}
+
+/// [`open_writer`], waiting up to `lock_timeout` for another migrator. A storage failure (disk full, a
+/// file-size limit, a lock held too long, a file that cannot be written) is reported naming the file,
+/// the step and what to do.
+fn open_writer_within(
+    path: &Path,
+    migrate: bool,
+    lock_timeout: Duration,
+) -> Result<(DbConnection, Opened), Error> {
+    let step = if migrate {
+        "opening and migrating the database"
+    } else {
+        "opening the database"
+    };
+    open_writer_steps(path, migrate, lock_timeout)
+        .map_err(|e| crate::db::storage::storage_error(path, step, &e).unwrap_or(e))
+}
+
+fn open_writer_steps(
+    path: &Path,
+    migrate: bool,
+    lock_timeout: Duration,
+) -> Result<(DbConnection, Opened), Error> {
     if !migrate {
         let prepared = connection::prepare_file(path, true)?;
         let mut conn = connection::establish(path, Access::ReadWrite)?;
@@ -80,12 +115,18 @@ pub fn open_writer(path: &Path, migrate: bool) -> Result<(DbConnection, Opened),
     // not a database gets nothing new next to it. The check reads the file while ignoring other
     // connections; if it fails while another migrator may be writing the file, it is repeated under the
     // lock. The lock is taken before connecting, because connecting creates a missing file.
+    // Whether this process can write there is checked before the lock file is created, so a read-only
+    // mount or another user's files are named as such.
+    let lock = |path: &Path| -> Result<MigrationLock, Error> {
+        crate::db::storage::writable(path, "migrating")?;
+        Ok(MigrationLock::acquire_within(path, lock_timeout)?)
+    };
     let (prepared, lock) = match connection::prepare_file(path, true) {
-        Ok(prepared) => (prepared, MigrationLock::acquire(path)?),
+        Ok(prepared) => (prepared, lock(path)?),
         Err(Error::NotADatabase { .. } | Error::Corrupt { .. })
             if lock::lock_path(path).exists() =>
         {
-            let lock = MigrationLock::acquire(path)?;
+            let lock = lock(path)?;
             (connection::prepare_file(path, true)?, lock)
         }
         Err(e) => return Err(e),
@@ -165,7 +206,7 @@ impl Db {
 
     pub fn open_with(config: &Config, options: &Options) -> Result<Db, Error> {
         let path = &config.path;
-        let (conn, opened) = open_writer(path, options.migrate)?;
+        let (conn, opened) = open_writer_within(path, options.migrate, config.lock_timeout)?;
         drop(conn);
 
         // One small thread pool for both pools' housekeeping instead of three threads each.

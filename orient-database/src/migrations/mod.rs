@@ -30,10 +30,6 @@ pub use migrator::{MigrateReport, Redone, Reverted, migrate, redo_last, revert_l
 pub use runner::{AppliedMigration, Status};
 pub use source::{EmbeddedMigration, Migration, embedded, from_directory, project_directory};
 
-/// The environment variable that sets how long a migrator waits for another one's lock, in
-/// milliseconds.
-pub const LOCK_TIMEOUT_VARIABLE: &str = "ORIENT_MIGRATE_LOCK_TIMEOUT_MS";
-
 /// An applied migration whose `up.sql` no longer matches the checksum recorded when it was applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ModifiedMigration {
@@ -107,7 +103,7 @@ pub enum Error {
         lock_file.display(),
         holder.map_or_else(|| "another process".to_owned(), |pid| format!("pid {pid}")),
         waited.as_secs_f64(),
-        LOCK_TIMEOUT_VARIABLE
+        crate::db::config::LOCK_TIMEOUT_VARIABLE
     )]
     Locked {
         database: PathBuf,
@@ -123,10 +119,13 @@ pub enum Error {
     },
 
     #[error(
-        "{}={value} is not a number of milliseconds (e.g. 60000)",
-        LOCK_TIMEOUT_VARIABLE
+        "refused to use the migration lock file {path}: {reason}. Nothing was written to it or \
+         through it. Remove it (`rm {path}`; it holds no data) and run the command again"
     )]
-    BadLockTimeout { value: String },
+    UnsafeLockFile { path: PathBuf, reason: String },
+
+    #[error(transparent)]
+    Config(#[from] crate::db::config::ConfigError),
 
     #[error(
         "{} has no migration ledger and its tables ({}) are none of the tables the migrations create: \
@@ -207,6 +206,7 @@ impl Error {
                 | Error::Foreign { .. }
                 | Error::NotAdoptable { .. }
                 | Error::NoDown { .. }
+                | Error::UnsafeLockFile { .. }
         )
     }
 }

@@ -7,7 +7,9 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// The Orient database tool: migrations, schema, drift checks.
 ///
 /// The database is chosen by SQLITE_DATABASE, SQLITE_DB_PATH or DATABASE_URL (environment or the project's
-/// .env), else .dev-data/instance-N/orient.db; `orient-db path` shows which and why.
+/// .env), else .dev-data/instance-N/orient.db in the project (the directory holding diesel.toml, or
+/// ORIENT_PROJECT_ROOT); outside a project with none of them set, nothing is guessed (exit 2).
+/// `orient-db path` shows which and why.
 ///
 /// Exit codes: 0 ok · 1 error (for `doctor`: problems found) · 2 usage, configuration or declaration
 /// error · 3 refused for safety · 4 database locked · 5 drift found by `check`.

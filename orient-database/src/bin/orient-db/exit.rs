@@ -100,7 +100,7 @@ fn migration_exit(error: &migrations::Error) -> Exit {
         return Exit::Refused;
     }
     match error {
-        migrations::Error::BadLockTimeout { .. } => Exit::Usage,
+        migrations::Error::Config(_) => Exit::Usage,
         _ => Exit::Error,
     }
 }

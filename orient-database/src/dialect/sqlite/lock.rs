@@ -10,6 +10,13 @@
 //! The database file itself is never locked this way: closing any other descriptor of it would drop the
 //! POSIX locks SQLite holds on it in this process.
 //!
+//! The lock file belongs to the real database file, not to the name a migrator was given: symlinks to
+//! the database are followed ([`real_path`]), so migrators reaching one database through different links
+//! share one lock (SQLite itself puts `-wal`/`-shm` beside the real file too). The lock file itself is
+//! never followed: it is opened with `O_NOFOLLOW` and must be a regular file with one link, so a
+//! `.migrate-lock` planted as a symlink or hard link to another file cannot make a migrator (perhaps
+//! running as root) write to or truncate that file.
+//!
 //! `File::try_lock`/`unlock` are stable since Rust 1.89, the workspace's `rust-version`.
 
 use std::fs::{File, OpenOptions, TryLockError};
@@ -17,14 +24,18 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::db::config::{DEFAULT_LOCK_TIMEOUT, LOCK_TIMEOUT_VARIABLE, Settings};
 use crate::migrations::Error;
 use crate::migrations::backend::HeldLock;
 
 /// The environment variable that sets how long to wait for another migrator, in milliseconds.
-pub use crate::migrations::LOCK_TIMEOUT_VARIABLE as TIMEOUT_VARIABLE;
+pub const TIMEOUT_VARIABLE: &str = LOCK_TIMEOUT_VARIABLE;
 
 /// How long a migrator waits for another one by default.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+pub const DEFAULT_TIMEOUT: Duration = DEFAULT_LOCK_TIMEOUT;
+
+/// How many symlinks in a row are followed before giving up (Linux's own limit).
+const MAX_SYMLINKS: usize = 40;
 
 /// The suffix of the lock file's name: `orient.db` → `orient.db.migrate-lock`.
 pub const SUFFIX: &str = ".migrate-lock";
@@ -39,29 +50,104 @@ pub struct MigrationLock {
     waited_for: Option<u32>,
 }
 
-/// The lock file of a database: `<database file name>.migrate-lock` in the same directory.
+/// The lock file of a database: `<real database file name>.migrate-lock` in the real file's directory.
 pub fn lock_path(database: &Path) -> PathBuf {
-    let mut name = database
+    let real = real_path(database);
+    let mut name = real
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_default();
     name.push(SUFFIX);
-    database.with_file_name(name)
+    real.with_file_name(name)
 }
 
-/// The wait from `ORIENT_MIGRATE_LOCK_TIMEOUT_MS`, else [`DEFAULT_TIMEOUT`].
-pub fn timeout_from_env() -> Result<Duration, Error> {
-    match std::env::var(TIMEOUT_VARIABLE) {
-        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_TIMEOUT),
-        Ok(value) => value
-            .trim()
-            .parse::<u64>()
-            .map(Duration::from_millis)
-            .map_err(|_| Error::BadLockTimeout { value }),
-        Err(std::env::VarError::NotUnicode(value)) => Err(Error::BadLockTimeout {
-            value: value.to_string_lossy().into_owned(),
-        }),
+/// The file a database path really names: symlinks of the file followed (also a link to a file not
+/// created yet) and the directory's path made canonical, as far as those exist. Two names of one file
+/// give one path, which is what the migration lock is keyed on.
+pub fn real_path(database: &Path) -> PathBuf {
+    let mut path = database.to_path_buf();
+    for _ in 0..MAX_SYMLINKS {
+        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        if !is_link {
+            break;
+        }
+        match std::fs::read_link(&path) {
+            // A relative target is relative to the link's directory; `join` keeps an absolute one.
+            Ok(target) => path = path.parent().unwrap_or(Path::new("")).join(target),
+            Err(_) => break,
+        }
     }
+    // A bare file name is in the current directory, which the kernel holds by its real inode: nothing
+    // to resolve.
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return path;
+    };
+    if parent.as_os_str().is_empty() {
+        return path;
+    }
+    match std::fs::canonicalize(parent) {
+        Ok(dir) => dir.join(name),
+        Err(_) => path,
+    }
+}
+
+/// The wait from `ORIENT_MIGRATE_LOCK_TIMEOUT_MS` (environment over `.env`, read like every other
+/// variable), else [`DEFAULT_TIMEOUT`].
+pub fn timeout_from_env() -> Result<Duration, Error> {
+    Ok(Settings::from_env()?.lock_timeout)
+}
+
+/// Opens (creating it if needed) the lock file without following a symlink, and checks that it is a
+/// regular file no other name points to, before anything is written to it.
+fn open_lock_file(path: &Path) -> Result<File, Error> {
+    let failed = |source: std::io::Error| Error::LockFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let unsafe_file = |reason: String| Error::UnsafeLockFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // NOFOLLOW is a small positive flag on every Unix; the cast cannot wrap.
+        options.custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(_) if is_symlink(path) => {
+            let target = std::fs::read_link(path).map_or_else(
+                |_| "an unreadable target".to_owned(),
+                |t| t.display().to_string(),
+            );
+            return Err(unsafe_file(format!(
+                "it is a symbolic link (to {target}), and a lock file is never followed"
+            )));
+        }
+        Err(e) => return Err(failed(e)),
+    };
+    let metadata = file.metadata().map_err(failed)?;
+    if !metadata.is_file() {
+        return Err(unsafe_file("it is not a regular file".to_owned()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if metadata.nlink() > 1 {
+            return Err(unsafe_file(format!(
+                "it has {} hard links, so another name points to the same file",
+                metadata.nlink()
+            )));
+        }
+    }
+    Ok(file)
+}
+
+fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
 impl MigrationLock {
@@ -71,20 +157,14 @@ impl MigrationLock {
     }
 
     /// Takes the lock of `database`, waiting up to `timeout` for another holder to finish; creates the
-    /// lock file (not its directory) if needed.
+    /// lock file (not its directory) if needed, beside the real database file ([`lock_path`]).
     pub fn acquire_within(database: &Path, timeout: Duration) -> Result<MigrationLock, Error> {
         let path = lock_path(database);
         let failed = |source: std::io::Error| Error::LockFile {
             path: path.clone(),
             source,
         };
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(failed)?;
+        let mut file = open_lock_file(&path)?;
         let started = Instant::now();
         let mut pause = Duration::from_millis(10);
         let mut waited_for = None;
@@ -211,5 +291,64 @@ mod tests {
             !db.exists(),
             "the database file itself is never created by the lock"
         );
+    }
+    #[cfg(unix)]
+    #[test]
+    fn a_symlinked_or_hard_linked_lock_file_is_refused_and_its_target_untouched() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let db = dir.path().join("orient.db");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "precious\n").unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&victim, lock_path(&db)).unwrap_or_else(|e| panic!("{e}"));
+        match MigrationLock::acquire_within(&db, Duration::ZERO) {
+            Err(Error::UnsafeLockFile { path, reason }) => {
+                assert_eq!(path, lock_path(&db));
+                assert!(reason.contains("symbolic link"), "{reason}");
+                assert!(reason.contains("victim"), "{reason}");
+            }
+            other => panic!("expected UnsafeLockFile, got {other:?}"),
+        }
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap_or_default(),
+            "precious\n"
+        );
+
+        std::fs::remove_file(lock_path(&db)).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::hard_link(&victim, lock_path(&db)).unwrap_or_else(|e| panic!("{e}"));
+        let error = MigrationLock::acquire_within(&db, Duration::ZERO);
+        assert!(
+            matches!(&error, Err(Error::UnsafeLockFile { reason, .. }) if reason.contains("hard links")),
+            "{error:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&victim).unwrap_or_default(),
+            "precious\n"
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_of_one_database_through_symlinks_share_one_lock() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let data = dir.path().join("data");
+        let other = dir.path().join("other");
+        std::fs::create_dir_all(&data).unwrap_or_else(|e| panic!("{e}"));
+        std::fs::create_dir_all(&other).unwrap_or_else(|e| panic!("{e}"));
+        // A link to a file that does not exist yet, and a link to the directory.
+        std::os::unix::fs::symlink("../data/orient.db", other.join("link.db"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        std::os::unix::fs::symlink(&data, dir.path().join("data-link"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let real = std::fs::canonicalize(&data)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .join("orient.db.migrate-lock");
+        assert_eq!(lock_path(&other.join("link.db")), real);
+        assert_eq!(lock_path(&dir.path().join("data-link/orient.db")), real);
+        let held = MigrationLock::acquire_within(&other.join("link.db"), Duration::ZERO)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let second =
+            MigrationLock::acquire_within(&dir.path().join("data-link/orient.db"), Duration::ZERO);
+        assert!(matches!(second, Err(Error::Locked { .. })), "{second:?}");
+        drop(held);
     }
 }

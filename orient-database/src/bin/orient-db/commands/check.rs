@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use orient_database::check::{DatabaseCheck, MigrationsCheck, check_database, check_migrations};
+use orient_database::db::config::Settings;
 use orient_database::db::{Config, connection};
 use orient_database::dialect::sqlite::{self, Sqlite};
 use orient_database::engine::EngineConnection;
@@ -10,6 +11,7 @@ use orient_database::migrations;
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
 
+use crate::commands::AtDatabase;
 use crate::exit::Exit;
 use crate::output::Output;
 
@@ -37,11 +39,17 @@ struct DatabaseSection {
 }
 
 pub fn run(no_database: bool, out: Output) -> anyhow::Result<Exit> {
-    let config = Config::from_env()?;
+    // Without a database, only the project root is needed: no database has to be configured.
+    let settings = Settings::from_env()?;
+    let config = if no_database {
+        None
+    } else {
+        Some(Config::from_settings(settings.clone())?)
+    };
     let declared = Schema::from_declared(TABLES);
 
     // (a) The working tree's migrations when there is one, else the binary's own.
-    let dir = migrations::project_directory(&config.project_root)?;
+    let dir = migrations::project_directory(&settings.project_root)?;
     let (source, list) = if dir.is_dir() {
         (dir.display().to_string(), migrations::from_directory(&dir)?)
     } else {
@@ -51,22 +59,28 @@ pub fn run(no_database: bool, out: Output) -> anyhow::Result<Exit> {
     let migrations_check = check_migrations(&replayed, &declared, &Sqlite);
 
     // (b) and (c), read-only.
-    let database = if no_database {
-        None
-    } else {
-        let exists = config.path.exists();
-        let check = if exists {
-            let mut conn = connection::open_read_only(&config.path)?;
-            let live = conn.introspect()?.schema;
-            check_database(Some(&live), &declared, conn.planner())
-        } else {
-            check_database(None, &declared, &Sqlite)
-        };
-        Some(DatabaseSection {
-            path: config.path.display().to_string(),
-            exists,
-            check,
-        })
+    let database = match &config {
+        None => None,
+        Some(config) => {
+            let exists = config.path.exists();
+            let check = if exists {
+                let path = &config.path;
+                let mut conn =
+                    connection::open_read_only(path).at(path, "opening the database read-only")?;
+                let live = conn
+                    .introspect()
+                    .at(path, "reading the database's schema")?
+                    .schema;
+                check_database(Some(&live), &declared, conn.planner())
+            } else {
+                check_database(None, &declared, &Sqlite)
+            };
+            Some(DatabaseSection {
+                path: config.path.display().to_string(),
+                exists,
+                check,
+            })
+        }
     };
 
     let clean = migrations_check.clean && database.as_ref().is_none_or(|d| d.check.clean);

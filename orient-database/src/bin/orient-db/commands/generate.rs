@@ -2,14 +2,15 @@
 
 use serde::Serialize;
 
-use orient_database::db::config::project_root;
+use orient_database::db::config::Settings;
 use orient_database::dialect::sqlite;
-use orient_database::migrations::{self, generate::generate};
+use orient_database::migrations;
+use orient_database::migrations::generate::{check_name, generate};
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
 use orient_database::types::Timestamp;
 
-use crate::exit::Exit;
+use crate::exit::{CommandError, Exit};
 use crate::output::Output;
 
 #[derive(Serialize)]
@@ -20,9 +21,15 @@ struct GenerateReport {
 }
 
 pub fn run(name: &str, out: Output) -> anyhow::Result<Exit> {
-    let cwd = std::env::current_dir()?;
-    let (root, _) = project_root(&cwd);
-    let dir = migrations::project_directory(&root)?;
+    // A bad name is a usage error (exit 2), like every other bad argument.
+    check_name(name).map_err(|e| match e {
+        migrations::Error::BadMigration { reason, .. } => {
+            CommandError::usage(format!("`{name}` is not a migration name: {reason}"))
+        }
+        other => CommandError::usage(other.to_string()),
+    })?;
+    let settings = Settings::from_env()?;
+    let dir = migrations::project_directory(&settings.project_root)?;
     let desired = Schema::from_declared(TABLES);
     let generated = generate(&dir, name, &desired, Timestamp::now(), sqlite::scratch()?)?;
     let report = match &generated {

@@ -3,10 +3,12 @@
 use serde::Serialize;
 
 use orient_database::db::connection::{self, Access};
-use orient_database::db::{self, Config};
+use orient_database::db::storage::writable;
+use orient_database::db::{self, Config, DbConnection};
 use orient_database::migrations::{self, AppliedMigration, Migration, ModifiedMigration, runner};
 use orient_database::ops::snapshot::Snapshot;
 
+use crate::commands::AtDatabase;
 use crate::exit::Exit;
 use crate::output::Output;
 
@@ -36,7 +38,8 @@ fn names(migrations: &[Migration]) -> Vec<String> {
 
 pub fn run(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let (mut conn, opened) = db::open_writer(&config.path, true)?;
+    let path = &config.path;
+    let (mut conn, opened) = db::open_config_writer(&config, true)?;
     for dir in &opened.created_directories {
         out.note(format!("created directory {}", dir.display()));
     }
@@ -51,7 +54,7 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
         ));
     }
     let all = migrations::embedded()?;
-    let status = runner::status(&mut conn, &all)?;
+    let status = runner::status(&mut conn, &all).at(path, "reading the migration ledger")?;
     let report = RunReport {
         database: config.path.display().to_string(),
         created_directories: opened
@@ -118,8 +121,10 @@ struct StatusReport {
 
 pub fn status(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let mut conn = connection::open_read_only(&config.path)?;
-    let status = runner::status(&mut conn, &migrations::embedded()?)?;
+    let path = &config.path;
+    let mut conn = connection::open_read_only(path).at(path, "opening the database read-only")?;
+    let status = runner::status(&mut conn, &migrations::embedded()?)
+        .at(path, "reading the migration ledger")?;
     let report = StatusReport {
         database: config.path.display().to_string(),
         pending: status.pending.iter().map(|m| m.name.to_string()).collect(),
@@ -165,11 +170,14 @@ pub fn status(out: Output) -> anyhow::Result<Exit> {
     Ok(Exit::Ok)
 }
 
-/// An existing database (a missing one is an error and nothing is created): what `revert` and `redo`
-/// work on (they take the migration lock before reading anything).
-fn open_existing(config: &Config) -> anyhow::Result<db::DbConnection> {
-    connection::prepare_file(&config.path, false)?;
-    Ok(connection::establish(&config.path, Access::ReadWrite)?)
+/// An existing database (a missing one is an error and nothing is created), checked writable: what
+/// `revert` and `redo` work on (they take the migration lock before reading anything).
+fn open_existing(config: &Config) -> anyhow::Result<DbConnection> {
+    let path = &config.path;
+    let step = "opening the database for a migration";
+    connection::prepare_file(path, false).at(path, step)?;
+    writable(path, step)?;
+    Ok(connection::establish(path, Access::ReadWrite).at(path, step)?)
 }
 
 #[derive(Serialize)]
@@ -182,7 +190,8 @@ struct RevertReport {
 pub fn revert(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
     let mut conn = open_existing(&config)?;
-    let reverted = migrations::revert_last(&mut conn, &config.path, &migrations::embedded()?)?;
+    let reverted = migrations::revert_last(&mut conn, &config.path, &migrations::embedded()?)
+        .at(&config.path, "reverting the last migration")?;
     let report = RevertReport {
         database: config.path.display().to_string(),
         reverted: reverted.reverted.name.to_string(),
@@ -207,7 +216,10 @@ struct RedoReport {
 pub fn redo(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
     let mut conn = open_existing(&config)?;
-    let redone = migrations::redo_last(&mut conn, &config.path, &migrations::embedded()?)?;
+    let redone = migrations::redo_last(&mut conn, &config.path, &migrations::embedded()?).at(
+        &config.path,
+        "reverting and applying again the last migration",
+    )?;
     let report = RedoReport {
         database: config.path.display().to_string(),
         redone: redone.migration.name.to_string(),

@@ -12,6 +12,10 @@ mod schema;
 mod studio;
 mod worktree;
 
+use std::path::Path;
+
+use orient_database::db::storage::storage_error;
+
 use crate::cli::{Command, MigrateAction};
 use crate::exit::Exit;
 use crate::output::Output;
@@ -57,5 +61,23 @@ pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
             open,
             host,
         } => studio::run(port, write, open, host.as_deref(), out),
+    }
+}
+
+/// Names the database and the step in a storage failure (disk full, a file-size limit, a lock held too
+/// long, a file that cannot be written), with what to do; other errors pass through unchanged.
+pub trait AtDatabase<T> {
+    fn at(self, database: &Path, step: &str) -> anyhow::Result<T>;
+}
+
+impl<T, E> AtDatabase<T> for Result<T, E>
+where
+    E: std::error::Error + Send + Sync + 'static,
+{
+    fn at(self, database: &Path, step: &str) -> anyhow::Result<T> {
+        self.map_err(|e| match storage_error(database, step, &e) {
+            Some(explained) => anyhow::Error::new(explained),
+            None => anyhow::Error::new(e),
+        })
     }
 }

@@ -1,4 +1,6 @@
-//! `orient-db path`: which database every command here uses, and why. Never opens it.
+//! `orient-db path`: which database every command here uses, and why. Never opens it. With nothing
+//! configured and no project root, it fails like every other command (exit 2), and its message says
+//! which variables to set.
 
 use serde::Serialize;
 
@@ -42,6 +44,8 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
         };
         let root = match &c.root_source {
             RootSource::DieselToml { path } => format!("found {}", path.display()),
+            RootSource::Variable { variable } => format!("named by {variable}"),
+            RootSource::Named => "named by the program".to_owned(),
             RootSource::CurrentDirectory => "no diesel.toml above; the current directory".to_owned(),
         };
         let env_file = c

@@ -4,12 +4,14 @@ use serde::Serialize;
 
 use orient_database::db::Config;
 use orient_database::db::connection::{self, Access};
+use orient_database::db::storage::writable;
 use orient_database::dialect::sqlite;
 use orient_database::dialect::sqlite::lock::MigrationLock;
 use orient_database::model::Schema;
 use orient_database::push::{PushOptions, PushReport, push};
 use orient_database::schema::TABLES;
 
+use crate::commands::AtDatabase;
 use crate::exit::Exit;
 use crate::output::Output;
 
@@ -24,6 +26,7 @@ struct Report<'a> {
 
 pub fn run(dry_run: bool, accept_data_loss: bool, out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
+    let path = &config.path;
     let desired = Schema::from_declared(TABLES);
     let options = PushOptions {
         dry_run,
@@ -34,24 +37,28 @@ pub fn run(dry_run: bool, accept_data_loss: bool, out: Output) -> anyhow::Result
         let mut empty = sqlite::scratch()?;
         push(&mut empty, &desired, options)?
     } else if dry_run {
-        let mut conn = connection::open_read_only(&config.path)?;
-        push(&mut conn, &desired, options)?
+        let mut conn =
+            connection::open_read_only(path).at(path, "opening the database read-only")?;
+        push(&mut conn, &desired, options).at(path, "planning the push")?
     } else {
-        let prepared = connection::prepare_file(&config.path, true)?;
+        let step = "opening the database for push";
+        let prepared = connection::prepare_file(path, true).at(path, step)?;
         for dir in &prepared.created_directories {
             out.note(format!("created directory {}", dir.display()));
         }
+        writable(path, step)?;
         // One schema changer at a time: push waits for a running migrate, and the other way round.
         // The lock is taken before connecting, because connecting creates a missing file.
-        let _lock = MigrationLock::acquire(&config.path)?;
-        let mut conn = connection::establish(&config.path, Access::ReadWrite)?;
+        let _lock = MigrationLock::acquire_within(path, config.lock_timeout)?;
+        let mut conn = connection::establish(path, Access::ReadWrite).at(path, step)?;
         if !prepared.existed {
-            out.note(format!("created database {}", config.path.display()));
+            out.note(format!("created database {}", path.display()));
         }
-        let report = push(&mut conn, &desired, options)?;
+        let report = push(&mut conn, &desired, options)
+            .at(path, "push (its one transaction, rolled back on failure)")?;
         // WAL is switched on only once something was written: a refused push leaves the file as it was.
         if report.executed || !prepared.existed {
-            connection::enable_wal(&mut conn, &config.path)?;
+            connection::enable_wal(&mut conn, path).at(path, "switching to WAL after push")?;
         }
         report
     };

@@ -18,6 +18,7 @@ use orient_database::schema::TABLES;
 use orient_database::sql::Dialect;
 
 use crate::cli::SchemaFormat;
+use crate::commands::AtDatabase;
 use crate::exit::{CommandError, Exit};
 use crate::output::Output;
 
@@ -67,7 +68,7 @@ pub fn run(
                 document: json::document(&schema),
             };
             // The document is JSON already: the same with or without --json.
-            println!("{}", serde_json::to_string_pretty(&document)?);
+            crate::output::stdout(&format!("{}\n", serde_json::to_string_pretty(&document)?));
             Ok(Exit::Ok)
         }
         SchemaFormat::Mermaid | SchemaFormat::Svg => {
@@ -225,13 +226,15 @@ fn declared_sql(source: &Source, table: Option<&str>, out: Output) -> anyhow::Re
 /// The live database's CREATE statements as `sqlite_schema` holds them.
 fn live_sql(table: Option<&str>, out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let mut conn = connection::open_read_only(&config.path)?;
+    let path = &config.path;
+    let mut conn = connection::open_read_only(path).at(path, "opening the database read-only")?;
     // sqlite_schema in creation order, as sqlite3's `.schema` prints it.
     let all: Vec<Object> = diesel::sql_query(
         "SELECT type AS kind, name, tbl_name AS \"table\", sql FROM main.sqlite_schema \
          WHERE sql IS NOT NULL ORDER BY rowid",
     )
-    .load(&mut conn)?;
+    .load(&mut conn)
+    .at(path, "reading the schema")?;
     let objects: Vec<Object> = match table {
         None => all,
         Some(wanted) => {

@@ -18,7 +18,7 @@ use std::process::{Command, Stdio};
 
 use serde::Serialize;
 
-use orient_database::db::config::{Origin, default_path};
+use orient_database::db::config::{Origin, Settings, default_path};
 use orient_database::db::instance::{Instance, InstanceSource, instance_for};
 use orient_database::db::{Config, env_file};
 use orient_database::types::Timestamp;
@@ -217,31 +217,15 @@ pub fn isolated(name: Option<&str>, force: bool, out: Output) -> anyhow::Result<
 }
 
 /// The instance of this checkout, also when a path variable chose the database (the default path would
-/// then be this instance's).
+/// then be this instance's). `AI_INSTANCE_ID` is read by the library's one reader, like every variable.
 fn instance(config: &Config) -> anyhow::Result<Instance> {
     if let Some(instance) = &config.instance {
         return Ok(instance.clone());
     }
-    let from_env = std::env::var("AI_INSTANCE_ID")
-        .ok()
-        .filter(|v| !v.is_empty());
-    let value = match from_env {
-        Some(value) => Some(value),
-        None => env_file::read(&config.project_root.join(".env"))?
-            .into_iter()
-            .rev()
-            .find(|(k, v)| k == "AI_INSTANCE_ID" && !v.is_empty())
-            .map(|(_, v)| v),
-    };
-    let id = match value {
-        None => None,
-        Some(value) => Some(value.trim().parse::<u32>().map_err(|_| {
-            CommandError::usage(format!(
-                "AI_INSTANCE_ID={value} is not a non-negative integer"
-            ))
-        })?),
-    };
-    Ok(instance_for(&config.project_root, id))
+    Ok(instance_for(
+        &config.project_root,
+        Settings::from_env()?.instance_id()?,
+    ))
 }
 
 /// `<name>.db`, from `--name` or `worktree_<unix time>`.
