@@ -177,7 +177,7 @@ fn open_existing(config: &Config) -> anyhow::Result<DbConnection> {
     let step = "opening the database for a migration";
     connection::prepare_file(path, false).at(path, step)?;
     writable(path, step)?;
-    Ok(connection::establish(path, Access::ReadWrite).at(path, step)?)
+    connection::establish(path, Access::ReadWrite).at(path, step)
 }
 
 #[derive(Serialize)]
