@@ -28,6 +28,7 @@ pub mod error;
 pub mod instance;
 mod pool;
 pub mod storage;
+pub mod target;
 
 use std::sync::{Mutex, OnceLock};
 
