@@ -260,19 +260,7 @@ impl Settings {
             .map_or(DEFAULT_LOCK_TIMEOUT, |(d, _)| d);
         let log_filter = match variables.get(LOG_VARIABLE)? {
             None => DEFAULT_LOG_FILTER.to_owned(),
-            Some(value) => match tracing_subscriber::EnvFilter::try_new(&value.text) {
-                Ok(_) => value.text,
-                Err(e) => {
-                    return Err(ConfigError::BadValue {
-                        variable: LOG_VARIABLE,
-                        value: value.text,
-                        origin: value.origin.to_string(),
-                        expected: format!(
-                            "a log filter such as `warn`, `info` or `orient_database=debug,warn` ({e})"
-                        ),
-                    });
-                }
-            },
+            Some(value) => checked_log_filter(value)?,
         };
         Ok(Settings {
             env_file: env_path.is_file().then_some(env_path),
@@ -303,6 +291,28 @@ impl Settings {
     pub fn instance(&self) -> Result<Instance, ConfigError> {
         Ok(instance_for(&self.project_root, self.instance_id()?))
     }
+}
+
+/// `ORIENT_LOG`'s value, refused when it is not a log filter the tools can use. Only the tools log
+/// through a filter (the `cli` feature); a library built without them keeps the text as it is.
+#[cfg(feature = "cli")]
+fn checked_log_filter(value: Value) -> Result<String, ConfigError> {
+    match tracing_subscriber::EnvFilter::try_new(&value.text) {
+        Ok(_) => Ok(value.text),
+        Err(e) => Err(ConfigError::BadValue {
+            variable: LOG_VARIABLE,
+            value: value.text,
+            origin: value.origin.to_string(),
+            expected: format!(
+                "a log filter such as `warn`, `info` or `orient_database=debug,warn` ({e})"
+            ),
+        }),
+    }
+}
+
+#[cfg(not(feature = "cli"))]
+fn checked_log_filter(value: Value) -> Result<String, ConfigError> {
+    Ok(value.text)
 }
 
 /// A project root named explicitly: absolute against `cwd`, and an existing directory.
