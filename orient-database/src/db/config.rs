@@ -260,8 +260,8 @@ impl Settings {
             .map_or(DEFAULT_LOCK_TIMEOUT, |(d, _)| d);
         let log_filter = match variables.get(LOG_VARIABLE)? {
             None => DEFAULT_LOG_FILTER.to_owned(),
-            Some(value) => match tracing_subscriber::EnvFilter::try_new(&value.text) {
-                Ok(_) => value.text,
+            Some(value) => match check_log_filter(&value.text) {
+                Ok(()) => value.text,
                 Err(e) => {
                     return Err(ConfigError::BadValue {
                         variable: LOG_VARIABLE,
@@ -316,6 +316,20 @@ fn existing_root(cwd: &Path, root: &Path, named_by: &str) -> Result<PathBuf, Con
             named_by: named_by.to_owned(),
         })
     }
+}
+
+/// Whether `filter` is a log filter the tools accept. Only the tools log (feature `cli`, which brings
+/// tracing-subscriber); a build without them (a service importing the library) does not use `ORIENT_LOG`.
+#[cfg(feature = "cli")]
+fn check_log_filter(filter: &str) -> Result<(), String> {
+    tracing_subscriber::EnvFilter::try_new(filter)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+#[cfg(not(feature = "cli"))]
+fn check_log_filter(_filter: &str) -> Result<(), String> {
+    Ok(())
 }
 
 /// A resolved configuration: the absolute database path and where each part of it came from.
