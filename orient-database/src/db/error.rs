@@ -116,6 +116,21 @@ pub enum Error {
 
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
+
+    /// `transaction_async` / `read_async` awaited outside a tokio runtime (feature `async`).
+    #[error(
+        "{operation} needs a tokio runtime and none is running on this thread; await it from code \
+         running on tokio (e.g. under #[tokio::main]), or call the blocking db::transaction / db::read \
+         outside async code"
+    )]
+    NoRuntime { operation: &'static str },
+
+    /// An awaited call that did not complete (feature `async`).
+    #[error(
+        "{operation} was cancelled before it finished (its future was dropped, or the tokio runtime \
+         shut down before it started); nothing it wrote was committed. Retry it if it is still wanted"
+    )]
+    Cancelled { operation: &'static str },
 }
 
 impl Error {

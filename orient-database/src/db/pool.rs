@@ -18,6 +18,7 @@ use crate::db::config::Config;
 use crate::db::connection::{self, Access};
 use crate::db::error::Error;
 use crate::dialect::sqlite::lock::{self, MigrationLock};
+use crate::engine::EngineConnection;
 use crate::migrations::{self, MigrateReport, Migration};
 
 /// A connection borrowed from a [`Db`]; it goes back to its pool when dropped.
@@ -270,11 +271,7 @@ impl Db {
         E: From<Error>,
     {
         let mut conn = self.writer().map_err(E::from)?;
-        conn.immediate_transaction::<T, Failure<E>, _>(|conn| f(conn).map_err(Failure::Caller))
-            .map_err(|failure| match failure {
-                Failure::Caller(e) => e,
-                Failure::Database(e) => E::from(Error::from(e)),
-            })
+        write_transaction(&mut conn, f)
     }
 
     /// Runs `f` on a reader connection. Each statement sees a consistent snapshot; wrap several in
@@ -287,6 +284,33 @@ impl Db {
         let mut conn = self.reader().map_err(E::from)?;
         f(&mut conn)
     }
+
+    /// Handles on the writer pool and the reader pool, for the async API, which checks connections out
+    /// on a blocking thread that may outlive the borrow of `self`.
+    #[cfg(feature = "async")]
+    pub(crate) fn pools(&self) -> (ConnectionPool, ConnectionPool) {
+        (self.writer.clone(), self.readers.clone())
+    }
+}
+
+/// The pool type behind [`Db`]'s writer and readers.
+#[cfg(feature = "async")]
+pub(crate) type ConnectionPool = Pool<ConnectionManager<DbConnection>>;
+
+/// Runs `f` in one write transaction on `conn`, the engine's way (`BEGIN IMMEDIATE` on SQLite):
+/// committed if it returns `Ok`, rolled back if it returns `Err`. If it panics, the transaction is left
+/// open and the pool discards the connection (it is dropped while panicking), so no connection goes back
+/// to a pool mid-transaction. [`Db::transaction`] and its async counterpart both end here.
+pub(crate) fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<Error>,
+{
+    conn.write_transaction::<T, Failure<E>, _>(|conn| f(conn).map_err(Failure::Caller))
+        .map_err(|failure| match failure {
+            Failure::Caller(e) => e,
+            Failure::Database(e) => E::from(Error::from(e)),
+        })
 }
 
 /// Keeps the caller's error apart from Diesel's own while the transaction unwinds.
