@@ -13,6 +13,8 @@
 //! - [`diagram`]: the schema as a picture (Mermaid `erDiagram`, SVG) and as a documented JSON document.
 //! - [`ops`]: `orient-db doctor`, verified backups and restores, automatic snapshots before data loss.
 //! - [`seed`]: Orient's default data (what `orient-seed` writes) and its comparison with a database.
+//! - `output` (feature `cli`, on by default): printing from the command-line tools, safe when the
+//!   reader goes away.
 //! - `studio` (feature `studio`, on by default): `orient-db studio`, a local web page to look inside the
 //!   database.
 
@@ -32,6 +34,8 @@ pub mod migrations;
 pub mod model;
 pub mod normalize;
 pub mod ops;
+#[cfg(feature = "cli")]
+pub mod output;
 pub mod plan;
 pub mod push;
 pub mod registry;
