@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-pub use crate::db::config::ConfigError;
+pub use crate::db::config_error::ConfigError;
 
 use crate::db::diagnose::User;
 use crate::db::storage::{ForeignFile, NotWritableFile, StorageProblem, describe_foreign};

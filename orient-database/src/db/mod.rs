@@ -22,6 +22,7 @@
 
 pub mod backend;
 pub mod config;
+pub mod config_error;
 pub mod diagnose;
 pub mod env_file;
 pub mod error;
@@ -34,7 +35,8 @@ use std::sync::{Mutex, OnceLock};
 pub use crate::dialect::sqlite::connection;
 pub use backend::DbConnection;
 pub use config::Config;
-pub use error::{ConfigError, Error};
+pub use config_error::ConfigError;
+pub use error::Error;
 pub use pool::{Connection, Db, Opened, Options, open_config_writer, open_writer};
 
 static GLOBAL: OnceLock<Db> = OnceLock::new();

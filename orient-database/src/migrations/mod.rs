@@ -125,7 +125,7 @@ pub enum Error {
     UnsafeLockFile { path: PathBuf, reason: String },
 
     #[error(transparent)]
-    Config(#[from] crate::db::config::ConfigError),
+    Config(#[from] crate::db::config_error::ConfigError),
 
     #[error(
         "{} has no migration ledger and its tables ({}) are none of the tables the migrations create: \

@@ -208,7 +208,7 @@ pub enum Error {
     BadKeep { value: String, origin: String },
 
     #[error(transparent)]
-    Config(#[from] crate::db::ConfigError),
+    Config(#[from] crate::db::config_error::ConfigError),
 }
 
 impl Error {
