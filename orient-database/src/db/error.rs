@@ -4,8 +4,8 @@ use std::path::PathBuf;
 
 pub use crate::db::config_error::ConfigError;
 
-use crate::db::diagnose::User;
 use crate::db::storage::{ForeignFile, NotWritableFile, StorageProblem, describe_foreign};
+use crate::os::user::User;
 
 /// An error of the connection layer.
 #[derive(Debug, thiserror::Error)]

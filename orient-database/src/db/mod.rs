@@ -23,7 +23,6 @@
 pub mod backend;
 pub mod config;
 pub mod config_error;
-pub mod diagnose;
 pub mod env_file;
 pub mod error;
 pub mod instance;

@@ -15,9 +15,10 @@ use scheduled_thread_pool::ScheduledThreadPool;
 
 use crate::db::backend::DbConnection;
 use crate::db::config::Config;
-use crate::db::connection::{self, Access};
 use crate::db::error::Error;
+use crate::dialect::sqlite::connection::{self, Access};
 use crate::dialect::sqlite::lock::{self, MigrationLock};
+use crate::dialect::sqlite::storage::{storage_error, writable};
 use crate::migrations::{self, MigrateReport, Migration};
 
 /// A connection borrowed from a [`Db`]; it goes back to its pool when dropped.
@@ -92,7 +93,7 @@ fn open_writer_within(
         "opening the database"
     };
     open_writer_steps(path, migrate, lock_timeout)
-        .map_err(|e| crate::db::storage::storage_error(path, step, &e).unwrap_or(e))
+        .map_err(|e| storage_error(path, step, &e).unwrap_or(e))
 }
 
 fn open_writer_steps(
@@ -118,7 +119,7 @@ fn open_writer_steps(
     // Whether this process can write there is checked before the lock file is created, so a read-only
     // mount or another user's files are named as such.
     let lock = |path: &Path| -> Result<MigrationLock, Error> {
-        crate::db::storage::writable(path, "migrating")?;
+        writable(path, "migrating")?;
         Ok(MigrationLock::acquire_within(path, lock_timeout)?)
     };
     let (prepared, lock) = match connection::prepare_file(path, true) {

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use orient_database::db::connection::{self, Access};
-use orient_database::db::storage::writable;
 use orient_database::db::{self, Config, DbConnection};
+use orient_database::dialect::sqlite::storage::writable;
 use orient_database::migrations::{self, AppliedMigration, Migration, ModifiedMigration, runner};
 use orient_database::ops::snapshot::Snapshot;
 
