@@ -5,6 +5,7 @@ use std::path::PathBuf;
 pub use crate::db::config_error::ConfigError;
 
 use crate::db::storage::{ForeignFile, NotWritableFile, StorageProblem, describe_foreign};
+use crate::ops::error_class::ErrorClass;
 use crate::os::user::User;
 
 /// An error of the connection layer.
@@ -111,11 +112,26 @@ pub enum Error {
     #[error(transparent)]
     Migration(#[from] crate::migrations::Error),
 
+    #[error(
+        "the pending migrations lose data and no snapshot could be taken first, so none was applied: {0}"
+    )]
+    Snapshot(SnapshotFailure),
+
     #[error("no database connection became free in time: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
 
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
+}
+
+/// Why the automatic snapshot before data-losing migrations ([`crate::ops::snapshot`]) could not be
+/// taken. The operations' error wraps this layer's, so this layer keeps it as its message and how the
+/// tools treat it (the exit code the snapshot's error has).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SnapshotFailure {
+    pub message: String,
+    pub class: ErrorClass,
 }
 
 impl Error {

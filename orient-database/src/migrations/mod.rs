@@ -161,11 +161,6 @@ pub enum Error {
 
     #[error("replaying the migrations in memory failed: {0}")]
     Replay(Box<Error>),
-
-    #[error(
-        "the pending migrations lose data and no snapshot could be taken first, so none was applied: {0}"
-    )]
-    Snapshot(Box<crate::ops::Error>),
 }
 
 fn describe_modified(migrations: &[ModifiedMigration]) -> String {

@@ -7,7 +7,9 @@
 //! - [`copy`]: the verified copy both write;
 //! - [`checksum`]: the content checksum every copy is verified with (engine-independent by definition),
 //!   over the rows an engine reads ([`content`]);
-//! - [`diagnosis`]: what doctor reports, which the engines' checks add to.
+//! - [`diagnosis`]: what doctor reports, which the engines' checks add to;
+//! - [`migrate`]: migrating with the automatic snapshot first (what `db::open_writer` does too);
+//! - [`ErrorClass`]: how the command line treats an error of these.
 //!
 //! The orchestration here is engine-neutral: it takes a [`Config`](crate::db::Config) or a
 //! [`DbConnection`](crate::db::backend::DbConnection). What is true of SQLite only (the WAL, `VACUUM
@@ -19,25 +21,15 @@ pub mod content;
 pub mod copy;
 pub mod diagnosis;
 pub mod doctor;
+pub mod error_class;
+pub mod migrate;
 pub mod snapshot;
 
 use std::path::PathBuf;
 
-use crate::db::error::Error as DbError;
+use crate::db::error::{Error as DbError, SnapshotFailure};
+pub use crate::ops::error_class::ErrorClass;
 use crate::os::size::human_bytes;
-
-/// How the command line should treat an error (see `orient-db`'s exit codes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorClass {
-    /// Exit 1.
-    Failure,
-    /// Exit 2: a wrong argument or setting, found before anything was done.
-    Usage,
-    /// Exit 3: refused for the data's safety; nothing was changed.
-    Refused,
-    /// Exit 4: another process held the database or its lock for too long.
-    Locked,
-}
 
 /// An error of backup, restore or snapshots. Each names the file and what to do next.
 #[derive(Debug, thiserror::Error)]
@@ -233,6 +225,7 @@ impl Error {
                         | DbError::IsDirectory { .. }
                         | DbError::NotFound { .. } => ErrorClass::Usage,
                         DbError::Migration(m) => migration_class(m),
+                        DbError::Snapshot(failure) => failure.class,
                         _ => ErrorClass::Failure,
                     }
                 }
@@ -266,5 +259,16 @@ fn migration_class(error: &crate::migrations::Error) -> ErrorClass {
         ErrorClass::Refused
     } else {
         ErrorClass::Failure
+    }
+}
+
+/// A snapshot failure as the connection layer carries it (it cannot hold this error, which holds its
+/// own): the message and how the tools treat it.
+impl From<Error> for SnapshotFailure {
+    fn from(error: Error) -> SnapshotFailure {
+        SnapshotFailure {
+            class: error.class(),
+            message: error.to_string(),
+        }
     }
 }

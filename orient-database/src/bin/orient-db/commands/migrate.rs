@@ -70,7 +70,7 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
         up_to_date: status.pending.is_empty(),
         total_applied: status.applied.len(),
         lock_wait_ms: migration.lock_wait_ms,
-        snapshot: migration.snapshot.clone(),
+        snapshot: opened.snapshot.clone(),
     };
     out.emit(&report, |r| {
         let mut text = String::new();
