@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
-pub use crate::db::config::ConfigError;
+pub use crate::db::config_error::ConfigError;
 
-use crate::db::diagnose::User;
 use crate::db::storage::{ForeignFile, NotWritableFile, StorageProblem, describe_foreign};
+use crate::ops::error_class::ErrorClass;
+use crate::os::user::User;
 
 /// An error of the connection layer.
 #[derive(Debug, thiserror::Error)]
@@ -111,6 +112,11 @@ pub enum Error {
     #[error(transparent)]
     Migration(#[from] crate::migrations::Error),
 
+    #[error(
+        "the pending migrations lose data and no snapshot could be taken first, so none was applied: {0}"
+    )]
+    Snapshot(SnapshotFailure),
+
     #[error("no database connection became free in time: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
 
@@ -131,6 +137,16 @@ pub enum Error {
          shut down before it started); nothing it wrote was committed. Retry it if it is still wanted"
     )]
     Cancelled { operation: &'static str },
+}
+
+/// Why the automatic snapshot before data-losing migrations ([`crate::ops::snapshot`]) could not be
+/// taken. The operations' error wraps this layer's, so this layer keeps it as its message and how the
+/// tools treat it (the exit code the snapshot's error has).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SnapshotFailure {
+    pub message: String,
+    pub class: ErrorClass,
 }
 
 impl Error {

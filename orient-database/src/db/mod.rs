@@ -28,7 +28,7 @@
 pub mod asynchronous;
 pub mod backend;
 pub mod config;
-pub mod diagnose;
+pub mod config_error;
 pub mod env_file;
 pub mod error;
 pub mod instance;
@@ -42,7 +42,8 @@ pub use crate::dialect::sqlite::connection;
 pub use asynchronous::{global_async, read_async, transaction_async};
 pub use backend::DbConnection;
 pub use config::Config;
-pub use error::{ConfigError, Error};
+pub use config_error::ConfigError;
+pub use error::Error;
 pub use pool::{Connection, Db, Opened, Options, open_config_writer, open_writer};
 
 static GLOBAL: OnceLock<Db> = OnceLock::new();

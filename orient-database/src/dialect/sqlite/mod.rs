@@ -4,13 +4,15 @@
 //! - [`rebuild`]: the table rebuild, SQLite's way of making what `ALTER TABLE` cannot (the [`Planner`]);
 //! - [`introspect`]: reading a live database into the model (`sqlite_schema` and the pragmas);
 //! - [`engine`]: the schema engine's work through a connection (counts, foreign keys, transactions);
-//! - [`connection`]: opening a file safely, with the same pragmas on every connection;
+//! - [`connection`]: opening a file safely, with the same pragmas on every connection; [`read_only`]:
+//!   opening one without writing anything; [`files`]: the real file and the `-wal`/`-shm` beside it;
+//!   [`storage`]: SQLite's storage failures explained, and whether a database can be written;
 //! - [`ledger`] and [`lock`]: Diesel's migration ledger with our checksums, and the cross-process
 //!   migration lock file;
 //! - [`busy`]: recognising "database is locked";
 //! - `text`: reading text values without copying them (for JSON and the text enums);
 //! - operations (`orient-db doctor`, `backup`, `restore`): [`backup`], [`content`] (the content
-//!   checksum's rows), [`doctor`], [`files`], [`inspect`], [`wal`], [`schema_copy`] and
+//!   checksum's rows), [`doctor`], [`inspect`], [`wal`], [`schema_copy`] and
 //!   [`compile_options`].
 //!
 //! [`Planner`]: crate::plan::Planner
@@ -28,9 +30,11 @@ pub mod inspect;
 pub mod introspect;
 pub mod ledger;
 pub mod lock;
+pub mod read_only;
 pub mod rebuild;
 mod render;
 pub mod schema_copy;
+pub mod storage;
 mod text;
 pub mod wal;
 
