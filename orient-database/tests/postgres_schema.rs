@@ -450,6 +450,52 @@ fn fresh<C: EngineConnection>(conn: &mut C, scenario: &str) {
     assert!(conn.introspect().unwrap().schema.tables.is_empty());
 }
 
+/// A database that drifted from the structs (made by pushing an altered copy of them) shows exactly that
+/// drift: a changed default and a dropped index on both engines; an `integer` column where the struct
+/// says `i64` only on PostgreSQL (SQLite stores both as INTEGER and cannot tell them apart).
+fn drift_is_found<C: EngineConnection>(conn: &mut C) {
+    let mut drifted = declared();
+    column_mut(&mut drifted, "agents", "enabled").default = Some(DefaultValue::Bool(false));
+    table_mut(&mut drifted, "agent_skills")
+        .indexes
+        .to_mut()
+        .retain(|i| i.name != "idx_agent_skills_skill");
+    column_mut(&mut drifted, "agent_skills", "id").ty = ColumnType::Integer;
+    converge(conn, &drifted, false);
+
+    let planner = conn.planner();
+    let live = conn.introspect().unwrap().schema;
+    let changes = diff(&live, &declared(), planner);
+    let found: Vec<String> = changes.iter().map(ToString::to_string).collect();
+    let exact_widths = planner.name() == "postgres";
+    assert_eq!(
+        changes.len(),
+        if exact_widths { 3 } else { 2 },
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|c| c.starts_with("alter column `agents`.`enabled`")),
+        "{found:#?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|c| c.starts_with("create index `idx_agent_skills_skill`")),
+        "{found:#?}"
+    );
+    assert_eq!(
+        found
+            .iter()
+            .any(|c| c.starts_with("alter column `agent_skills`.`id`: integer")),
+        exact_widths,
+        "{found:#?}"
+    );
+    converge(conn, &declared(), false);
+}
+both_engines!(drift, super::drift_is_found);
+
 // ---------------------------------------------------------------------------------------------------
 // PostgreSQL only
 
