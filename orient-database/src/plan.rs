@@ -8,13 +8,14 @@
 //! first and recreated last.
 //!
 //! Engines whose `ALTER TABLE` makes every change in place (PostgreSQL: [`Planner::alters_in_place`])
-//! are planned by [`in_place`] instead, which also names the table locks each step takes
+//! are planned by `plan/in_place.rs` instead, which also names the table locks each step takes
 //! ([`Step::locks`]).
 //!
 //! Running a plan safely (one transaction, checks before commit) is [`crate::apply`]'s job;
 //! [`Plan::to_script`] writes the same safety into a migration file.
 
 mod in_place;
+mod locks;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -25,12 +26,13 @@ use crate::model::{Name, Schema, Table, UnmodelledObject};
 use crate::sql::Dialect;
 
 pub use in_place::steps_for_table;
+pub use locks::{Blocks, TableLock, TableWork};
 
 /// What an engine decides when planning, beyond how it spells things ([`Dialect`]): which changes its
 /// `ALTER TABLE` cannot make, and how it makes them instead.
 pub trait Planner: Dialect + Sync {
     /// Whether this engine's `ALTER TABLE` makes every change in place, so nothing is ever rebuilt and
-    /// the plan comes from [`in_place`] (PostgreSQL). `false`: only the changes
+    /// the plan comes from `plan/in_place.rs` (PostgreSQL). `false`: only the changes
     /// [`Planner::requires_rebuild`] allows are altered, the rest rebuilt (SQLite).
     fn alters_in_place(&self) -> bool;
 
@@ -98,65 +100,6 @@ pub enum StepKind {
     Delete { table: Name },
     /// Drops or recreates views and triggers around rebuilds.
     Dependents,
-}
-
-/// What other sessions wait for while a lock is held (locks are held until the transaction ends).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Blocks {
-    /// Only other schema changes and index builds wait (PostgreSQL's ROW EXCLUSIVE).
-    SchemaChanges,
-    /// Writes wait, reads go on (SHARE, SHARE ROW EXCLUSIVE).
-    Writes,
-    /// Reads and writes wait (ACCESS EXCLUSIVE).
-    ReadsAndWrites,
-}
-
-/// What a statement does to a table's rows while it holds its lock: the part whose duration grows with
-/// the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TableWork {
-    /// Changes the catalog only: quick whatever the table's size (but it still waits for the lock).
-    Catalog,
-    /// Reads every row (to validate a constraint, build an index, find the rows to delete).
-    Scan,
-    /// Writes a new copy of the table and its indexes.
-    Rewrite,
-}
-
-/// A table lock a step takes, as the engine names it, and the work done under it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct TableLock {
-    pub table: Name,
-    /// The engine's name for the lock (`ACCESS EXCLUSIVE`).
-    pub lock: &'static str,
-    pub blocks: Blocks,
-    pub work: TableWork,
-}
-
-impl TableLock {
-    /// Whether everyone waits for this table while its rows are read or rewritten: the hazard to
-    /// schedule around.
-    pub fn blocks_all_while_working(&self) -> bool {
-        self.blocks == Blocks::ReadsAndWrites && self.work != TableWork::Catalog
-    }
-}
-
-impl std::fmt::Display for TableLock {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let blocks = match self.blocks {
-            Blocks::SchemaChanges => "schema changes wait",
-            Blocks::Writes => "writes wait",
-            Blocks::ReadsAndWrites => "reads and writes wait",
-        };
-        let work = match self.work {
-            TableWork::Catalog => "changes the catalog only",
-            TableWork::Scan => "scans the table",
-            TableWork::Rewrite => "rewrites the table and its indexes",
-        };
-        write!(f, "{} on `{}` ({blocks}); {work}", self.lock, self.table)
-    }
 }
 
 /// Statements for one change, with the change they implement.

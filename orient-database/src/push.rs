@@ -2,10 +2,11 @@
 //!
 //! Everything happens under the write lock, so nothing can change between looking and acting: foreign keys
 //! off (read back; only on an engine that rebuilds tables, see
-//! [`crate::plan::Planner::rebuilds_need_foreign_keys_off`]), `BEGIN IMMEDIATE`, introspect, diff, measure data loss, refuse or plan, execute with
-//! checks, record the push, `COMMIT`. A database that already matches executes no statement at all (its
-//! `schema_version` does not move). Data-losing changes are refused with their row counts unless the
-//! caller accepts them; a database none of whose tables are declared is refused outright.
+//! [`crate::plan::Planner::rebuilds_need_foreign_keys_off`]), `BEGIN IMMEDIATE`, introspect, diff,
+//! measure data loss, refuse or plan, execute with checks, record the push, `COMMIT`. A database that
+//! already matches executes no statement at all (its `schema_version` does not move). Data-losing
+//! changes are refused with their row counts unless the caller accepts them; a database none of whose
+//! tables are declared is refused outright.
 
 use diesel::QueryResult;
 use serde::Serialize;

@@ -192,6 +192,7 @@ pub fn steps_for_table(
         .retain(|t| t.name != wanted.name && Some(&t.name) != wanted.renamed_from.as_ref());
     desired.tables.push(wanted.clone());
     let desired = Schema::new(desired.tables);
+    // `plan` fails only for a table missing from `current`, and the table being "rebuilt" is in it.
     let steps = plan(&owned, current, &desired, &[], planner, options)
         .map(|p| p.steps)
         .unwrap_or_default();

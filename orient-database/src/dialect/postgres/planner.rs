@@ -217,3 +217,70 @@ impl Planner for Postgres {
         vec![lock(table, ROW_EXCLUSIVE, TableWork::Scan)]
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Column, ColumnType, Name};
+    use std::borrow::Cow;
+
+    fn table() -> Table {
+        let mut t = Table::new("t");
+        t.columns = Cow::Owned(vec![
+            Column::new("id", ColumnType::BigInt).not_null(),
+            Column::new("v", ColumnType::Text),
+        ]);
+        t.primary_key = Cow::Owned(vec![Name::Borrowed("id")]);
+        t
+    }
+
+    #[test]
+    fn a_rebuild_is_the_in_place_alteration_in_one_step() {
+        let existing = table();
+        let mut wanted = table();
+        wanted.columns.to_mut()[1].ty = ColumnType::BigInt;
+        wanted
+            .columns
+            .to_mut()
+            .push(Column::new("w", ColumnType::Bool));
+        let current = Schema::new(vec![existing.clone()]);
+        let changes = crate::diff::diff(&current, &Schema::new(vec![wanted.clone()]), &Postgres);
+        let refs: Vec<&Change> = changes.iter().collect();
+        let step = Postgres.rebuild(&existing, &wanted, &refs, &current, PlanOptions::default());
+        assert_eq!(
+            step.statements,
+            [
+                "ALTER TABLE \"t\" ADD COLUMN \"w\" boolean;",
+                "ALTER TABLE \"t\" ALTER COLUMN \"v\" TYPE bigint USING \"v\"::bigint;",
+            ]
+        );
+        assert!(step.locks.iter().any(|l| l.work == TableWork::Rewrite));
+    }
+
+    #[test]
+    fn locks_follow_the_documented_table() {
+        let t = table();
+        let current = Schema::new(vec![t.clone()]);
+        let mut to = t.columns[1].clone();
+        to.nullable = false;
+        let change = Change::AlterColumn {
+            table: "t".into(),
+            from: t.columns[1].clone(),
+            to,
+        };
+        let locks = Postgres.change_locks(&change, &current);
+        assert_eq!(locks.len(), 1);
+        assert_eq!(
+            (locks[0].lock, locks[0].work),
+            (ACCESS_EXCLUSIVE, TableWork::Scan)
+        );
+        assert!(locks[0].blocks_all_while_working());
+        let index = Change::CreateIndex {
+            table: "t".into(),
+            index: crate::model::Index::new("i", &["v"], false),
+        };
+        let locks = Postgres.change_locks(&index, &current);
+        assert_eq!((locks[0].lock, locks[0].blocks), (SHARE, Blocks::Writes));
+        assert_eq!(Postgres.delete_locks("t")[0].blocks, Blocks::SchemaChanges);
+    }
+}
