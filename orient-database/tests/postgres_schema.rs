@@ -1230,6 +1230,16 @@ fn the_engine_connection_reports_versions_keys_violations_and_locks() {
         "a rolled-back change is no change"
     );
 
+    // An ordinary role reads the same version and schema: nothing here needs a superuser.
+    conn.batch_execute("CREATE ROLE plain_reader; SET ROLE plain_reader")
+        .unwrap();
+    assert_eq!(conn.schema_version().unwrap(), v2);
+    assert_eq!(
+        conn.introspect().unwrap().schema.tables.len(),
+        base().tables.len()
+    );
+    conn.batch_execute("RESET ROLE").unwrap();
+
     assert!(conn.foreign_keys_enforced().unwrap());
     assert_eq!(conn.foreign_key_violations(5).unwrap(), (vec![], 0));
     // A replica-role session skips foreign-key triggers: its rows can reference nothing.
