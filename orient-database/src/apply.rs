@@ -1,8 +1,11 @@
 //! Running a [`Plan`] on a live database safely, on any engine.
 //!
-//! 1. Foreign-key enforcement off **before** the transaction, then read back ([`without_foreign_keys`]):
-//!    on SQLite the pragma is silently ignored inside a transaction, and a rebuild with foreign keys on
-//!    deletes the children of every `ON DELETE CASCADE` key when it drops the parent.
+//! 1. On an engine that rebuilds tables
+//!    ([`crate::plan::Planner::rebuilds_need_foreign_keys_off`]: SQLite), foreign-key enforcement off
+//!    **before** the transaction, then read back ([`without_foreign_keys`]): on SQLite the pragma is
+//!    silently ignored inside a transaction, and a rebuild with foreign keys on deletes the children of
+//!    every `ON DELETE CASCADE` key when it drops the parent. An engine that alters in place
+//!    (PostgreSQL) keeps them on.
 //! 2. Every step in one transaction (the caller's write transaction).
 //! 3. The row count of each rebuilt table is compared before and after, and the engine's foreign-key
 //!    check must find nothing, before the caller commits. Any failure rolls everything back.

@@ -189,7 +189,7 @@ pub fn loss_checks(
                 let from_ty = dialect.canonical_type(from.ty);
                 let to_ty = dialect.canonical_type(to.ty);
                 if from_ty != to_ty
-                    && let Some(condition) = dialect.lossy_conversion(&c, to_ty)
+                    && let Some(condition) = dialect.lossy_conversion(&c, from_ty, to_ty)
                 {
                     push(
                         table,
@@ -314,7 +314,7 @@ pub fn loss_checks(
 fn converted_value(quoted: &str, from: &Column, to: &Column, dialect: &dyn Dialect) -> String {
     let mut value = quoted.to_owned();
     if dialect.canonical_type(from.ty) != dialect.canonical_type(to.ty) {
-        value = dialect.cast(&value, to.ty);
+        value = dialect.cast(&value, from.ty, to.ty);
     }
     if from.nullable
         && !to.nullable

@@ -12,7 +12,11 @@
 //!   [`migrations::backend::MigrationBackend`]) implemented once per engine under [`dialect`].
 //! - [`diagram`]: the schema as a picture (Mermaid `erDiagram`, SVG) and as a documented JSON document.
 //! - [`ops`]: `orient-db doctor`, verified backups and restores, automatic snapshots before data loss.
+//! - [`os`]: what the operating system says about files and this process (owners, access, mounts, free
+//!   space), for messages that name the cause and the fix.
 //! - [`seed`]: Orient's default data (what `orient-seed` writes) and its comparison with a database.
+//! - `output` (feature `cli`, on by default): printing from the command-line tools, safe when the
+//!   reader goes away.
 //! - `studio` (feature `studio`, on by default): `orient-db studio`, a local web page to look inside the
 //!   database.
 
@@ -32,6 +36,9 @@ pub mod migrations;
 pub mod model;
 pub mod normalize;
 pub mod ops;
+pub mod os;
+#[cfg(feature = "cli")]
+pub mod output;
 pub mod plan;
 pub mod push;
 pub mod registry;

@@ -7,8 +7,15 @@
 //! When anything is rebuilt, the objects a rebuild trips over (SQLite's views and triggers) are dropped
 //! first and recreated last.
 //!
+//! Engines whose `ALTER TABLE` makes every change in place (PostgreSQL: [`Planner::alters_in_place`])
+//! are planned by `plan/in_place.rs` instead, which also names the table locks each step takes
+//! ([`Step::locks`]).
+//!
 //! Running a plan safely (one transaction, checks before commit) is [`crate::apply`]'s job;
 //! [`Plan::to_script`] writes the same safety into a migration file.
+
+mod in_place;
+mod locks;
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -18,9 +25,30 @@ use crate::diff::Change;
 use crate::model::{Name, Schema, Table, UnmodelledObject};
 use crate::sql::Dialect;
 
+pub use in_place::steps_for_table;
+pub use locks::{Blocks, TableLock, TableWork};
+
 /// What an engine decides when planning, beyond how it spells things ([`Dialect`]): which changes its
 /// `ALTER TABLE` cannot make, and how it makes them instead.
 pub trait Planner: Dialect + Sync {
+    /// Whether this engine's `ALTER TABLE` makes every change in place, so nothing is ever rebuilt and
+    /// the plan comes from `plan/in_place.rs` (PostgreSQL). `false`: only the changes
+    /// [`Planner::requires_rebuild`] allows are altered, the rest rebuilt (SQLite).
+    fn alters_in_place(&self) -> bool;
+
+    /// Whether applying a plan needs foreign-key enforcement off around its transaction, because a
+    /// rebuild drops and recreates parent tables (SQLite). Engines that never rebuild keep enforcement
+    /// on, and `push` does not ask to switch it.
+    fn rebuilds_need_foreign_keys_off(&self) -> bool;
+
+    /// The table locks the statements carrying out `change` take, and what they do to each table while
+    /// holding them (`current` is the schema before the plan). Empty on engines that lock the whole
+    /// database rather than tables (SQLite).
+    fn change_locks(&self, change: &Change, current: &Schema) -> Vec<TableLock>;
+
+    /// The locks a `DELETE` of rows from `table` takes (data-losing changes, accepted).
+    fn delete_locks(&self, table: &str) -> Vec<TableLock>;
+
     /// Whether `ALTER TABLE` cannot make `change` on this engine, so its table is rebuilt. `existing` is
     /// the table as it is now, when it exists.
     fn requires_rebuild(&self, change: &Change, existing: Option<&Table>) -> bool;
@@ -80,12 +108,25 @@ pub struct Step {
     pub description: String,
     pub kind: StepKind,
     pub statements: Vec<String>,
+    /// The table locks the statements take, held until the plan's transaction ends; empty on engines
+    /// without table locks (SQLite).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<TableLock>,
 }
 
 impl Step {
-    /// The step's statements, one per line, after a comment saying what they do.
+    /// The step's statements, one per line, after a comment saying what they do (and which locks
+    /// they take).
     pub fn to_sql(&self) -> String {
         let mut sql = format!("-- {}\n", self.description);
+        for lock in &self.locks {
+            let warning = if lock.blocks_all_while_working() {
+                "  [blocks the table while it works]"
+            } else {
+                ""
+            };
+            sql.push_str(&format!("--   lock: {lock}{warning}\n"));
+        }
         for statement in &self.statements {
             sql.push_str(statement);
             sql.push('\n');
@@ -153,12 +194,16 @@ pub fn plan(
     planner: &dyn Planner,
     options: PlanOptions,
 ) -> Result<Plan, PlanError> {
+    if planner.alters_in_place() {
+        return in_place::plan(changes, current, desired, unmodelled, planner, options);
+    }
     let dialect: &dyn Dialect = planner;
     let mut steps = Vec::new();
     let step = |description: String, kind: StepKind, statements: Vec<String>| Step {
         description,
         kind,
         statements,
+        locks: Vec::new(),
     };
 
     // Old name → new name of renamed tables.
@@ -294,6 +339,10 @@ fn alter(
             Change::CreateIndex { table, index } => {
                 if options.accept_data_loss && index.unique && current.table(table).is_some() {
                     let columns: Vec<&str> = index.columns.iter().map(|c| c.as_ref()).collect();
+                    let key: Vec<&str> = current
+                        .table(table)
+                        .map(|t| t.primary_key.iter().map(|c| c.as_ref()).collect())
+                        .unwrap_or_default();
                     steps.push(Step {
                         description: format!(
                             "delete rows duplicating ({}) in `{table}`, keeping the first of each",
@@ -302,7 +351,8 @@ fn alter(
                         kind: StepKind::Delete {
                             table: Name::Owned(table.to_string()),
                         },
-                        statements: vec![dialect.delete_duplicates(table, &columns)],
+                        statements: vec![dialect.delete_duplicates(table, &columns, &key)],
+                        locks: Vec::new(),
                     });
                 }
                 vec![dialect.create_index(table, index)]
@@ -314,6 +364,7 @@ fn alter(
             description: change.to_string(),
             kind: StepKind::Ddl,
             statements,
+            locks: Vec::new(),
         });
     }
     steps
@@ -321,7 +372,7 @@ fn alter(
 
 /// Tables in an order where each comes before every table it references (among `tables`), so dropping
 /// them in this order never deletes through a foreign key.
-fn children_first<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
+pub(crate) fn children_first<'a>(tables: &[&'a Table]) -> Vec<&'a Table> {
     let mut remaining: Vec<&Table> = tables.to_vec();
     remaining.sort_by(|a, b| a.name.cmp(&b.name));
     let mut ordered = Vec::new();

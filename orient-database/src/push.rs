@@ -1,10 +1,12 @@
 //! `push`: make a live database equal to the declared schema, in one transaction.
 //!
 //! Everything happens under the write lock, so nothing can change between looking and acting: foreign keys
-//! off (read back), `BEGIN IMMEDIATE`, introspect, diff, measure data loss, refuse or plan, execute with
-//! checks, record the push, `COMMIT`. A database that already matches executes no statement at all (its
-//! `schema_version` does not move). Data-losing changes are refused with their row counts unless the
-//! caller accepts them; a database none of whose tables are declared is refused outright.
+//! off (read back; only on an engine that rebuilds tables, see
+//! [`crate::plan::Planner::rebuilds_need_foreign_keys_off`]), `BEGIN IMMEDIATE`, introspect, diff,
+//! measure data loss, refuse or plan, execute with checks, record the push, `COMMIT`. A database that
+//! already matches executes no statement at all (its `schema_version` does not move). Data-losing
+//! changes are refused with their row counts unless the caller accepts them; a database none of whose
+//! tables are declared is refused outright.
 
 use diesel::QueryResult;
 use serde::Serialize;
@@ -118,7 +120,7 @@ pub fn push(
             Err(Outcome::DryRun(Box::new(report)))
         })
     } else {
-        apply::without_foreign_keys(conn, |conn| {
+        let write = |conn: &mut DbConnection| {
             conn.write_transaction::<PushReport, Outcome, _>(|conn| {
                 let mut report = prepare(conn, desired, options)?;
                 if report.plan.is_empty() {
@@ -135,7 +137,14 @@ pub fn push(
                 report.executed = true;
                 Ok(report)
             })
-        })
+        };
+        // Only an engine that rebuilds tables needs enforcement off (SQLite); one that alters in place
+        // keeps its foreign keys enforced throughout.
+        if conn.planner().rebuilds_need_foreign_keys_off() {
+            apply::without_foreign_keys(conn, write)
+        } else {
+            write(conn)
+        }
     };
     match result {
         Ok(report) => Ok(report),

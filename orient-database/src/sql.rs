@@ -5,7 +5,31 @@
 //! to compare ([`crate::normalize`], [`crate::diff`]) and to render ([`crate::plan`], `generate`). Each
 //! engine implements it under `dialect/<engine>/`, with the engine's other traits.
 
-use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Table};
+use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Name, Table};
+
+/// One change `ALTER TABLE … ALTER COLUMN` makes to a column in place, on engines that can (PostgreSQL).
+/// SQLite's `ALTER TABLE` can make none of them: its planner rebuilds the table instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ColumnAlteration {
+    /// Converts the column's values from `from` to `to`. With `lenient`, a value that cannot be converted
+    /// becomes the type's zero value instead of failing the statement (the data loss was accepted).
+    Type {
+        from: ColumnType,
+        to: ColumnType,
+        lenient: bool,
+    },
+    /// Sets the default of a column of type `ty` (PostgreSQL spells a boolean default `true`, never 1).
+    SetDefault {
+        default: DefaultValue,
+        ty: ColumnType,
+    },
+    DropDefault,
+    SetNotNull,
+    DropNotNull,
+    /// Makes the column an autoincrement id (PostgreSQL: an identity column).
+    AddIdentity,
+    DropIdentity,
+}
 
 /// How one SQL dialect stores and spells the model.
 pub trait Dialect {
@@ -63,14 +87,44 @@ pub trait Dialect {
     /// the engine makes NOT NULL), so that a missing `NOT NULL` on it is no difference.
     fn never_null(&self, table: &Table, column: &Column) -> bool;
 
-    /// `expression` converted to `ty` (`CAST(x AS INTEGER)`).
-    fn cast(&self, expression: &str, ty: ColumnType) -> String;
+    /// `expression`, of type `from`, converted to `to` the way a change whose data loss was accepted
+    /// converts it (`CAST(x AS INTEGER)`). Never fails on a value: what cannot be converted takes a
+    /// fallback value (SQLite's CAST gives 0; PostgreSQL's conversion the type's zero value).
+    fn cast(&self, expression: &str, from: ColumnType, to: ColumnType) -> String;
 
-    /// The condition of rows whose value in `column` (an already quoted expression) would change when
-    /// converted to `target`; `None` when every value fits. Counts what a narrowing loses.
-    fn lossy_conversion(&self, column: &str, target: ColumnType) -> Option<String>;
+    /// The condition of rows whose value in `column` (an already quoted expression, of type `from`) would
+    /// change, or fail to convert, when converted to `to`; `None` when every value fits. Counts what a
+    /// narrowing loses.
+    fn lossy_conversion(&self, column: &str, from: ColumnType, to: ColumnType) -> Option<String>;
 
-    /// A statement deleting all but the first row (in insertion order) of each group of rows of `table`
-    /// equal on `columns`; rows with a NULL among them stay (NULLs never collide in a UNIQUE index).
-    fn delete_duplicates(&self, table: &str, columns: &[&str]) -> String;
+    /// A statement deleting all but the first row of each group of rows of `table` equal on `columns`;
+    /// rows with a NULL among them stay (NULLs never collide in a UNIQUE index). The first row is the
+    /// oldest: the lowest `key` (the table's primary key, possibly empty) on engines without a rowid,
+    /// the lowest rowid on SQLite.
+    fn delete_duplicates(&self, table: &str, columns: &[&str], key: &[&str]) -> String;
+
+    /// `ALTER TABLE … ALTER COLUMN …` making one [`ColumnAlteration`].
+    fn alter_column(&self, table: &str, column: &str, alteration: &ColumnAlteration) -> String;
+
+    /// After [`ColumnAlteration::AddIdentity`] on a table holding rows: the statement that makes the
+    /// next id higher than every id present.
+    fn sync_identity(&self, table: &str, column: &str) -> String;
+
+    /// The name of `table`'s primary-key constraint, which dropping the key needs.
+    fn primary_key_name(&self, table: &str) -> String;
+
+    /// The name of the foreign-key constraint `fk` of `table`, which dropping it needs.
+    fn foreign_key_name(&self, table: &str, fk: &ForeignKey) -> String;
+
+    /// `ALTER TABLE … ADD CONSTRAINT … PRIMARY KEY`.
+    fn add_primary_key(&self, table: &str, columns: &[Name]) -> String;
+
+    /// `ALTER TABLE … ADD CONSTRAINT … FOREIGN KEY`.
+    fn add_foreign_key(&self, table: &str, fk: &ForeignKey) -> String;
+
+    /// `ALTER TABLE … DROP CONSTRAINT`.
+    fn drop_constraint(&self, table: &str, name: &str) -> String;
+
+    /// `ALTER TABLE … RENAME CONSTRAINT`.
+    fn rename_constraint(&self, table: &str, from: &str, to: &str) -> String;
 }

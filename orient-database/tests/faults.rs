@@ -21,8 +21,8 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use orient_database::db::config::VARIABLES;
-use orient_database::db::diagnose::current_user;
 use orient_database::dialect::sqlite::lock::{self, MigrationLock};
+use orient_database::os::user::current_user;
 
 use common::{Project, Run, connect, listing, query_number, query_text, sha256_file};
 

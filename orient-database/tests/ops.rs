@@ -19,6 +19,7 @@ use diesel::connection::SimpleConnection;
 use orient_database::dialect::sqlite::lock::{self, MigrationLock};
 use orient_database::migrations;
 use orient_database::ops::checksum::content_checksum;
+use orient_database::ops::migrate;
 
 use common::{Project, Run, connect, query_number, query_text, sha256_file};
 
@@ -1208,7 +1209,7 @@ fn a_migration_that_loses_data_is_preceded_by_a_snapshot() {
     let mut conn = connect(&db);
     conn.batch_execute("PRAGMA journal_mode = WAL;").unwrap();
     {
-        let report = migrations::migrate(&mut conn, &db, &first).unwrap();
+        let report = migrate::migrate(&mut conn, &db, &first).unwrap();
         assert!(
             report.snapshot.is_none(),
             "nothing to lose in a new database"
@@ -1225,7 +1226,7 @@ fn a_migration_that_loses_data_is_preceded_by_a_snapshot() {
     );
     let second = migrations::from_directory(&dir).unwrap();
     {
-        let report = migrations::migrate(&mut conn, &db, &second).unwrap();
+        let report = migrate::migrate(&mut conn, &db, &second).unwrap();
         assert_eq!(report.applied.len(), 1);
         assert!(report.snapshot.is_none());
     }
@@ -1238,7 +1239,7 @@ fn a_migration_that_loses_data_is_preceded_by_a_snapshot() {
         "ALTER TABLE notes DROP COLUMN secret;",
     );
     let third = migrations::from_directory(&dir).unwrap();
-    let report = migrations::migrate(&mut conn, &db, &third).unwrap();
+    let report = migrate::migrate(&mut conn, &db, &third).unwrap();
     let snapshot = report.snapshot.expect("a snapshot before the drop");
     assert_eq!(
         snapshot.reason,

@@ -1,13 +1,12 @@
 //! `orient-seed`: creates, migrates and seeds the Orient database. See `orient-seed --help`.
 
-mod output;
-
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
 use orient_database::db::config::Settings;
 use orient_database::db::{self, Config};
 use orient_database::migrations;
+use orient_database::output;
 use orient_database::seed::SeedGroup;
 use orient_seed::{Error, Options, REGISTRY, Report};
 

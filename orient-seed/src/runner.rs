@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use orient_database::db::connection;
 use orient_database::db::{self, Config, DbConnection};
-use orient_database::dialect::sqlite;
+use orient_database::dialect::sqlite::{self, storage};
 use orient_database::engine::EngineConnection;
 use orient_database::migrations::replay::Replay;
 use orient_database::migrations::{self, Migration, runner};
@@ -74,10 +74,8 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
     // be written) names the database, the step and what to do.
     let explain = |step: &'static str| {
         move |e: Error| match e {
-            Error::Database(inner) => {
-                Error::Database(db::storage::explain(&config.path, step, inner))
-            }
-            other => match db::storage::storage_error(&config.path, step, &other) {
+            Error::Database(inner) => Error::Database(storage::explain(&config.path, step, inner)),
+            other => match storage::storage_error(&config.path, step, &other) {
                 Some(explained) => Error::Database(explained),
                 None => other,
             },

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+pub use crate::db::config_error::ConfigError;
 use crate::db::env_file;
 use crate::db::instance::{Instance, instance_for};
 
@@ -260,19 +261,7 @@ impl Settings {
             .map_or(DEFAULT_LOCK_TIMEOUT, |(d, _)| d);
         let log_filter = match variables.get(LOG_VARIABLE)? {
             None => DEFAULT_LOG_FILTER.to_owned(),
-            Some(value) => match tracing_subscriber::EnvFilter::try_new(&value.text) {
-                Ok(_) => value.text,
-                Err(e) => {
-                    return Err(ConfigError::BadValue {
-                        variable: LOG_VARIABLE,
-                        value: value.text,
-                        origin: value.origin.to_string(),
-                        expected: format!(
-                            "a log filter such as `warn`, `info` or `orient_database=debug,warn` ({e})"
-                        ),
-                    });
-                }
-            },
+            Some(value) => checked_log_filter(value)?,
         };
         Ok(Settings {
             env_file: env_path.is_file().then_some(env_path),
@@ -303,6 +292,28 @@ impl Settings {
     pub fn instance(&self) -> Result<Instance, ConfigError> {
         Ok(instance_for(&self.project_root, self.instance_id()?))
     }
+}
+
+/// `ORIENT_LOG`'s value, refused when it is not a log filter the tools can use. Only the tools log
+/// through a filter (the `cli` feature); a library built without them keeps the text as it is.
+#[cfg(feature = "cli")]
+fn checked_log_filter(value: Value) -> Result<String, ConfigError> {
+    match tracing_subscriber::EnvFilter::try_new(&value.text) {
+        Ok(_) => Ok(value.text),
+        Err(e) => Err(ConfigError::BadValue {
+            variable: LOG_VARIABLE,
+            value: value.text,
+            origin: value.origin.to_string(),
+            expected: format!(
+                "a log filter such as `warn`, `info` or `orient_database=debug,warn` ({e})"
+            ),
+        }),
+    }
+}
+
+#[cfg(not(feature = "cli"))]
+fn checked_log_filter(value: Value) -> Result<String, ConfigError> {
+    Ok(value.text)
 }
 
 /// A project root named explicitly: absolute against `cwd`, and an existing directory.
@@ -546,92 +557,6 @@ pub fn absolute(base: &Path, path: &Path) -> PathBuf {
         }
     }
     out
-}
-
-/// Configuration that cannot be used. Found before any database file is touched.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    #[error(
-        "{path}:{line}: cannot parse `{content}`; each line of a .env file is KEY=value (values with \
-         spaces in quotes), a comment (#) or blank"
-    )]
-    EnvFileSyntax {
-        path: PathBuf,
-        line: usize,
-        content: String,
-    },
-
-    #[error("cannot read {path}: {source}")]
-    EnvFileRead {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-
-    #[error(
-        "DATABASE_TYPE={value} (from {origin}) is not supported by this build; supported values: sqlite \
-         (PostgreSQL support is planned). Unset it or set DATABASE_TYPE=sqlite"
-    )]
-    UnsupportedDatabaseType { value: String, origin: String },
-
-    #[error(
-        "{variable}={value} (from {origin}) is not a SQLite database path; with DATABASE_TYPE=sqlite set \
-         it to a file path (e.g. .dev-data/instance-0/orient.db), or set SQLITE_DATABASE"
-    )]
-    NotSqliteUrl {
-        variable: &'static str,
-        value: String,
-        origin: String,
-    },
-
-    #[error(
-        "{variable}=:memory: (from {origin}): an in-memory database cannot be shared by the connections \
-         of a pool or by other processes; give a file path"
-    )]
-    InMemory {
-        variable: &'static str,
-        origin: String,
-    },
-
-    #[error(
-        "{variable} (from {origin}) is not valid UTF-8 (it reads as `{lossy}`); it was not used, \
-         because falling back to the default could mean another database. Set it to a UTF-8 value or \
-         unset it"
-    )]
-    NotUnicode {
-        variable: &'static str,
-        origin: String,
-        /// The value with invalid bytes replaced, to recognise it by.
-        lossy: String,
-    },
-
-    #[error("{variable}={value} (from {origin}) is not valid: expected {expected}")]
-    BadValue {
-        variable: &'static str,
-        value: String,
-        origin: String,
-        expected: String,
-    },
-
-    #[error(
-        "the project root {path} (named by {named_by}) is not a directory; set ORIENT_PROJECT_ROOT \
-         to the directory holding diesel.toml and .env"
-    )]
-    BadProjectRoot { path: PathBuf, named_by: String },
-
-    #[error(
-        "no database is configured: none of SQLITE_DATABASE, SQLITE_DB_PATH, DATABASE_URL or \
-         AI_INSTANCE_ID is set (in the environment or in {}/.env), and no project root (a directory \
-         holding diesel.toml) is at or above {}. Nothing was created. Set SQLITE_DATABASE to the \
-         database file (e.g. SQLITE_DATABASE=/srv/orient/orient.db; DATABASE_URL works too), run from the \
-         Orient checkout, or set ORIENT_PROJECT_ROOT to the checkout",
-        directory.display(),
-        directory.display()
-    )]
-    NothingConfigured { directory: PathBuf },
-
-    #[error("cannot determine the current directory: {0}")]
-    CurrentDir(std::io::Error),
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::db::error::ConfigError;
+use crate::db::config_error::ConfigError;
 
 /// The variables of a `.env` file, in file order. A missing file is an empty list.
 pub fn read(path: &Path) -> Result<Vec<(String, String)>, ConfigError> {

@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
-pub use crate::db::config::ConfigError;
+pub use crate::db::config_error::ConfigError;
 
-use crate::db::diagnose::User;
 use crate::db::storage::{ForeignFile, NotWritableFile, StorageProblem, describe_foreign};
+use crate::ops::error_class::ErrorClass;
+use crate::os::user::User;
 
 /// An error of the connection layer.
 #[derive(Debug, thiserror::Error)]
@@ -111,11 +112,41 @@ pub enum Error {
     #[error(transparent)]
     Migration(#[from] crate::migrations::Error),
 
+    #[error(
+        "the pending migrations lose data and no snapshot could be taken first, so none was applied: {0}"
+    )]
+    Snapshot(SnapshotFailure),
+
     #[error("no database connection became free in time: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
 
     #[error(transparent)]
     Query(#[from] diesel::result::Error),
+
+    /// `transaction_async` / `read_async` awaited outside a tokio runtime (feature `async`).
+    #[error(
+        "{operation} needs a tokio runtime and none is running on this thread; await it from code \
+         running on tokio (e.g. under #[tokio::main]), or call the blocking db::transaction / db::read \
+         outside async code"
+    )]
+    NoRuntime { operation: &'static str },
+
+    /// An awaited call that did not complete (feature `async`).
+    #[error(
+        "{operation} was cancelled before it finished (its future was dropped, or the tokio runtime \
+         shut down before it started); nothing it wrote was committed. Retry it if it is still wanted"
+    )]
+    Cancelled { operation: &'static str },
+}
+
+/// Why the automatic snapshot before data-losing migrations ([`crate::ops::snapshot`]) could not be
+/// taken. The operations' error wraps this layer's, so this layer keeps it as its message and how the
+/// tools treat it (the exit code the snapshot's error has).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct SnapshotFailure {
+    pub message: String,
+    pub class: ErrorClass,
 }
 
 impl Error {

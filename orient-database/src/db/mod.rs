@@ -19,10 +19,16 @@
 //! The database is found from the environment and `.env` ([`Config`]); it is created and migrated at
 //! first use, and a failure to do so is an error, never a warning. Every connection runs in WAL mode with
 //! foreign keys on, `synchronous = NORMAL` and a busy timeout ([`connection`]).
+//!
+//! Feature `async`: [`transaction_async`] and [`read_async`] (and the same on [`Db`]) for tokio
+//! services, running the closure on tokio's blocking pool; how they behave when cancelled, and why they
+//! are not built on deadpool-diesel, is in [`asynchronous`].
 
+#[cfg(feature = "async")]
+pub mod asynchronous;
 pub mod backend;
 pub mod config;
-pub mod diagnose;
+pub mod config_error;
 pub mod env_file;
 pub mod error;
 pub mod instance;
@@ -33,9 +39,12 @@ pub mod target;
 use std::sync::{Mutex, OnceLock};
 
 pub use crate::dialect::sqlite::connection;
+#[cfg(feature = "async")]
+pub use asynchronous::{global_async, read_async, transaction_async};
 pub use backend::DbConnection;
 pub use config::Config;
-pub use error::{ConfigError, Error};
+pub use config_error::ConfigError;
+pub use error::Error;
 pub use pool::{Connection, Db, Opened, Options, open_config_writer, open_writer};
 
 static GLOBAL: OnceLock<Db> = OnceLock::new();

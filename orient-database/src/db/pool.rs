@@ -14,11 +14,15 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use scheduled_thread_pool::ScheduledThreadPool;
 
 use crate::db::backend::DbConnection;
-use crate::db::config::Config;
-use crate::db::connection::{self, Access};
+use crate::db::config::{Config, DEFAULT_LOCK_TIMEOUT};
 use crate::db::error::Error;
+use crate::dialect::sqlite::connection::{self, Access};
 use crate::dialect::sqlite::lock::{self, MigrationLock};
-use crate::migrations::{self, MigrateReport, Migration};
+use crate::dialect::sqlite::storage::{storage_error, writable};
+use crate::engine::EngineConnection;
+use crate::migrations::migrator::{MigrateReport, migrate_locked};
+use crate::migrations::source::{Migration, embedded};
+use crate::ops::snapshot::{Snapshot, before_migrations};
 
 /// A connection borrowed from a [`Db`]; it goes back to its pool when dropped.
 pub type Connection = PooledConnection<ConnectionManager<DbConnection>>;
@@ -54,21 +58,25 @@ pub struct Opened {
     pub applied_migrations: Vec<Migration>,
     /// What migrating did (adopted versions, applied migrations, checksums recorded), when it ran.
     pub migration: Option<MigrateReport>,
+    /// The copy of the database taken first, because the pending migrations lose data
+    /// (see [`crate::ops::snapshot`]).
+    pub snapshot: Option<Snapshot>,
 }
 
 /// Opens one read-write connection to `path`: creates the file and its directories if needed, switches it
 /// to WAL and, when `migrate`, migrates it with the embedded migrations. What `Db::open` and
 /// `orient-db migrate` both start with.
 ///
-/// Migrating goes through [`migrations::migrator`]: the migration lock (`<file>.migrate-lock`) is taken
-/// before the connection reads anything, and everything is checked (unknown versions, edited
+/// Migrating goes through [`crate::migrations::migrator`]: the migration lock (`<file>.migrate-lock`) is
+/// taken before the connection reads anything, and everything is checked (unknown versions, edited
 /// migrations, adoption of a database without a ledger) before the first write, the switch to WAL
-/// included, so a refused database is left byte-identical.
+/// included, so a refused database is left byte-identical. Pending migrations that lose data are
+/// preceded by an automatic snapshot ([`Opened::snapshot`]); when it cannot be taken, none is applied.
 pub fn open_writer(path: &Path, migrate: bool) -> Result<(DbConnection, Opened), Error> {
     let timeout = if migrate {
         lock::timeout_from_env()?
     } else {
-        crate::db::config::DEFAULT_LOCK_TIMEOUT
+        DEFAULT_LOCK_TIMEOUT
     };
     open_writer_within(path, migrate, timeout)
 }
@@ -92,7 +100,7 @@ fn open_writer_within(
         "opening the database"
     };
     open_writer_steps(path, migrate, lock_timeout)
-        .map_err(|e| crate::db::storage::storage_error(path, step, &e).unwrap_or(e))
+        .map_err(|e| storage_error(path, step, &e).unwrap_or(e))
 }
 
 fn open_writer_steps(
@@ -118,7 +126,7 @@ fn open_writer_steps(
     // Whether this process can write there is checked before the lock file is created, so a read-only
     // mount or another user's files are named as such.
     let lock = |path: &Path| -> Result<MigrationLock, Error> {
-        crate::db::storage::writable(path, "migrating")?;
+        writable(path, "migrating")?;
         Ok(MigrationLock::acquire_within(path, lock_timeout)?)
     };
     let (prepared, lock) = match connection::prepare_file(path, true) {
@@ -132,9 +140,12 @@ fn open_writer_steps(
         Err(e) => return Err(e),
     };
     let mut conn = connection::establish(path, Access::ReadWrite)?;
-    let all = migrations::embedded()?;
-    let report = migrations::migrator::migrate_locked(&mut conn, &lock, &all, |conn| {
-        connection::enable_wal(conn, path)
+    let all = embedded()?;
+    let mut snapshot = None;
+    let report = migrate_locked(&mut conn, &lock, &all, |conn, pending| {
+        connection::enable_wal(conn, path)?;
+        snapshot = before_migrations(conn, pending).map_err(|e| Error::Snapshot(e.into()))?;
+        Ok::<_, Error>(())
     })?;
     drop(lock);
     // Another process may have created (and migrated) it while this one waited for the lock.
@@ -144,6 +155,7 @@ fn open_writer_steps(
         created_file,
         applied_migrations: report.applied.clone(),
         migration: Some(report),
+        snapshot,
     };
     Ok((conn, opened))
 }
@@ -270,11 +282,7 @@ impl Db {
         E: From<Error>,
     {
         let mut conn = self.writer().map_err(E::from)?;
-        conn.immediate_transaction::<T, Failure<E>, _>(|conn| f(conn).map_err(Failure::Caller))
-            .map_err(|failure| match failure {
-                Failure::Caller(e) => e,
-                Failure::Database(e) => E::from(Error::from(e)),
-            })
+        write_transaction(&mut conn, f)
     }
 
     /// Runs `f` on a reader connection. Each statement sees a consistent snapshot; wrap several in
@@ -287,6 +295,33 @@ impl Db {
         let mut conn = self.reader().map_err(E::from)?;
         f(&mut conn)
     }
+
+    /// Handles on the writer pool and the reader pool, for the async API, which checks connections out
+    /// on a blocking thread that may outlive the borrow of `self`.
+    #[cfg(feature = "async")]
+    pub(crate) fn pools(&self) -> (ConnectionPool, ConnectionPool) {
+        (self.writer.clone(), self.readers.clone())
+    }
+}
+
+/// The pool type behind [`Db`]'s writer and readers.
+#[cfg(feature = "async")]
+pub(crate) type ConnectionPool = Pool<ConnectionManager<DbConnection>>;
+
+/// Runs `f` in one write transaction on `conn`, the engine's way (`BEGIN IMMEDIATE` on SQLite):
+/// committed if it returns `Ok`, rolled back if it returns `Err`. If it panics, the transaction is left
+/// open and the pool discards the connection (it is dropped while panicking), so no connection goes back
+/// to a pool mid-transaction. [`Db::transaction`] and its async counterpart both end here.
+pub(crate) fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<Error>,
+{
+    conn.write_transaction::<T, Failure<E>, _>(|conn| f(conn).map_err(Failure::Caller))
+        .map_err(|failure| match failure {
+            Failure::Caller(e) => e,
+            Failure::Database(e) => E::from(Error::from(e)),
+        })
 }
 
 /// Keeps the caller's error apart from Diesel's own while the transaction unwinds.

@@ -4,6 +4,9 @@
 //! the model ([`crate::sql::Dialect`]), which changes its `ALTER TABLE` cannot make and how it makes them
 //! instead ([`crate::plan::Planner`]), its work through a live connection
 //! ([`crate::engine::EngineConnection`]) and its migration ledger and lock
-//! ([`crate::migrations::backend::MigrationBackend`]). [`sqlite`] is the engine of this build.
+//! ([`crate::migrations::backend::MigrationBackend`]). [`sqlite`] is always built; [`postgres`] with the
+//! cargo feature `postgres`.
 
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod sqlite;

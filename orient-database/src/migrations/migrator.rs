@@ -49,9 +49,6 @@ pub struct MigrateReport {
     /// Whether the database was empty (no ledger, no table) when this migrator looked at it.
     #[serde(skip)]
     pub fresh: bool,
-    /// The copy of the database taken because the pending migrations lose data
-    /// (see [`crate::ops::snapshot`]).
-    pub snapshot: Option<crate::ops::snapshot::Snapshot>,
 }
 
 impl MigrateReport {
@@ -109,8 +106,6 @@ impl Verified<'_> {
                 self.record_checksums.iter().map(|m| (*m).clone()).collect();
         }
         if !self.pending.is_empty() {
-            report.snapshot = crate::ops::snapshot::before_migrations(conn, &self.pending)
-                .map_err(|e| Error::Snapshot(Box::new(e)))?;
             conn.ensure_ledger()?;
             for migration in &self.pending {
                 conn.apply_one(migration)?;
@@ -220,21 +215,23 @@ fn refusing_status(
 }
 
 /// Migrates `database`, which `conn` is open on (and has read nothing of yet): takes the migration
-/// lock, [`verify`]s, then [`Verified::execute`]s, and releases the lock.
+/// lock, [`verify`]s, then [`Verified::execute`]s, and releases the lock. No snapshot is taken:
+/// `crate::ops::migrate::migrate` is this with the automatic snapshot before data-losing migrations.
 pub fn migrate(
     conn: &mut DbConnection,
     database: &Path,
     migrations: &[Migration],
 ) -> Result<MigrateReport, Error> {
     with_lock(conn, database, |conn, lock| {
-        migrate_locked(conn, lock, migrations, |_| Ok::<_, Error>(()))
+        migrate_locked(conn, lock, migrations, |_, _| Ok::<_, Error>(()))
     })
 }
 
 /// [`migrate`] for a caller that already holds the migration lock (an engine whose lock must be taken
 /// before connecting: opening a new SQLite file creates it). `before_writing` runs once every check
-/// passed and before anything is written (the connection layer switches a SQLite file to WAL there, so
-/// that a refused database is left byte-identical).
+/// passed and before anything is written, with the migrations about to be applied: the connection
+/// layer switches a SQLite file to WAL there, so that a refused database is left byte-identical, and
+/// takes the automatic snapshot when they lose data (`crate::ops::snapshot::before_migrations`).
 pub fn migrate_locked<E, F>(
     conn: &mut DbConnection,
     lock: &impl HeldLock,
@@ -243,15 +240,15 @@ pub fn migrate_locked<E, F>(
 ) -> Result<MigrateReport, E>
 where
     E: From<Error>,
-    F: FnOnce(&mut DbConnection) -> Result<(), E>,
+    F: FnOnce(&mut DbConnection, &[&Migration]) -> Result<(), E>,
 {
     let verified = verify(conn, lock, migrations)?;
-    before_writing(conn)?;
+    before_writing(conn, &verified.pending)?;
     Ok(verified.execute(conn, lock)?)
 }
 
 /// Runs `f` with the migration lock of `database` held, and releases it whatever `f` returned.
-fn with_lock<T, E, F>(conn: &mut DbConnection, database: &Path, f: F) -> Result<T, E>
+pub fn with_lock<T, E, F>(conn: &mut DbConnection, database: &Path, f: F) -> Result<T, E>
 where
     E: From<Error>,
     F: FnOnce(&mut DbConnection, &<DbConnection as MigrationBackend>::Lock) -> Result<T, E>,

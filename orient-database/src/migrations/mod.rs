@@ -125,7 +125,7 @@ pub enum Error {
     UnsafeLockFile { path: PathBuf, reason: String },
 
     #[error(transparent)]
-    Config(#[from] crate::db::config::ConfigError),
+    Config(#[from] crate::db::config_error::ConfigError),
 
     #[error(
         "{} has no migration ledger and its tables ({}) are none of the tables the migrations create: \
@@ -161,11 +161,6 @@ pub enum Error {
 
     #[error("replaying the migrations in memory failed: {0}")]
     Replay(Box<Error>),
-
-    #[error(
-        "the pending migrations lose data and no snapshot could be taken first, so none was applied: {0}"
-    )]
-    Snapshot(Box<crate::ops::Error>),
 }
 
 fn describe_modified(migrations: &[ModifiedMigration]) -> String {

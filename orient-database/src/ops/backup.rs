@@ -1,8 +1,7 @@
 //! `orient-db backup` and `orient-db restore`: verified copies of a database, and putting one back.
 //!
-//! A copy is written under a temporary name beside its destination, checked (`integrity_check`, and its
-//! content checksum equal to the source's at the moment it was copied), flushed to disk, and only then
-//! given its name, so a file with a backup's name is always a complete, verified backup.
+//! A backup is a verified copy ([`crate::ops::copy`]): a file with a backup's name is always a complete,
+//! verified backup.
 //!
 //! Restoring checks the file first, writing nothing (it must pass `integrity_check`, hold no migration
 //! this binary does not know, and be an Orient database), then takes the migration lock, takes an
@@ -18,18 +17,17 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use crate::db::Config;
-use crate::db::config::absolute;
-use crate::db::connection;
-use crate::dialect::sqlite::files;
+use crate::db::config::{Config, absolute};
+use crate::dialect::sqlite::connection;
 use crate::dialect::sqlite::inspect::{self, OpenFailure};
 use crate::dialect::sqlite::lock::MigrationLock;
 use crate::dialect::sqlite::{self, introspect::introspect};
 use crate::migrations::{self, runner};
+use crate::ops::Error;
 use crate::ops::checksum::{ContentChecksum, content_checksum};
+use crate::ops::copy::{copy_verified, stamp};
 use crate::ops::snapshot::{self, Reason, Snapshot};
-use crate::ops::{Error, human_bytes};
-use crate::types::Timestamp;
+use crate::os::size::human_bytes;
 
 /// How long a restore waits for other writers of the live database.
 pub const RESTORE_WAIT: Duration = Duration::from_secs(30);
@@ -43,23 +41,6 @@ pub struct BackupReport {
     /// `integrity_check` of the copy said ok and its content checksum is the source's.
     pub verified: bool,
     pub checksum: ContentChecksum,
-}
-
-/// A verified copy.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VerifiedCopy {
-    pub path: PathBuf,
-    pub bytes: u64,
-    pub checksum: ContentChecksum,
-}
-
-/// `20260201T231009Z`: UTC, sortable, no characters a file system or a shell minds.
-pub fn stamp(time: SystemTime) -> String {
-    Timestamp::from(time)
-        .to_string()
-        .chars()
-        .filter(|c| *c != '-' && *c != ':')
-        .collect()
 }
 
 /// The file `backup` writes when no `--to` is given: `<database dir>/<stem>-backup-<UTC time>.db`.
@@ -110,97 +91,6 @@ pub fn backup(config: &Config, to: Option<&Path>) -> Result<BackupReport, Error>
         verified: true,
         checksum: copy.checksum,
     })
-}
-
-/// Copies the database file `database` to `dest` (which must not exist): written as `<dest>.<pid>.partial`,
-/// verified, flushed, restricted to its owner (and given the database file's owner when running as
-/// root), then linked to its name, which fails rather than replace a file that appeared meanwhile.
-pub fn copy_verified(database: &Path, dest: &Path) -> Result<VerifiedCopy, Error> {
-    let partial = {
-        let mut name = dest.as_os_str().to_os_string();
-        name.push(format!(".{}.partial", std::process::id()));
-        PathBuf::from(name)
-    };
-    // Left by a process of the same pid that died: never a finished copy.
-    let _ = std::fs::remove_file(&partial);
-    let result = write_and_verify(database, &partial);
-    let checksum = match result {
-        Ok(checksum) => checksum,
-        Err(e) => {
-            let _ = std::fs::remove_file(&partial);
-            return Err(e);
-        }
-    };
-    let io = |step: &'static str, path: &Path| {
-        let path = path.to_path_buf();
-        move |source: std::io::Error| Error::Io { path, step, source }
-    };
-    let finish = || -> Result<(), Error> {
-        std::fs::File::open(&partial)
-            .and_then(|f| f.sync_all())
-            .map_err(io("flushing the copy to disk", &partial))?;
-        files::owner_only(&partial, false)
-            .map_err(io("restricting the copy to its owner", &partial))?;
-        let owner = files::facts(database);
-        if owner.exists && files::HAS_OWNERS {
-            files::give_to_owner_when_root(&partial, owner.uid, owner.gid)
-                .map_err(io("giving the copy the database's owner", &partial))?;
-        }
-        match std::fs::hard_link(&partial, dest) {
-            Ok(()) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                return Err(Error::TargetExists {
-                    path: dest.to_path_buf(),
-                });
-            }
-            Err(e) => return Err(io("naming the copy", dest)(e)),
-        }
-        if let Some(dir) = dest.parent() {
-            // The new name is durable once the directory is.
-            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
-        }
-        Ok(())
-    };
-    let finished = finish();
-    let _ = std::fs::remove_file(&partial);
-    finished?;
-    let bytes = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
-    Ok(VerifiedCopy {
-        path: dest.to_path_buf(),
-        bytes,
-        checksum,
-    })
-}
-
-fn write_and_verify(database: &Path, partial: &Path) -> Result<ContentChecksum, Error> {
-    let expected = sqlite::backup::copy_into(database, partial)?;
-    let mismatch = |detail: String| Error::CopyMismatch {
-        copy: partial.to_path_buf(),
-        source_path: database.to_path_buf(),
-        detail,
-    };
-    let mut opened = inspect::open(partial).map_err(|f| mismatch(f.to_string()))?;
-    let problems = inspect::integrity_problems(&mut opened.conn, 10);
-    if !problems.is_empty() {
-        return Err(mismatch(format!(
-            "integrity_check: {}",
-            problems.join("; ")
-        )));
-    }
-    let found = content_checksum(&mut opened.conn).map_err(|e| Error::Sqlite {
-        path: partial.to_path_buf(),
-        step: "computing the copy's content checksum",
-        source: e,
-    })?;
-    if found != expected {
-        return Err(mismatch(format!(
-            "content checksum {} instead of {} (tables differing: {})",
-            found.sha256,
-            expected.sha256,
-            found.differing_tables(&expected).join(", ")
-        )));
-    }
-    Ok(expected)
 }
 
 /// What `restore` did.
@@ -331,7 +221,7 @@ pub fn restore(config: &Config, from: &Path) -> Result<RestoreReport, Error> {
         detail,
     };
     let prepared = match connection::prepare_file(&config.path, true) {
-        Err(crate::db::Error::Corrupt { detail, .. }) => return Err(damaged(detail)),
+        Err(crate::db::error::Error::Corrupt { detail, .. }) => return Err(damaged(detail)),
         other => other?,
     };
     let lock = MigrationLock::acquire(&config.path)?;

@@ -26,40 +26,10 @@ use sha2::{Digest, Sha256};
 use crate::bookkeeping::is_bookkeeping_table;
 use crate::db::backend::DbConnection;
 use crate::dialect::sqlite::content;
+pub use crate::ops::content::{ContentTable, ContentValue};
 
 /// The name and version of the definition above, stored with every checksum.
 pub const ALGORITHM: &str = "orient-content-v1";
-
-/// One value, as the checksum sees it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum ContentValue {
-    Null,
-    Integer(i64),
-    Real(f64),
-    Text(String),
-    Blob(Vec<u8>),
-}
-
-/// A table whose rows are content.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContentTable {
-    pub name: String,
-    /// Its columns, in byte order of their names.
-    pub columns: Vec<String>,
-    /// Its primary key's columns, in key order; empty without one.
-    pub key: Vec<String>,
-}
-
-impl ContentTable {
-    /// What rows are ordered by: the primary key, or every column.
-    pub fn order_columns(&self) -> &[String] {
-        if self.key.is_empty() {
-            &self.columns
-        } else {
-            &self.key
-        }
-    }
-}
 
 /// The checksum of one table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

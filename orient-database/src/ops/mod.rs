@@ -4,38 +4,39 @@
 //!   migrations, drift, the migration lock, the linked SQLite), changing nothing;
 //! - [`backup`]: verified copies (`orient-db backup`) and restoring one atomically (`orient-db restore`);
 //! - [`snapshot`]: the automatic copy taken before a `push` or a migration that loses data;
-//! - [`checksum`]: the content checksum every copy is verified with (engine-independent by definition).
+//! - [`copy`]: the verified copy both write;
+//! - [`checksum`]: the content checksum every copy is verified with (engine-independent by definition),
+//!   over the rows an engine reads ([`content`]);
+//! - [`diagnosis`]: what doctor reports, which the engines' checks add to;
+//! - [`migrate`]: migrating with the automatic snapshot first (what `db::open_writer` does too);
+//! - [`ErrorClass`]: how the command line treats an error of these.
 //!
 //! The orchestration here is engine-neutral: it takes a [`Config`](crate::db::Config) or a
-//! [`DbConnection`](crate::db::backend::DbConnection). What is true of SQLite only (file modes, the WAL,
-//! `VACUUM INTO`, the backup API, pragmas) lives in `dialect/sqlite/`.
+//! [`DbConnection`](crate::db::backend::DbConnection). What is true of SQLite only (the WAL, `VACUUM
+//! INTO`, the backup API, pragmas) lives in `dialect/sqlite/`, file owners and modes in [`crate::os`].
 
 pub mod backup;
 pub mod checksum;
+pub mod content;
+pub mod copy;
+pub mod diagnosis;
 pub mod doctor;
+pub mod error_class;
+pub mod migrate;
 pub mod snapshot;
 
 use std::path::PathBuf;
 
-/// How the command line should treat an error (see `orient-db`'s exit codes).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorClass {
-    /// Exit 1.
-    Failure,
-    /// Exit 2: a wrong argument or setting, found before anything was done.
-    Usage,
-    /// Exit 3: refused for the data's safety; nothing was changed.
-    Refused,
-    /// Exit 4: another process held the database or its lock for too long.
-    Locked,
-}
+use crate::db::error::{Error as DbError, SnapshotFailure};
+pub use crate::ops::error_class::ErrorClass;
+use crate::os::size::human_bytes;
 
 /// An error of backup, restore or snapshots. Each names the file and what to do next.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     #[error(transparent)]
-    Database(#[from] crate::db::Error),
+    Database(#[from] DbError),
 
     #[error(transparent)]
     Migration(#[from] crate::migrations::Error),
@@ -208,7 +209,7 @@ pub enum Error {
     BadKeep { value: String, origin: String },
 
     #[error(transparent)]
-    Config(#[from] crate::db::ConfigError),
+    Config(#[from] crate::db::config_error::ConfigError),
 }
 
 impl Error {
@@ -220,10 +221,11 @@ impl Error {
                     ErrorClass::Locked
                 } else {
                     match e {
-                        crate::db::Error::Config(_)
-                        | crate::db::Error::IsDirectory { .. }
-                        | crate::db::Error::NotFound { .. } => ErrorClass::Usage,
-                        crate::db::Error::Migration(m) => migration_class(m),
+                        DbError::Config(_)
+                        | DbError::IsDirectory { .. }
+                        | DbError::NotFound { .. } => ErrorClass::Usage,
+                        DbError::Migration(m) => migration_class(m),
+                        DbError::Snapshot(failure) => failure.class,
                         _ => ErrorClass::Failure,
                     }
                 }
@@ -260,30 +262,13 @@ fn migration_class(error: &crate::migrations::Error) -> ErrorClass {
     }
 }
 
-/// `12.3 MiB`, for messages.
-pub fn human_bytes(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{value:.1} {}", UNITS[unit])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes_read_like_df() {
-        assert_eq!(human_bytes(512), "512 B");
-        assert_eq!(human_bytes(64 * 1024 * 1024), "64.0 MiB");
-        assert_eq!(human_bytes(1536), "1.5 KiB");
+/// A snapshot failure as the connection layer carries it (it cannot hold this error, which holds its
+/// own): the message and how the tools treat it.
+impl From<Error> for SnapshotFailure {
+    fn from(error: Error) -> SnapshotFailure {
+        SnapshotFailure {
+            class: error.class(),
+            message: error.to_string(),
+        }
     }
 }

@@ -25,14 +25,17 @@ use serde::Serialize;
 
 use crate::assess::{self, DataLoss};
 use crate::db::backend::DbConnection;
-use crate::dialect::sqlite::files;
+use crate::dialect::sqlite::files::{Companion, companion};
 use crate::dialect::sqlite::inspect::{has_tables, main_file};
 use crate::dialect::sqlite::{Sqlite, introspect::introspect, schema_copy};
 use crate::diff::diff;
 use crate::migrations::Migration;
 use crate::migrations::backend::MigrationBackend;
-use crate::ops::backup::{copy_verified, stamp};
-use crate::ops::{Error, human_bytes};
+use crate::ops::Error;
+use crate::ops::copy::{copy_verified, stamp};
+use crate::os::file::{facts, give_to_owner_when_root, owner_only};
+use crate::os::mount::mount;
+use crate::os::size::human_bytes;
 
 /// The variable that sets how many snapshots of a database are kept.
 pub const KEEP_VARIABLE: &str = "ORIENT_SNAPSHOT_KEEP";
@@ -245,10 +248,10 @@ fn prepare_directory(database: &Path) -> Result<PathBuf, Error> {
             let path = dir.clone();
             move |source: std::io::Error| Error::Io { path, step, source }
         };
-        files::owner_only(&dir, true).map_err(io("restricting the snapshot directory"))?;
-        let owner = files::facts(database);
+        owner_only(&dir, true).map_err(io("restricting the snapshot directory"))?;
+        let owner = facts(database);
         if owner.exists {
-            files::give_to_owner_when_root(&dir, owner.uid, owner.gid)
+            give_to_owner_when_root(&dir, owner.uid, owner.gid)
                 .map_err(io("giving the snapshot directory the database's owner"))?;
         }
     }
@@ -282,9 +285,8 @@ fn take_for(
     }
     let dir = prepare_directory(database)?;
     // Room for a copy as big as the database and its WAL: refuse the change rather than half-write.
-    let needed = files::facts(database).size
-        + files::facts(&files::companion(database, files::Companion::Wal)).size;
-    if let Ok(mount) = files::mount(&dir)
+    let needed = facts(database).size + facts(&companion(database, Companion::Wal)).size;
+    if let Ok(mount) = mount(&dir)
         && mount.available_bytes < needed
     {
         return Err(Error::NoSpaceForSnapshot {

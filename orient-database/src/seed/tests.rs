@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::*;
 use crate::db::backend::DbConnection;
-use crate::db::connection::{Access, configure};
+use crate::dialect::sqlite::connection::{Access, configure};
 use crate::migrations::{embedded, runner};
 use crate::schema::TABLES;
 use crate::schema::domains::ToolAccess;

@@ -12,7 +12,7 @@ use crate::dialect::sqlite::Sqlite;
 use crate::model::UnmodelledObject;
 use crate::model::{AppDefault, ColumnType, FkAction, Schema, Table};
 use crate::sql::Dialect;
-use crate::studio::Error;
+use crate::studio::error::Error;
 
 /// The schema of the database at one `schema_version`, with the declared one and their differences.
 #[derive(Debug)]

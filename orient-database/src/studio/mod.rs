@@ -17,6 +17,7 @@
 
 pub mod assets;
 pub mod catalog;
+pub mod error;
 pub mod pages;
 pub mod query;
 pub mod security;
@@ -29,73 +30,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::db::backend::DbConnection;
-use crate::db::connection::{self, Access};
+use crate::dialect::sqlite::connection::{self, Access};
 use crate::engine::EngineConnection;
 use crate::model::Schema;
 use crate::schema::TABLES;
 use crate::studio::catalog::Catalog;
+pub use crate::studio::error::Error;
 
 pub use server::{Options, Server};
-
-/// An error of a studio request, with the HTTP status it is answered with.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// A parameter names a table or column the database does not have, or is malformed: 400.
-    #[error("{0}")]
-    BadRequest(String),
-    /// Values that do not fit their columns: 400, one message per column.
-    #[error("{}", .0.join("; "))]
-    Invalid(Vec<String>),
-    #[error("{0}")]
-    NotFound(String),
-    /// A write while the studio runs without `--write`: 403.
-    #[error("the studio is read-only; start it with `orient-db studio --write` to edit rows")]
-    ReadOnly,
-    /// The database refused a write (a constraint), or changed under it: 409.
-    #[error("{0}")]
-    Conflict(String),
-    #[error(transparent)]
-    Database(#[from] crate::db::Error),
-    #[error(transparent)]
-    Query(#[from] diesel::result::Error),
-    #[error(transparent)]
-    Migrations(#[from] crate::migrations::Error),
-    #[error("cannot listen on {address}: {source}")]
-    Bind {
-        address: String,
-        source: std::io::Error,
-    },
-    #[error("{0}")]
-    Io(#[from] std::io::Error),
-    #[error("cannot generate the access token: {0}")]
-    Random(String),
-}
-
-impl Error {
-    /// The HTTP status of the error.
-    pub fn status(&self) -> u16 {
-        match self {
-            Error::BadRequest(_) | Error::Invalid(_) => 400,
-            Error::NotFound(_) => 404,
-            Error::ReadOnly => 403,
-            Error::Conflict(_) => 409,
-            Error::Database(e) if e.is_locked() => 503,
-            Error::Query(e) if crate::db::backend::is_locked(e) => 503,
-            Error::Query(diesel::result::Error::DatabaseError(kind, _)) => {
-                use diesel::result::DatabaseErrorKind as K;
-                match kind {
-                    K::UniqueViolation
-                    | K::ForeignKeyViolation
-                    | K::NotNullViolation
-                    | K::CheckViolation => 409,
-                    _ => 500,
-                }
-            }
-            _ => 500,
-        }
-    }
-}
 
 /// Reader connections kept open between requests (more are opened when requests overlap).
 const IDLE_READERS: usize = 4;

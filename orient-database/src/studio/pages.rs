@@ -8,11 +8,12 @@ use crate::dialect::sqlite::Sqlite;
 use crate::migrations::{self, runner};
 use crate::model::Table;
 use crate::model::UnmodelledObject;
+use crate::studio::Studio;
 use crate::studio::catalog::{Catalog, TableView};
+use crate::studio::error::Error;
 use crate::studio::query::{self, Condition, Page, PageRequest, Referencing, RowOut};
 use crate::studio::value::Value;
 use crate::studio::write::{self, DeleteInput, DeletePlan, RowInput};
-use crate::studio::{Error, Studio};
 
 /// What every page shows in its header.
 #[derive(Debug, Clone, Serialize)]

@@ -15,8 +15,8 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::ColumnType;
-use crate::studio::Error;
 use crate::studio::catalog::{TableView, printable, quote};
+use crate::studio::error::Error;
 use crate::studio::value::{self, CursorValue, DynRow, Value};
 
 /// Rows per page when the request does not say.

@@ -31,7 +31,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
-use crate::studio::Error;
+use crate::studio::error::Error;
 
 /// The header state-changing requests must carry (a cross-site form cannot set custom headers).
 pub const CSRF_HEADER: &str = "x-orient-studio";

@@ -5,7 +5,8 @@
 use serde::Serialize;
 
 use crate::seed::{self, TableSeedStatus};
-use crate::studio::{Error, Studio};
+use crate::studio::Studio;
+use crate::studio::error::Error;
 
 /// The seed-data page: the seed tables in seeding order.
 #[derive(Debug, Clone, Serialize)]

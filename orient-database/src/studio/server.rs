@@ -32,10 +32,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
+use crate::studio::error::Error;
 use crate::studio::query::PageRequest;
 use crate::studio::security::{self, Guard, Token};
 use crate::studio::write::{DeleteInput, RowInput};
-use crate::studio::{Error, Studio, assets, pages, seed};
+use crate::studio::{Studio, assets, pages, seed};
 
 /// `orient-db studio`'s options.
 #[derive(Debug, Clone)]

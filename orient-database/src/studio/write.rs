@@ -8,8 +8,8 @@ use crate::db::backend::DbConnection;
 use serde::{Deserialize, Serialize};
 
 use crate::model::{ColumnType, FkAction, Table};
-use crate::studio::Error;
 use crate::studio::catalog::{Catalog, TableView, quote};
+use crate::studio::error::Error;
 use crate::studio::query::{self, Condition};
 use crate::studio::value::{self, Value};
 use crate::types::Timestamp;

@@ -53,12 +53,12 @@ pub fn exit_code(error: &anyhow::Error) -> Exit {
         }
         return match e {
             PushError::DataLoss { .. } | PushError::ForeignDatabase { .. } => Exit::Refused,
-            PushError::Snapshot(e) => ops_exit(e),
+            PushError::Snapshot(e) => class_exit(e.class()),
             _ => Exit::Error,
         };
     }
     if let Some(e) = error.downcast_ref::<ops::Error>() {
-        return ops_exit(e);
+        return class_exit(e.class());
     }
     if let Some(e) = error.downcast_ref::<db::Error>() {
         if e.is_locked() {
@@ -69,6 +69,7 @@ pub fn exit_code(error: &anyhow::Error) -> Exit {
                 Exit::Usage
             }
             db::Error::Migration(m) => migration_exit(m),
+            db::Error::Snapshot(failure) => class_exit(failure.class),
             _ => Exit::Error,
         };
     }
@@ -78,8 +79,8 @@ pub fn exit_code(error: &anyhow::Error) -> Exit {
     Exit::Error
 }
 
-fn ops_exit(error: &ops::Error) -> Exit {
-    match error.class() {
+fn class_exit(class: ErrorClass) -> Exit {
+    match class {
         ErrorClass::Failure => Exit::Error,
         ErrorClass::Usage => Exit::Usage,
         ErrorClass::Refused => Exit::Refused,
@@ -88,9 +89,6 @@ fn ops_exit(error: &ops::Error) -> Exit {
 }
 
 fn migration_exit(error: &migrations::Error) -> Exit {
-    if let migrations::Error::Snapshot(e) = error {
-        return ops_exit(e);
-    }
     if error.is_locked() {
         return Exit::Locked;
     }

@@ -1,18 +1,9 @@
-//! Printing results: text for people, JSON for machines (`--json`), one object per command.
-//!
-//! Every byte this tool prints goes through here. A reader that goes away early (`orient-db schema |
-//! head -1`) closes the pipe; the work is done by then, so the rest of the output is dropped quietly and
-//! the command ends with its own exit code (Rust's `println!` would panic, exit 101). Any other failure to
-//! write stdout (a full disk under `> file`) is reported and makes an otherwise successful command exit 1,
-//! since its output is incomplete.
-
-use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
+//! Printing results: text for people, JSON for machines (`--json`), one object per command. Every byte
+//! goes through [`orient_database::output`], which a closed pipe does not make fail.
 
 use serde::Serialize;
 
-/// Set when writing stdout failed for a reason other than a closed pipe.
-static OUTPUT_FAILED: AtomicBool = AtomicBool::new(false);
+pub use orient_database::output::{failed, stderr, stdout};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Output {
@@ -39,28 +30,4 @@ impl Output {
     pub fn note(&self, text: impl AsRef<str>) {
         stderr(text.as_ref());
     }
-}
-
-/// Writes `text` to stdout; a closed pipe is not an error (see the module's documentation).
-pub fn stdout(text: &str) {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-        Err(e) => {
-            OUTPUT_FAILED.store(true, Ordering::Relaxed);
-            stderr(&format!("error: cannot write the output to stdout: {e}"));
-        }
-    }
-}
-
-/// Writes one line to stderr. Nowhere is left to report a failure to write stderr, so it is ignored.
-pub fn stderr(line: &str) {
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(err, "{line}").and_then(|()| err.flush());
-}
-
-/// Whether writing stdout failed (other than a closed pipe).
-pub fn failed() -> bool {
-    OUTPUT_FAILED.load(Ordering::Relaxed)
 }

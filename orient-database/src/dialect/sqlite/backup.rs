@@ -21,9 +21,10 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use crate::db::backend::DbConnection;
-use crate::db::connection::{self, Access, BUSY_TIMEOUT, file_uri};
 use crate::dialect::sqlite::Sqlite;
-use crate::dialect::sqlite::files::{Companion, companion};
+use crate::dialect::sqlite::busy::BUSY_TIMEOUT;
+use crate::dialect::sqlite::connection::{self, Access};
+use crate::dialect::sqlite::read_only::inspection_plan;
 use crate::ops::Error;
 use crate::ops::checksum::{ContentChecksum, content_checksum};
 use crate::sql::Dialect;
@@ -81,18 +82,6 @@ pub fn copy_into(source: &Path, dest: &Path) -> Result<ContentChecksum, Error> {
     })
 }
 
-/// The `file:` URI that reads a file without changing any file (see [`super::inspect`]).
-fn read_only_uri(path: &Path) -> String {
-    let has_wal = companion(path, Companion::Wal).exists();
-    let has_shm = companion(path, Companion::Shm).exists();
-    let parameters = if has_wal && has_shm {
-        "mode=ro&readonly_shm=1"
-    } else {
-        "mode=ro&immutable=1"
-    };
-    format!("{}?{parameters}", file_uri(path))
-}
-
 /// Replaces the content of the database file `database` (created if missing) with that of `source`,
 /// in one write transaction of `database`, waiting up to `timeout` for other writers.
 pub fn restore_into(source: &Path, database: &Path, timeout: Duration) -> Result<(), Error> {
@@ -107,7 +96,7 @@ pub fn restore_into(source: &Path, database: &Path, timeout: Duration) -> Result
         }
     };
     let from = Connection::open_with_flags(
-        read_only_uri(source),
+        inspection_plan(source).target(source),
         OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
             | OpenFlags::SQLITE_OPEN_NO_MUTEX,

@@ -7,26 +7,22 @@
 //! when it finds the file damaged and a `-wal` is there, SQLite is allowed to recover its log and judge
 //! again: only what SQLite itself, with the log, calls corrupt is reported as corrupt.
 //!
-//! A read-only connection creates nothing: where this process cannot write the database, its directory
-//! or its `-wal`/`-shm` (a read-only mount, an immutable file, another user's files), it reads with
-//! `mode=ro` when the `-wal`/`-shm` exist (a writer may be live) and with `immutable=1` when they do not
-//! (then no writer is, and SQLite would otherwise create them).
+//! A read-only connection creates nothing: how it opens the file is decided in
+//! [`command_plan`].
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 
-use crate::db::diagnose;
 use crate::db::error::Error;
-use crate::db::storage::{companion_files, writable};
 use crate::dialect::sqlite::busy::is_busy;
-use crate::dialect::sqlite::lock::real_path;
+use crate::dialect::sqlite::files::{file_uri, has_wal};
+use crate::dialect::sqlite::read_only::command_plan;
+use crate::dialect::sqlite::storage::writable;
 
-/// How long a statement waits for another connection's lock before failing with "database is locked".
-pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+pub use crate::dialect::sqlite::busy::BUSY_TIMEOUT;
 
 /// What a connection may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +146,7 @@ pub fn prepare_file(path: &Path, create: bool) -> Result<Prepared, Error> {
 /// Reads the header and schema of an existing file without any chance of writing to it; when that finds
 /// it damaged and a write-ahead log is beside it, lets SQLite recover the log and judges again.
 fn probe(path: &Path) -> Result<(), Error> {
-    match probe_with(path, "mode=ro&immutable=1") {
+    match probe_at(path, &format!("{}?mode=ro&immutable=1", file_uri(path))) {
         Err(Error::NotADatabase { .. } | Error::Corrupt { .. }) if has_wal(path) => {
             probe_recovering(path)
         }
@@ -158,61 +154,18 @@ fn probe(path: &Path) -> Result<(), Error> {
     }
 }
 
-/// Whether a non-empty `-wal` is beside the database: committed transactions may be in it only.
-fn has_wal(path: &Path) -> bool {
-    let [wal, _] = companion_files(&real_path(path));
-    std::fs::metadata(wal).is_ok_and(|m| m.len() > 0)
-}
-
 /// The check again, through the write-ahead log: a normal connection (SQLite rebuilds the log's index and
 /// reads committed transactions from it; closing, it folds them into the file) when this process can
 /// write beside the database, else a `mode=ro` one when the `-shm` index exists, else an error saying
-/// what recovering needs.
+/// what recovering needs ([`command_plan`]).
 fn probe_recovering(path: &Path) -> Result<(), Error> {
-    let [_, shm] = companion_files(&real_path(path));
-    match writable(path, "recovering the write-ahead log") {
-        Ok(()) => probe_with(path, "mode=rw"),
-        Err(_) if shm.exists() => probe_with(path, "mode=ro"),
-        Err(cannot) => Err(needs_recovery(path, &cannot)),
-    }
+    let plan = command_plan(path, "recovering the write-ahead log")?;
+    probe_at(path, &plan.target(path))
 }
 
-/// Why the WAL of `path` cannot be recovered by this process (`cannot`: why it cannot write there), and
-/// how to get it recovered.
-fn needs_recovery(path: &Path, cannot: &Error) -> Error {
-    let real = real_path(path);
-    let [wal, _] = companion_files(&real);
-    let directory = real.parent().unwrap_or(Path::new("/"));
-    let read_only_mount = diagnose::on_read_only_mount(directory);
-    let fix = if read_only_mount {
-        let mount = diagnose::mount_point(directory);
-        format!(
-            "Remount {0} read-write once (`mount -o remount,rw {0}`) and run any command, or copy {1} \
-             and {2} together to a writable place and use the copy",
-            mount.display(),
-            real.display(),
-            wal.display()
-        )
-    } else {
-        format!("Run any command on it once as a user who can: {cannot}")
-    };
-    let reason = if read_only_mount {
-        "the mount is read-only".to_owned()
-    } else {
-        format!("{} cannot write there", diagnose::current_user())
-    };
-    Error::NeedsRecovery {
-        path: real.clone(),
-        wal,
-        reason,
-        fix,
-    }
-}
-
-/// Reads the schema version through a connection opened with the URI parameters `parameters`.
-fn probe_with(path: &Path, parameters: &str) -> Result<(), Error> {
-    let uri = format!("{}?{parameters}", file_uri(path));
-    let mut conn = SqliteConnection::establish(&uri).map_err(|source| Error::Open {
+/// Reads the schema version through a connection opened on `target` (the path, or a `file:` URI).
+fn probe_at(path: &Path, target: &str) -> Result<(), Error> {
+    let mut conn = SqliteConnection::establish(target).map_err(|source| Error::Open {
         path: path.to_path_buf(),
         source,
     })?;
@@ -255,20 +208,6 @@ fn probe_with(path: &Path, parameters: &str) -> Result<(), Error> {
     }
 }
 
-/// A `file:` URI for a path: `%`, `?` and `#` are escaped so the path is read as written.
-pub fn file_uri(path: &Path) -> String {
-    let mut uri = String::from("file:");
-    for ch in path.to_string_lossy().chars() {
-        match ch {
-            '%' => uri.push_str("%25"),
-            '?' => uri.push_str("%3f"),
-            '#' => uri.push_str("%23"),
-            _ => uri.push(ch),
-        }
-    }
-    uri
-}
-
 /// Opens one connection to an existing or new database file, checked by [`prepare_file`] beforehand.
 ///
 /// A read-write connection is refused up front, naming the file, its owner and the fix, when this
@@ -277,18 +216,14 @@ pub fn file_uri(path: &Path) -> String {
 /// A read-only connection is a normal connection with `query_only` rather than a `mode=ro` one where
 /// this process can write: in WAL mode a `mode=ro` connection creates `-wal`/`-shm` files it can then not
 /// remove, while a normal one, closing last, removes them, so a read-only command leaves the directory as
-/// it found it. Where it cannot write, see [`ReadMode`].
+/// it found it. Where it cannot write, see [`command_plan`].
 pub fn establish(path: &Path, access: Access) -> Result<SqliteConnection, Error> {
     let target = match access {
         Access::ReadWrite => {
             writable(path, "opening the database for writing")?;
             path.to_string_lossy().into_owned()
         }
-        Access::ReadOnly => match read_mode(path)? {
-            ReadMode::Normal => path.to_string_lossy().into_owned(),
-            ReadMode::Shared => format!("{}?mode=ro", file_uri(path)),
-            ReadMode::Immutable => format!("{}?mode=ro&immutable=1", file_uri(path)),
-        },
+        Access::ReadOnly => command_plan(path, "reading")?.target(path),
     };
     let mut conn = SqliteConnection::establish(&target).map_err(|source| Error::Open {
         path: path.to_path_buf(),
@@ -306,35 +241,6 @@ pub fn in_memory() -> Result<SqliteConnection, ConnectionError> {
     configure(&mut conn, Access::ReadWrite)
         .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
     Ok(conn)
-}
-
-/// How a read-only connection opens the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReadMode {
-    /// A normal connection with `query_only`: this process can write beside the database.
-    Normal,
-    /// `mode=ro`: it cannot, and the `-wal`/`-shm` exist (a writer may be live, so the log must be
-    /// read); SQLite needs to create nothing.
-    Shared,
-    /// `mode=ro&immutable=1`: it cannot, and there is no `-wal`/`-shm`, so no writer is live and SQLite
-    /// would otherwise create them.
-    Immutable,
-}
-
-/// The [`ReadMode`] for `path`; an error when the database cannot be read without writing (a `-wal`
-/// needing recovery where this process cannot write).
-pub fn read_mode(path: &Path) -> Result<ReadMode, Error> {
-    let Err(cannot) = writable(path, "reading") else {
-        return Ok(ReadMode::Normal);
-    };
-    let [wal, shm] = companion_files(&real_path(path));
-    match (wal.exists(), shm.exists()) {
-        (true, true) => Ok(ReadMode::Shared),
-        // A log without its index: only recovery, which writes, can read it.
-        (true, false) if has_wal(path) => Err(needs_recovery(path, &cannot)),
-        // No log to read: nothing is lost by ignoring what is not there.
-        _ => Ok(ReadMode::Immutable),
-    }
 }
 
 /// Opens an existing database read-only, for commands that must never create or modify a file: a missing

@@ -9,7 +9,7 @@ use diesel::sqlite::{Sqlite, SqliteType, SqliteValue};
 
 use crate::db::backend::DbConnection;
 use crate::dialect::sqlite::Sqlite as SqliteDialect;
-use crate::ops::checksum::{ContentTable, ContentValue};
+use crate::ops::content::{ContentTable, ContentValue};
 use crate::sql::Dialect;
 
 impl FromSql<Text, Sqlite> for ContentValue {

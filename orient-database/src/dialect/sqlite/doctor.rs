@@ -6,15 +6,16 @@ use std::path::Path;
 
 use crate::db::backend::DbConnection;
 use crate::dialect::sqlite::compile_options::{self as options, FLAGS_LINE};
-use crate::dialect::sqlite::files::{
-    self, Companion, FileFacts, HAS_OWNERS, Permission, companion, describe_uid,
-};
+use crate::dialect::sqlite::files::{Companion, companion};
 use crate::dialect::sqlite::inspect::{self, OpenFailure, Opened};
 use crate::dialect::sqlite::lock::lock_path;
 use crate::dialect::sqlite::wal::WalState;
-use crate::ops::doctor::{Code, Diagnosis, Severity};
-use crate::ops::human_bytes;
+use crate::ops::diagnosis::{Code, Diagnosis, Severity};
 use crate::ops::snapshot;
+use crate::os::file::{self, FileFacts, HAS_OWNERS, directory_writable};
+use crate::os::mount::mount;
+use crate::os::size::human_bytes;
+use crate::os::user::running_as_root;
 
 /// Above this size a WAL is worth a look: SQLite checkpoints every 1000 pages (4 MiB), so a WAL this big
 /// means checkpoints are not keeping up.
@@ -25,7 +26,7 @@ fn ownership(facts: &FileFacts) -> String {
     if HAS_OWNERS {
         format!(
             "owned by {}, group {}, mode {}",
-            describe_uid(facts.uid),
+            facts.owner(),
             facts.gid,
             facts.mode_text()
         )
@@ -46,11 +47,11 @@ fn restore_advice(db: &Path) -> String {
 
 /// Files, directory, mount and free space. Returns whether the database file exists.
 pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
-    let user = d.user.describe();
+    let user = d.user.to_string();
     let Some(dir) = db.parent().map(Path::to_path_buf) else {
         return false;
     };
-    let dir_facts = files::facts(&dir);
+    let dir_facts = file::facts(&dir);
     if !dir_facts.exists {
         d.add(
             Code::DirectoryMissing,
@@ -65,14 +66,11 @@ pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
         );
         return false;
     }
-    let mount = files::mount(&dir).ok();
+    let mount = mount(&dir).ok();
     if let Some(mount) = &mount
         && mount.read_only
     {
-        let point = mount
-            .mount_point
-            .as_ref()
-            .map_or_else(|| dir.display().to_string(), |p| p.display().to_string());
+        let point = mount.mount_point.display();
         d.add(
             Code::ReadOnlyMount,
             Severity::Error,
@@ -89,7 +87,7 @@ pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
             ),
         );
     }
-    let facts = files::facts(db);
+    let facts = file::facts(db);
     if !facts.exists {
         d.add(
             Code::DatabaseMissing,
@@ -111,7 +109,7 @@ pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
         );
         return false;
     }
-    if facts.read == Permission::Denied {
+    if facts.read.is_denied() {
         d.add(
             Code::FileNotReadable,
             Severity::Error,
@@ -123,10 +121,10 @@ pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
             ),
             format!(
                 "Run as the database's owner ({}), or give {user} access (`chown` or `chmod`)",
-                describe_uid(facts.uid)
+                facts.owner()
             ),
         );
-    } else if facts.write == Permission::Denied {
+    } else if facts.write.is_denied() {
         d.add(
             Code::FileNotWritable,
             Severity::Error,
@@ -140,7 +138,7 @@ pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
             format!(
                 "Run as the database's owner ({}), or `chown {}:{} {}` so the user the services run as \
                  owns it",
-                describe_uid(facts.uid),
+                facts.owner(),
                 d.user.uid,
                 d.user.gid,
                 db.display()
@@ -149,10 +147,10 @@ pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
     }
     let companions: Vec<(Companion, FileFacts)> = Companion::ALL
         .iter()
-        .map(|c| (*c, files::facts(&companion(db, *c))))
+        .map(|c| (*c, file::facts(&companion(db, *c))))
         .filter(|(_, f)| f.exists)
         .collect();
-    if files::directory_writable(&dir) == Permission::Denied {
+    if directory_writable(&dir).is_denied() {
         let wal_ready = companions
             .iter()
             .filter(|(c, _)| matches!(c, Companion::Wal | Companion::Shm))
@@ -198,8 +196,8 @@ pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
             Companion::Shm => "it is the WAL's shared index, which every connection writes",
             Companion::Journal => "it is the rollback journal of an unfinished transaction",
         };
-        let db_owner = describe_uid(facts.uid);
-        if file.read == Permission::Denied || file.write == Permission::Denied {
+        let db_owner = facts.owner();
+        if file.read.is_denied() || file.write.is_denied() {
             d.add(
                 Code::FileNotWritable,
                 Severity::Error,
@@ -210,7 +208,7 @@ pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
                      can fail with \"unable to open database file\"",
                     file.path.display(),
                     ownership(file),
-                    if file.read == Permission::Denied {
+                    if file.read.is_denied() {
                         "read"
                     } else {
                         "write"
@@ -224,7 +222,7 @@ pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
                     facts.uid,
                     facts.gid,
                     file.path.display(),
-                    describe_uid(file.uid)
+                    file.owner()
                 ),
             );
         } else if HAS_OWNERS && (file.uid != facts.uid || file.gid != facts.gid) {
@@ -239,7 +237,7 @@ pub fn files(d: &mut Diagnosis, db: &Path) -> bool {
                     ownership(file),
                     db.display(),
                     facts.gid,
-                    if files::running_as_root() && *which != Companion::Journal {
+                    if running_as_root() && *which != Companion::Journal {
                         ". SQLite running as root gives such a file the database's owner when it opens \
                          it, so doctor read the database without its WAL, to leave the owner as it is"
                     } else {
@@ -555,7 +553,7 @@ pub fn open(d: &mut Diagnosis, db: &Path) -> Option<Opened> {
                         "Check that {} and its -wal and -shm files are readable by {}, then run \
                          `orient-db doctor` again",
                         db.display(),
-                        d.user.describe()
+                        d.user
                     )
                 },
             );

@@ -1,18 +1,7 @@
 //! Looking inside a SQLite database without changing any file: for `orient-db doctor` and for checking
-//! a backup before restoring it.
-//!
-//! An ordinary connection is not read-only in that sense, even with `query_only`: it creates `-wal` and
-//! `-shm` files when they are missing, writes its reader mark into `-shm`, and, closing last, checkpoints
-//! the WAL into the database and deletes both files. So the file is opened according to what is there:
-//!
-//! - no `-wal`: `immutable=1`, the file alone; SQLite takes no lock and creates nothing (the WAL is empty,
-//!   or the database is in rollback-journal mode);
-//! - `-wal` and `-shm`: `mode=ro&readonly_shm=1`, which reads through the WAL and its index and writes
-//!   neither, however the last connection closes;
-//! - a `-wal` without `-shm` (left by a process that died): no connection can read that WAL without
-//!   creating its index, so the file is read alone (`immutable=1`) and [`Opened::wal_unread`] says so;
-//! - the same when this process runs as root and the `-wal` or `-shm` belongs to another user than the
-//!   database file: SQLite would give them the database file's owner on opening them.
+//! a backup before restoring it. The file is opened as an inspection ([`inspection_plan`]): no file is
+//! created or written, not even a reader mark in `-shm`; a `-wal` that cannot be read that way is left
+//! unread and reported ([`Opened::wal_unread`]).
 
 use std::path::{Path, PathBuf};
 
@@ -21,8 +10,8 @@ use diesel::sql_types::{BigInt, Nullable, Text};
 use serde::Serialize;
 
 use crate::db::backend::DbConnection;
-use crate::db::connection::file_uri;
-use crate::dialect::sqlite::files::{self, Companion, companion};
+use crate::dialect::sqlite::busy::BUSY_TIMEOUT;
+use crate::dialect::sqlite::read_only::{ReadMode, inspection_plan};
 
 /// What the first 100 bytes of a database file say.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -60,16 +49,6 @@ pub fn read_header(path: &Path) -> std::io::Result<Option<Header>> {
         page_size,
         wal_mode: bytes[18] == 2 && bytes[19] == 2,
     }))
-}
-
-/// How [`open`] opened the file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReadMode {
-    /// The file alone, no locks (`immutable=1`).
-    FileAlone,
-    /// Through the existing `-wal` and `-shm`, writing neither (`readonly_shm=1`).
-    ThroughWal,
 }
 
 /// A connection that cannot change anything, and how it reads.
@@ -110,43 +89,23 @@ impl std::fmt::Display for OpenFailure {
     }
 }
 
-/// Whether SQLite, opening the companions of `path` in this process, would change their owner: running
-/// as root, it gives a `-wal` or `-shm` it opens the database file's owner (so that owner can keep
-/// using them), even on a read-only connection.
-fn would_change_owners(path: &Path) -> bool {
-    let facts = files::facts(path);
-    files::running_as_root()
-        && [Companion::Wal, Companion::Shm].iter().any(|c| {
-            let companion = files::facts(&companion(path, *c));
-            companion.exists && (companion.uid != facts.uid || companion.gid != facts.gid)
-        })
-}
-
 /// Opens `path` so that nothing can change any file (see the module documentation).
 pub fn open(path: &Path) -> Result<Opened, OpenFailure> {
     if !path.exists() {
         return Err(OpenFailure::Missing);
     }
-    let wal = std::fs::metadata(companion(path, Companion::Wal)).ok();
-    let shm_exists = companion(path, Companion::Shm).exists();
-    let (mode, wal_unread, parameters) = match (&wal, shm_exists) {
-        (Some(meta), true) if would_change_owners(path) => {
-            (ReadMode::FileAlone, Some(meta.len()), "mode=ro&immutable=1")
-        }
-        (Some(_), true) => (ReadMode::ThroughWal, None, "mode=ro&readonly_shm=1"),
-        (Some(meta), false) if meta.len() > 0 => {
-            (ReadMode::FileAlone, Some(meta.len()), "mode=ro&immutable=1")
-        }
-        _ => (ReadMode::FileAlone, None, "mode=ro&immutable=1"),
-    };
-    let uri = format!("{}?{parameters}", file_uri(path));
-    let mut conn = DbConnection::establish(&uri).map_err(|e| OpenFailure::CannotOpen {
-        detail: e.to_string(),
-    })?;
+    let plan = inspection_plan(path);
+    let mut conn =
+        DbConnection::establish(&plan.target(path)).map_err(|e| OpenFailure::CannotOpen {
+            detail: e.to_string(),
+        })?;
     // No pragma that writes: only how long to wait for a writer's lock, and query_only for good measure.
-    diesel::sql_query("PRAGMA busy_timeout = 5000")
-        .execute(&mut conn)
-        .map_err(classify)?;
+    diesel::sql_query(format!(
+        "PRAGMA busy_timeout = {}",
+        BUSY_TIMEOUT.as_millis()
+    ))
+    .execute(&mut conn)
+    .map_err(classify)?;
     diesel::sql_query("PRAGMA query_only = ON")
         .execute(&mut conn)
         .map_err(classify)?;
@@ -161,8 +120,8 @@ pub fn open(path: &Path) -> Result<Opened, OpenFailure> {
     let _ = version.schema_version;
     Ok(Opened {
         conn,
-        mode,
-        wal_unread,
+        mode: plan.mode,
+        wal_unread: plan.wal_unread,
     })
 }
 

@@ -25,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::db::config::{DEFAULT_LOCK_TIMEOUT, LOCK_TIMEOUT_VARIABLE, Settings};
+use crate::dialect::sqlite::files::real_path;
 use crate::migrations::Error;
 use crate::migrations::backend::HeldLock;
 
@@ -33,9 +34,6 @@ pub const TIMEOUT_VARIABLE: &str = LOCK_TIMEOUT_VARIABLE;
 
 /// How long a migrator waits for another one by default.
 pub const DEFAULT_TIMEOUT: Duration = DEFAULT_LOCK_TIMEOUT;
-
-/// How many symlinks in a row are followed before giving up (Linux's own limit).
-const MAX_SYMLINKS: usize = 40;
 
 /// The suffix of the lock file's name: `orient.db` → `orient.db.migrate-lock`.
 pub const SUFFIX: &str = ".migrate-lock";
@@ -59,36 +57,6 @@ pub fn lock_path(database: &Path) -> PathBuf {
         .unwrap_or_default();
     name.push(SUFFIX);
     real.with_file_name(name)
-}
-
-/// The file a database path really names: symlinks of the file followed (also a link to a file not
-/// created yet) and the directory's path made canonical, as far as those exist. Two names of one file
-/// give one path, which is what the migration lock is keyed on.
-pub fn real_path(database: &Path) -> PathBuf {
-    let mut path = database.to_path_buf();
-    for _ in 0..MAX_SYMLINKS {
-        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
-        if !is_link {
-            break;
-        }
-        match std::fs::read_link(&path) {
-            // A relative target is relative to the link's directory; `join` keeps an absolute one.
-            Ok(target) => path = path.parent().unwrap_or(Path::new("")).join(target),
-            Err(_) => break,
-        }
-    }
-    // A bare file name is in the current directory, which the kernel holds by its real inode: nothing
-    // to resolve.
-    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
-        return path;
-    };
-    if parent.as_os_str().is_empty() {
-        return path;
-    }
-    match std::fs::canonicalize(parent) {
-        Ok(dir) => dir.join(name),
-        Err(_) => path,
-    }
 }
 
 /// The wait from `ORIENT_MIGRATE_LOCK_TIMEOUT_MS` (environment over `.env`, read like every other

@@ -13,7 +13,7 @@ use crate::assess::dangling_condition;
 use crate::dialect::sqlite::Sqlite;
 use crate::diff::Change;
 use crate::model::{Column, DefaultValue, IndexOrigin, Name, Schema, Table, UnmodelledObject};
-use crate::plan::{Plan, PlanOptions, Planner, Step, StepKind};
+use crate::plan::{Plan, PlanOptions, Planner, Step, StepKind, TableLock};
 use crate::sql::Dialect;
 
 /// The temporary name a table is rebuilt under. `__orient_` names are reserved for the tools.
@@ -22,6 +22,24 @@ pub fn temporary_name(table: &str) -> String {
 }
 
 impl Planner for Sqlite {
+    fn alters_in_place(&self) -> bool {
+        false
+    }
+
+    fn rebuilds_need_foreign_keys_off(&self) -> bool {
+        // Dropping the old table during a rebuild would cascade into its children otherwise.
+        true
+    }
+
+    fn change_locks(&self, _change: &Change, _current: &Schema) -> Vec<TableLock> {
+        // SQLite locks the whole database for a write transaction, never one table.
+        Vec::new()
+    }
+
+    fn delete_locks(&self, _table: &str) -> Vec<TableLock> {
+        Vec::new()
+    }
+
     fn requires_rebuild(&self, change: &Change, existing: Option<&Table>) -> bool {
         requires_rebuild(change, existing)
     }
@@ -126,7 +144,7 @@ fn rebuild(
         };
         let mut expression = q(source_name);
         if accept && dialect.canonical_type(old.ty) != dialect.canonical_type(column.ty) {
-            expression = dialect.cast(&expression, column.ty);
+            expression = dialect.cast(&expression, old.ty, column.ty);
         }
         if old.nullable && !column.nullable {
             match &column.default {
@@ -179,7 +197,7 @@ fn rebuild(
         // Every unique index, not only new ones: converted values can collide under an old index too.
         for index in wanted.indexes.iter().filter(|i| i.unique) {
             let columns: Vec<&str> = index.columns.iter().map(|c| c.as_ref()).collect();
-            statements.push(dialect.delete_duplicates(&temp, &columns));
+            statements.push(dialect.delete_duplicates(&temp, &columns, &[]));
         }
         for change in changes {
             if let Change::AddForeignKey { foreign_key, .. } = change {
@@ -228,6 +246,7 @@ fn rebuild(
             may_delete_rows,
         },
         statements,
+        locks: Vec::new(),
     }
 }
 
@@ -245,6 +264,7 @@ fn drop_dependents(unmodelled: &[UnmodelledObject], dialect: &dyn Dialect) -> St
         description: "drop views and triggers while tables are rebuilt".to_owned(),
         kind: StepKind::Dependents,
         statements,
+        locks: Vec::new(),
     }
 }
 
@@ -267,6 +287,7 @@ fn recreate_dependents(unmodelled: &[UnmodelledObject], dropped_tables: &BTreeSe
         description: "recreate views and triggers".to_owned(),
         kind: StepKind::Dependents,
         statements,
+        locks: Vec::new(),
     }
 }
 

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::Text;
 
 use crate::db::backend::DbConnection;
-use crate::db::connection::{Access, configure};
+use crate::dialect::sqlite::connection::{Access, configure};
 
 /// A new in-memory database holding the tables, indexes, views and triggers of `conn`'s main database
 /// (its own `CREATE` statements, in that order), and no rows. SQLite's internal tables are left to SQLite,

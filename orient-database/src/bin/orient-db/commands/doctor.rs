@@ -36,7 +36,7 @@ fn human(report: &DoctorReport) -> String {
                 if warnings == 1 { "" } else { "s" }
             )
         },
-        report.user.describe(),
+        report.user,
         report
             .sqlite_version
             .as_deref()

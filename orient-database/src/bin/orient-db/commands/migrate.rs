@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use orient_database::db::connection::{self, Access};
-use orient_database::db::storage::writable;
 use orient_database::db::{self, Config, DbConnection};
+use orient_database::dialect::sqlite::storage::writable;
 use orient_database::migrations::{self, AppliedMigration, Migration, ModifiedMigration, runner};
 use orient_database::ops::snapshot::Snapshot;
 
@@ -70,7 +70,7 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
         up_to_date: status.pending.is_empty(),
         total_applied: status.applied.len(),
         lock_wait_ms: migration.lock_wait_ms,
-        snapshot: migration.snapshot.clone(),
+        snapshot: opened.snapshot.clone(),
     };
     out.emit(&report, |r| {
         let mut text = String::new();

@@ -14,7 +14,7 @@ mod worktree;
 
 use std::path::Path;
 
-use orient_database::db::storage::storage_error;
+use orient_database::dialect::sqlite::storage::storage_error;
 
 use crate::cli::{Command, MigrateAction};
 use crate::exit::Exit;

@@ -4,9 +4,9 @@ use serde::Serialize;
 
 use orient_database::db::Config;
 use orient_database::db::connection::{self, Access};
-use orient_database::db::storage::writable;
 use orient_database::dialect::sqlite;
 use orient_database::dialect::sqlite::lock::MigrationLock;
+use orient_database::dialect::sqlite::storage::writable;
 use orient_database::model::Schema;
 use orient_database::push::{PushOptions, PushReport, push};
 use orient_database::schema::TABLES;

@@ -1,8 +1,11 @@
-//! Every byte `orient-seed` prints goes through here. A reader that goes away early (`orient-seed |
-//! true`) closes the pipe after the seeding has committed; the rest of the output is dropped quietly and
-//! the run ends with its own exit code (Rust's `println!` would panic, exit 101). Any other failure to
-//! write stdout (a full disk under `> file`) is reported and makes the run exit 1, since its report is
-//! incomplete.
+//! Printing from the command-line tools (`orient-db`, `orient-seed`; feature `cli`): every byte they
+//! print goes through here.
+//!
+//! A reader that goes away early (`orient-db schema | head -1`, `orient-seed | true`) closes the pipe;
+//! the work is done by then, so the rest of the output is dropped quietly and the command ends with its
+//! own exit code (Rust's `println!` would panic, exit 101). Any other failure to write stdout (a full
+//! disk under `> file`) is reported and recorded ([`failed`]): the tools then exit 1 where they would
+//! have succeeded, since their output is incomplete.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,7 +13,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 /// Set when writing stdout failed for a reason other than a closed pipe.
 static OUTPUT_FAILED: AtomicBool = AtomicBool::new(false);
 
-/// Writes `text` to stdout; a closed pipe is not an error.
+/// Writes `text` to stdout; a closed pipe is not an error (see the module's documentation).
 pub fn stdout(text: &str) {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
@@ -18,7 +21,7 @@ pub fn stdout(text: &str) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(e) => {
             OUTPUT_FAILED.store(true, Ordering::Relaxed);
-            stderr(&format!("error: cannot write the report to stdout: {e}"));
+            stderr(&format!("error: cannot write the output to stdout: {e}"));
         }
     }
 }
