@@ -12,7 +12,10 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The dialects whose migrations are embedded: (directory under `migrations/`, generated file).
-const DIALECTS: [(&str, &str); 1] = [("sqlite", "embedded_migrations_sqlite.rs")];
+const DIALECTS: [(&str, &str); 2] = [
+    ("sqlite", "embedded_migrations_sqlite.rs"),
+    ("postgres", "embedded_migrations_postgres.rs"),
+];
 
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap_or_default());

@@ -52,6 +52,32 @@ pub mod types;
 pub use model::TableModel;
 pub use orient_derive::Table;
 
+/// Runs `$body` with `$c` bound to the concrete connection inside a [`db::DbConnection`]: the
+/// connection itself in a SQLite-only build, each engine's in a build with PostgreSQL (the body is
+/// compiled once per engine). For what Diesel's multi-engine connection cannot express, such as
+/// multi-row inserts. Used by the code `#[derive(Table)]` generates. Not public API.
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(feature = "postgres"))]
+macro_rules! __each_connection {
+    ($conn:expr, |$c:ident| $body:expr) => {{
+        let $c: &mut $crate::db::DbConnection = $conn;
+        $body
+    }};
+}
+
+#[doc(hidden)]
+#[macro_export]
+#[cfg(feature = "postgres")]
+macro_rules! __each_connection {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Postgres($c) => $body,
+        }
+    };
+}
+
 /// What generated code and exported macros refer to. Not public API.
 #[doc(hidden)]
 pub mod __private {

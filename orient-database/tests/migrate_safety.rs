@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use orient_database::db::target::Target;
 use orient_database::db::{self, Db};
 use orient_database::dialect::sqlite::lock::{self, MigrationLock};
 use orient_database::dialect::sqlite::replay_migrations as replay;
@@ -284,7 +285,7 @@ fn scratch_migrations(dir: &Path) -> PathBuf {
 
 fn migrate_file(db: &Path, migrations: &[Migration]) -> Result<migrations::MigrateReport, Error> {
     let mut conn = connect(db);
-    migrations::migrate(&mut conn, db, migrations)
+    migrations::migrate(&mut conn, &Target::sqlite(db), migrations)
 }
 
 #[test]
@@ -688,8 +689,8 @@ fn revert_refuses_a_migration_without_down_sql() {
     migrate_file(&db, &all).unwrap();
     let mut conn = connect(&db);
     for result in [
-        migrations::revert_last(&mut conn, &db, &all).map(|_| ()),
-        migrations::redo_last(&mut conn, &db, &all).map(|_| ()),
+        migrations::revert_last(&mut conn, &Target::sqlite(&db), &all).map(|_| ()),
+        migrations::redo_last(&mut conn, &Target::sqlite(&db), &all).map(|_| ()),
     ] {
         match result {
             Err(Error::NoDown { name }) => assert_eq!(name, MODEL_TIER),

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use diesel::connection::SimpleConnection;
+use orient_database::db::target::Target;
 use orient_database::dialect::sqlite::lock::{self, MigrationLock};
 use orient_database::migrations;
 use orient_database::ops::checksum::content_checksum;
@@ -1209,7 +1210,7 @@ fn a_migration_that_loses_data_is_preceded_by_a_snapshot() {
     let mut conn = connect(&db);
     conn.batch_execute("PRAGMA journal_mode = WAL;").unwrap();
     {
-        let report = migrate::migrate(&mut conn, &db, &first).unwrap();
+        let report = migrate::migrate(&mut conn, &Target::sqlite(&db), &first).unwrap();
         assert!(
             report.snapshot.is_none(),
             "nothing to lose in a new database"
@@ -1226,7 +1227,7 @@ fn a_migration_that_loses_data_is_preceded_by_a_snapshot() {
     );
     let second = migrations::from_directory(&dir).unwrap();
     {
-        let report = migrate::migrate(&mut conn, &db, &second).unwrap();
+        let report = migrate::migrate(&mut conn, &Target::sqlite(&db), &second).unwrap();
         assert_eq!(report.applied.len(), 1);
         assert!(report.snapshot.is_none());
     }
@@ -1239,7 +1240,7 @@ fn a_migration_that_loses_data_is_preceded_by_a_snapshot() {
         "ALTER TABLE notes DROP COLUMN secret;",
     );
     let third = migrations::from_directory(&dir).unwrap();
-    let report = migrate::migrate(&mut conn, &db, &third).unwrap();
+    let report = migrate::migrate(&mut conn, &Target::sqlite(&db), &third).unwrap();
     let snapshot = report.snapshot.expect("a snapshot before the drop");
     assert_eq!(
         snapshot.reason,

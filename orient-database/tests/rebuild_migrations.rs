@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use orient_database::check::{check_database, check_migrations};
+use orient_database::db::target::Target;
 use orient_database::dialect::sqlite::replay_migrations as replay;
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
@@ -90,11 +91,11 @@ fn a_generated_rebuild_migration_applies_checks_clean_and_reverts_exactly() {
     assert!(!all[2].run_in_transaction);
     let db = dir.path().join("orient.db");
     let mut conn = connect(&db);
-    migrate(&mut conn, &db, &all[..2]).unwrap();
+    migrate(&mut conn, &Target::sqlite(&db), &all[..2]).unwrap();
     with_rows(&mut conn);
     let before = children(&mut conn);
 
-    let report = migrate(&mut conn, &db, &all).unwrap();
+    let report = migrate(&mut conn, &Target::sqlite(&db), &all).unwrap();
     assert_eq!(report.applied.len(), 1);
     assert_eq!(children(&mut conn), before, "child rows changed");
     assert_eq!(
@@ -108,7 +109,7 @@ fn a_generated_rebuild_migration_applies_checks_clean_and_reverts_exactly() {
     assert!(check_database(Some(&live), &declared(), &Sqlite).clean);
     assert!(check_migrations(&replay(&all).unwrap().schema, &declared(), &Sqlite).clean);
 
-    let reverted = revert_last(&mut conn, &db, &all).unwrap();
+    let reverted = revert_last(&mut conn, &Target::sqlite(&db), &all).unwrap();
     assert_eq!(reverted.reverted.name, all[2].name);
     let live = introspect(&mut conn).unwrap().schema;
     assert_eq!(
@@ -142,7 +143,7 @@ fn before_the_rebuild() -> (
     let all = migrations::from_directory(&migrations_dir).unwrap();
     let db = dir.path().join("orient.db");
     let mut conn = connect(&db);
-    migrate(&mut conn, &db, &all[..2]).unwrap();
+    migrate(&mut conn, &Target::sqlite(&db), &all[..2]).unwrap();
     with_rows(&mut conn);
     (dir, all, db, conn)
 }
@@ -157,7 +158,9 @@ fn a_failing_guard_leaves_the_database_and_the_connection_as_they_were() {
     .unwrap();
     let schema_before = introspect(&mut conn).unwrap().schema;
 
-    let error = migrate(&mut conn, &db, &all).unwrap_err().to_string();
+    let error = migrate(&mut conn, &Target::sqlite(&db), &all)
+        .unwrap_err()
+        .to_string();
     assert!(
         error.contains("foreign key violations after the rebuild"),
         "{error}"
@@ -197,7 +200,7 @@ fn a_rebuild_committed_but_not_recorded_is_recorded_not_run_again() {
     // The script ran and committed; the process died before the ledger row was written.
     conn.batch_execute(&all[2].up).unwrap();
 
-    let report = migrate(&mut conn, &db, &all).unwrap();
+    let report = migrate(&mut conn, &Target::sqlite(&db), &all).unwrap();
     assert_eq!(report.recovered.len(), 1);
     assert!(report.applied.is_empty());
     let status = migrations::runner::status(&mut conn, &all).unwrap();

@@ -237,17 +237,21 @@ fn insert_struct(table: &Table<'_>, module: &Ident, mode: Mode) -> TokenStream {
                 #now
                 Self { #(#initialisers)* }
             };
+            // Multi-row inserts are written per engine (Diesel's multi-engine connection has none), so
+            // the same body is compiled once for each concrete connection of the build.
             let insert_all_body = quote! {
                 use ::diesel::RunQueryDsl as _;
-                let (chunks, rest) = rows.as_chunks::<#chunk>();
-                let mut inserted = 0;
-                for chunk in chunks {
-                    inserted += ::diesel::insert_into(#module::table).values(chunk).execute(conn)?;
-                }
-                for row in rest {
-                    inserted += ::diesel::insert_into(#module::table).values(row).execute(conn)?;
-                }
-                ::core::result::Result::Ok(inserted)
+                #krate::__each_connection!(conn, |conn| {
+                    let (chunks, rest) = rows.as_chunks::<#chunk>();
+                    let mut inserted = 0;
+                    for chunk in chunks {
+                        inserted += ::diesel::insert_into(#module::table).values(chunk).execute(conn)?;
+                    }
+                    for row in rest {
+                        inserted += ::diesel::insert_into(#module::table).values(row).execute(conn)?;
+                    }
+                    ::core::result::Result::Ok(inserted)
+                })
             };
             (new_body, insert_all_body)
         }

@@ -2,11 +2,10 @@
 
 use std::time::Instant;
 
-use orient_database::db::connection;
 use orient_database::db::{self, Config, DbConnection};
 use orient_database::dialect::sqlite::{self, storage};
 use orient_database::engine::EngineConnection;
-use orient_database::migrations::replay::Replay;
+use orient_database::migrations::replay::{Replay, Scratch};
 use orient_database::migrations::{self, Migration, runner};
 use orient_database::seed::Shape;
 use orient_database::types::Timestamp;
@@ -55,7 +54,7 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
             .collect::<Result<Vec<SeederReport>, Error>>()
     };
     let mut report = Report {
-        database: config.path.display().to_string(),
+        database: config.target.to_string(),
         dry_run: options.dry_run,
         force: options.force,
         created_directories: Vec::new(),
@@ -73,31 +72,38 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
     // A storage failure (disk full, a file-size limit, the write lock held too long, a file that cannot
     // be written) names the database, the step and what to do.
     let explain = |step: &'static str| {
-        move |e: Error| match e {
-            Error::Database(inner) => Error::Database(storage::explain(&config.path, step, inner)),
-            other => match storage::storage_error(&config.path, step, &other) {
+        move |e: Error| match (e, config.sqlite_path()) {
+            (Error::Database(inner), Some(path)) => {
+                Error::Database(storage::explain(path, step, inner))
+            }
+            (other, Some(path)) => match storage::storage_error(path, step, &other) {
                 Some(explained) => Error::Database(explained),
                 None => other,
             },
+            // A server reports its own errors.
+            (other, None) => other,
         }
     };
     if options.dry_run {
-        let all = migrations::embedded()?;
-        let mut conn = if config.path.exists() {
-            let mut conn = connection::open_read_only(&config.path)
+        let all = migrations::embedded_for(&config.target)?;
+        let mut existing;
+        let mut scratch;
+        let conn = if db::open::exists(config) {
+            existing = db::open_read_only(config)
                 .map_err(Error::from)
                 .map_err(explain("opening the database read-only"))?;
             report.pending_migrations = names(
-                &runner::status(&mut conn, &all)
+                &runner::status(&mut existing, &all)
                     .map_err(Error::from)
                     .map_err(explain("reading the migration ledger"))?
                     .pending,
             );
-            conn
+            &mut existing
         } else {
             // What a real run would seed: the database its migrations create.
             report.pending_migrations = names(&all);
-            migrated_in_memory(&all)?
+            scratch = migrated_in_memory(&all)?;
+            scratch.connection()
         };
         // One read transaction, so every seeder sees the same snapshot. Nothing is written: the
         // seeders are told so, and the connection is query_only besides.
@@ -169,8 +175,8 @@ fn names(migrations: &[Migration]) -> Vec<String> {
 }
 
 /// An in-memory database with every migration applied: what a real run would seed into.
-fn migrated_in_memory(all: &[Migration]) -> Result<DbConnection, Error> {
+fn migrated_in_memory(all: &[Migration]) -> Result<Scratch, Error> {
     let mut replay = Replay::on(sqlite::scratch()?);
     replay.apply_all(all)?;
-    Ok(replay.into_connection())
+    Ok(replay.into_scratch())
 }

@@ -111,7 +111,7 @@ fn insert(c: &mut Criterion) {
         Db::open_path(&path).unwrap()
     };
     let cleanup = |db: Db| {
-        let path = db.path().to_path_buf();
+        let path = db.sqlite_path().unwrap().to_path_buf();
         drop(db);
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
@@ -127,7 +127,7 @@ fn insert(c: &mut Criterion) {
         b.iter_batched(
             || {
                 let db = fresh();
-                let conn = common::raw(db.path());
+                let conn = common::raw(db.sqlite_path().unwrap());
                 (db, conn)
             },
             |(db, mut conn)| {

@@ -186,7 +186,7 @@ fn seed(c: &mut Criterion) {
             |config| {
                 let report = run(&config, orient_seed::REGISTRY, &Options::default()).unwrap();
                 assert_eq!(report.totals.inserted, 89);
-                let _ = std::fs::remove_file(&config.path);
+                let _ = std::fs::remove_file(&config.sqlite_path().unwrap());
             },
             BatchSize::PerIteration,
         )

@@ -24,7 +24,7 @@ fn orient_seed_sets_up_a_fresh_clone_and_services_read_what_it_wrote() {
     assert!(check.status.success(), "{}", describe(&check));
 
     let config = Config::resolve(project.root(), &BTreeMap::new()).unwrap();
-    assert_eq!(config.path, file);
+    assert_eq!(config.sqlite_path().unwrap(), file);
     let service = Db::open(&config).unwrap();
     assert!(service.opened().applied_migrations.is_empty());
 

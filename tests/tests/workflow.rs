@@ -23,7 +23,7 @@ fn migrate_then_a_service_inserts_and_joins_an_agent_with_its_skills() {
 
     // The service resolves the same file from the same directory and environment.
     let config = Config::resolve(project.root(), &BTreeMap::new()).unwrap();
-    assert_eq!(config.path, file);
+    assert_eq!(config.sqlite_path().unwrap(), file);
     let service = Db::open(&config).unwrap();
     assert!(
         service.opened().applied_migrations.is_empty(),
@@ -35,12 +35,13 @@ fn migrate_then_a_service_inserts_and_joins_an_agent_with_its_skills() {
             diesel::insert_into(agents::table)
                 .values(&NewAgent::new("ori", "Ori"))
                 .execute(tx)?;
-            diesel::insert_into(agent_skills::table)
-                .values(&vec![
+            NewAgentSkill::insert_all(
+                tx,
+                &[
                     NewAgentSkill::new("ori", "tool-discovery"),
                     NewAgentSkill::new("ori", "onboarding-guide"),
-                ])
-                .execute(tx)?;
+                ],
+            )?;
             diesel::insert_into(agent_tools::table)
                 .values(&NewAgentTool::new("ori", "config_*", ToolAccess::Allow))
                 .execute(tx)?;

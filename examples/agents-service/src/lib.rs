@@ -157,8 +157,10 @@ async fn add_skill(
             }
             let skill = diesel::insert_into(agent_skills::table)
                 .values(&NewAgentSkill::new(id, name))
-                .returning(AgentSkill::as_returning())
-                .get_result(tx)?;
+                // All columns rather than `as_returning()`, which the multi-engine connection of a
+                // build with PostgreSQL cannot return.
+                .returning(agent_skills::all_columns)
+                .get_result::<AgentSkill>(tx)?;
             Ok(skill)
         })
         .await?;

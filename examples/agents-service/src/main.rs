@@ -19,7 +19,7 @@ async fn main() -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {addr} (AGENTS_SERVICE_ADDR)"))?;
     eprintln!(
         "agents-service: {} on http://{}",
-        db.path().display(),
+        db.target(),
         listener.local_addr()?
     );
     axum::serve(listener, agents_service::app(Arc::new(db)))

@@ -27,9 +27,13 @@ use serde::Serialize;
 pub use crate::db::config_error::ConfigError;
 use crate::db::env_file;
 use crate::db::instance::{Instance, instance_for};
+use crate::db::target::{PostgresTarget, Target, is_postgres_url};
 
 /// The variables that choose the database, in precedence order for the path.
 pub const PATH_VARIABLES: [&str; 3] = ["SQLITE_DATABASE", "SQLITE_DB_PATH", "DATABASE_URL"];
+
+/// The variable the Diesel CLI reads: a file path for SQLite, a `postgres://` URL for PostgreSQL.
+pub const URL_VARIABLE: &str = "DATABASE_URL";
 
 /// The variable naming the project root explicitly (read from the process environment only).
 pub const PROJECT_ROOT_VARIABLE: &str = "ORIENT_PROJECT_ROOT";
@@ -100,11 +104,12 @@ pub enum RootSource {
     CurrentDirectory,
 }
 
-/// The database backend.
+/// The database engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DatabaseType {
     Sqlite,
+    Postgres,
 }
 
 /// A variable's value and where it came from.
@@ -329,15 +334,17 @@ fn existing_root(cwd: &Path, root: &Path, named_by: &str) -> Result<PathBuf, Con
     }
 }
 
-/// A resolved configuration: the absolute database path and where each part of it came from.
+/// A resolved configuration: the database (a file or a server) and where each part of it came from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Config {
     pub database_type: DatabaseType,
-    /// Absolute path of the database file.
-    pub path: PathBuf,
-    /// The variable that gave the path (`None` for the instance default).
+    /// The database: an SQLite file (serialised as `path`) or a PostgreSQL server (as `url`, password
+    /// hidden, with its host, port and database).
+    #[serde(flatten, serialize_with = "serialize_target")]
+    pub target: Target,
+    /// The variable that chose the database (`None` for the instance default).
     pub path_variable: Option<&'static str>,
-    /// The value as written (before resolving against the project root).
+    /// The value as written (before resolving against the project root; a URL's password hidden).
     pub path_value: String,
     pub path_origin: Origin,
     pub project_root: PathBuf,
@@ -384,9 +391,15 @@ impl Config {
     /// The database part, on top of resolved [`Settings`].
     pub fn from_settings(settings: Settings) -> Result<Config, ConfigError> {
         let variables = &settings.variables;
-        let database_type = match variables.get(TYPE_VARIABLE)? {
-            None => DatabaseType::Sqlite,
-            Some(value) if value.text.eq_ignore_ascii_case("sqlite") => DatabaseType::Sqlite,
+        let requested = match variables.get(TYPE_VARIABLE)? {
+            None => None,
+            Some(value) if value.text.eq_ignore_ascii_case("sqlite") => Some(DatabaseType::Sqlite),
+            Some(value)
+                if value.text.eq_ignore_ascii_case("postgres")
+                    || value.text.eq_ignore_ascii_case("postgresql") =>
+            {
+                Some(DatabaseType::Postgres)
+            }
             Some(value) => {
                 return Err(ConfigError::UnsupportedDatabaseType {
                     value: value.text,
@@ -398,12 +411,28 @@ impl Config {
         // wherever it is.
         let instance_id = settings.instance_id()?;
         // All three are read, so one that cannot be read is refused even when another one wins.
-        let mut chosen = None;
+        let mut values = Vec::new();
         for variable in PATH_VARIABLES {
             if let Some(value) = variables.get(variable)? {
-                chosen = chosen.or(Some((variable, value)));
+                values.push((variable, value));
             }
         }
+        let url = values
+            .iter()
+            .find(|(variable, _)| *variable == URL_VARIABLE)
+            .map(|(_, value)| value.clone());
+        // The engine is what the user wrote: DATABASE_TYPE, else the scheme of DATABASE_URL. A
+        // PostgreSQL URL wins over the SQLite variables (a container image may set SQLITE_DATABASE
+        // for its default; pointing DATABASE_URL at a server must not be silently ignored).
+        let postgres = match requested {
+            Some(DatabaseType::Postgres) => true,
+            Some(DatabaseType::Sqlite) => false,
+            None => url.as_ref().is_some_and(|u| is_postgres_url(&u.text)),
+        };
+        if postgres {
+            return Config::postgres(settings.clone(), requested, url);
+        }
+        let chosen = values.into_iter().next();
         let project_root = &settings.project_root;
         let (path, path_variable, path_value, path_origin, instance) = match chosen {
             Some((variable, value)) => {
@@ -444,8 +473,8 @@ impl Config {
             "resolved the database"
         );
         Ok(Config {
-            database_type,
-            path,
+            database_type: DatabaseType::Sqlite,
+            target: Target::Sqlite { path },
             path_variable,
             path_value,
             path_origin,
@@ -458,6 +487,77 @@ impl Config {
         })
     }
 
+    /// A PostgreSQL configuration: `DATABASE_URL` must be a `postgres://` URL, and this build must have
+    /// PostgreSQL support.
+    fn postgres(
+        settings: Settings,
+        requested: Option<DatabaseType>,
+        url: Option<Value>,
+    ) -> Result<Config, ConfigError> {
+        let Some(url) = url else {
+            let origin = settings
+                .variables
+                .get(TYPE_VARIABLE)?
+                .map_or_else(|| Origin::Default.to_string(), |v| v.origin.to_string());
+            return Err(ConfigError::PostgresWithoutUrl { origin });
+        };
+        if !cfg!(feature = "postgres") {
+            let what = match requested {
+                Some(_) => "DATABASE_TYPE=postgres".to_owned(),
+                None => format!("DATABASE_URL={}", redact_loosely(&url.text)),
+            };
+            return Err(ConfigError::PostgresNotBuilt {
+                what,
+                origin: url.origin.to_string(),
+            });
+        }
+        let target = PostgresTarget::parse(&url.text).map_err(|e| ConfigError::BadPostgresUrl {
+            value: redact_loosely(&url.text),
+            origin: url.origin.to_string(),
+            reason: e.reason,
+        })?;
+        tracing::debug!(
+            database = %target,
+            origin = %url.origin,
+            project_root = %settings.project_root.display(),
+            "resolved the database"
+        );
+        Ok(Config {
+            database_type: DatabaseType::Postgres,
+            path_value: target.redacted().to_owned(),
+            target: Target::Postgres(target),
+            path_variable: Some(URL_VARIABLE),
+            path_origin: url.origin,
+            instance: None,
+            lock_timeout: settings.lock_timeout,
+            log_filter: settings.log_filter,
+            project_root: settings.project_root,
+            root_source: settings.root_source,
+            env_file: settings.env_file,
+        })
+    }
+
+    /// The database file, for an SQLite configuration.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        self.target.sqlite_path()
+    }
+
+    /// The database file, for what works on SQLite files only (`what`); on PostgreSQL an error saying
+    /// so and what to do `instead`.
+    pub fn require_sqlite(
+        &self,
+        what: &'static str,
+        instead: &'static str,
+    ) -> Result<&Path, crate::db::error::Error> {
+        self.target
+            .sqlite_path()
+            .ok_or_else(|| crate::db::error::Error::NotOnThisEngine {
+                what,
+                target: self.target.to_string(),
+                instead,
+            })
+    }
+
     /// A configuration for an explicit file (tools and tests), with the default settings.
     pub fn for_path(path: impl AsRef<Path>) -> Config {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
@@ -465,7 +565,7 @@ impl Config {
         Config {
             database_type: DatabaseType::Sqlite,
             path_value: path.to_string_lossy().into_owned(),
-            path,
+            target: Target::Sqlite { path },
             path_variable: None,
             path_origin: Origin::Default,
             project_root: cwd,
@@ -481,6 +581,43 @@ impl Config {
     pub fn with_lock_timeout(mut self, timeout: Duration) -> Config {
         self.lock_timeout = timeout;
         self
+    }
+}
+
+/// How a [`Target`] appears in a configuration's JSON: `path` for a file, `url` (password hidden),
+/// `host`, `port` and `database` for a server.
+fn serialize_target<S: serde::Serializer>(target: &Target, s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = s.serialize_map(None)?;
+    match target {
+        Target::Sqlite { path } => map.serialize_entry("path", path)?,
+        Target::Postgres(server) => {
+            map.serialize_entry("url", server.redacted())?;
+            map.serialize_entry("host", &server.host)?;
+            map.serialize_entry("port", &server.port)?;
+            map.serialize_entry("database", &server.database)?;
+        }
+    }
+    map.end()
+}
+
+/// A value that should be a URL, with anything between `://user:` and `@` hidden, for messages about a
+/// URL that could not be parsed (so its password is never printed).
+fn redact_loosely(value: &str) -> String {
+    let Some(scheme_end) = value.find("://").map(|i| i + 3) else {
+        return value.to_owned();
+    };
+    let rest = &value[scheme_end..];
+    match (rest.find(':'), rest.rfind('@')) {
+        (Some(colon), Some(at)) if colon < at => {
+            format!(
+                "{}{}:***{}",
+                &value[..scheme_end],
+                &rest[..colon],
+                &rest[at..]
+            )
+        }
+        _ => value.to_owned(),
     }
 }
 
@@ -589,15 +726,18 @@ mod tests {
         let resolve = |v: &BTreeMap<String, String>| {
             Config::resolve(&root.join("sub"), v).unwrap_or_else(|e| panic!("{e}"))
         };
-        assert_eq!(resolve(&all).path, root.join("a.db"));
+        assert_eq!(resolve(&all).sqlite_path().unwrap(), root.join("a.db"));
         let mut v = all.clone();
         v.remove("SQLITE_DATABASE");
-        assert_eq!(resolve(&v).path, root.join("b.db"));
+        assert_eq!(resolve(&v).sqlite_path().unwrap(), root.join("b.db"));
         v.remove("SQLITE_DB_PATH");
-        assert_eq!(resolve(&v).path, root.join("c.db"));
+        assert_eq!(resolve(&v).sqlite_path().unwrap(), root.join("c.db"));
         v.remove("DATABASE_URL");
         let default = resolve(&v);
-        assert_eq!(default.path, root.join(".dev-data/instance-0/orient.db"));
+        assert_eq!(
+            default.sqlite_path().unwrap(),
+            root.join(".dev-data/instance-0/orient.db")
+        );
         assert_eq!(default.path_variable, None);
     }
 
@@ -612,7 +752,7 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let from_file =
             Config::resolve(&root.join("sub"), &vars(&[])).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(from_file.path, root.join("from-file.db"));
+        assert_eq!(from_file.sqlite_path().unwrap(), root.join("from-file.db"));
         assert_eq!(
             from_file.path_origin,
             Origin::EnvFile {
@@ -621,7 +761,7 @@ mod tests {
         );
         let from_env = Config::resolve(&root.join("sub"), &vars(&[("SQLITE_DATABASE", "env.db")]))
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(from_env.path, root.join("env.db"));
+        assert_eq!(from_env.sqlite_path().unwrap(), root.join("env.db"));
         assert_eq!(from_env.path_origin, Origin::Environment);
     }
 
@@ -629,13 +769,30 @@ mod tests {
     fn database_url_is_read_like_the_diesel_cli() {
         let dir = project();
         let root = dir.path();
-        let resolve =
-            |url: &str| Config::resolve(root, &vars(&[("DATABASE_URL", url)])).map(|c| c.path);
+        let resolve = |url: &str| {
+            Config::resolve(root, &vars(&[("DATABASE_URL", url)]))
+                .map(|c| c.sqlite_path().map(Path::to_path_buf).unwrap_or_default())
+        };
         assert_eq!(resolve("sqlite://x.db").ok(), Some(root.join("x.db")));
         assert_eq!(resolve("file:y.db?mode=rwc").ok(), Some(root.join("y.db")));
         assert_eq!(resolve("/abs/z.db").ok(), Some(PathBuf::from("/abs/z.db")));
+        // A PostgreSQL URL chooses PostgreSQL: refused, naming the feature, by a build without it.
+        let postgres = Config::resolve(root, &vars(&[("DATABASE_URL", "postgres://u:pw@h/db")]));
+        if cfg!(feature = "postgres") {
+            let config = postgres.unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(config.database_type, DatabaseType::Postgres);
+            assert_eq!(config.target.to_string(), "postgres://u:***@h/db");
+        } else {
+            let error = postgres.err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(error.contains("feature `postgres`"), "{error}");
+            assert!(!error.contains("pw"), "{error}");
+        }
+        let sqlite_type = vars(&[
+            ("DATABASE_URL", "postgres://u@h/db"),
+            ("DATABASE_TYPE", "sqlite"),
+        ]);
         assert!(matches!(
-            resolve("postgres://u@h/db"),
+            Config::resolve(root, &sqlite_type),
             Err(ConfigError::NotSqliteUrl { .. })
         ));
         assert!(matches!(
@@ -746,7 +903,7 @@ mod tests {
         assert!(Config::resolve(cwd, &vars(&[("AI_INSTANCE_ID", "2")])).is_ok());
         std::fs::write(cwd.join(".env"), "DATABASE_URL=y.db\n").unwrap_or_else(|e| panic!("{e}"));
         let from_file = Config::resolve(cwd, &vars(&[])).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(from_file.path, cwd.join("y.db"));
+        assert_eq!(from_file.sqlite_path().unwrap(), cwd.join("y.db"));
         assert!(
             std::fs::read_dir(cwd).map(Iterator::count).unwrap_or(0) == 1,
             "resolving creates nothing"
@@ -770,7 +927,7 @@ mod tests {
         .and_then(Config::from_settings)
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            by_variable.path,
+            by_variable.sqlite_path().unwrap(),
             checkout.path().join(".dev-data/instance-3/orient.db")
         );
         assert_eq!(
@@ -783,7 +940,10 @@ mod tests {
             Settings::resolve(elsewhere.path(), BTreeMap::new(), Some(checkout.path()))
                 .and_then(Config::from_settings)
                 .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(by_program.path, by_variable.path);
+        assert_eq!(
+            by_program.sqlite_path().unwrap(),
+            by_variable.sqlite_path().unwrap()
+        );
         assert_eq!(by_program.root_source, RootSource::Named);
         let missing = Settings::resolve(
             elsewhere.path(),

@@ -25,10 +25,33 @@ pub enum ConfigError {
     },
 
     #[error(
-        "DATABASE_TYPE={value} (from {origin}) is not supported by this build; supported values: sqlite \
-         (PostgreSQL support is planned). Unset it or set DATABASE_TYPE=sqlite"
+        "DATABASE_TYPE={value} (from {origin}) is not supported; supported values: sqlite, postgres. \
+         Unset it or set one of those"
     )]
     UnsupportedDatabaseType { value: String, origin: String },
+
+    #[error(
+        "{what} (from {origin}) asks for PostgreSQL, but this build of orient-database has no \
+         PostgreSQL support: build it with the cargo feature `postgres` (e.g. `cargo run -p \
+         orient-database --features postgres --bin orient-db …`), or point SQLITE_DATABASE at a file"
+    )]
+    PostgresNotBuilt { what: String, origin: String },
+
+    #[error(
+        "DATABASE_TYPE=postgres (from {origin}) needs DATABASE_URL set to the server, e.g. \
+         postgres://user:password@host:5432/orient"
+    )]
+    PostgresWithoutUrl { origin: String },
+
+    #[error(
+        "DATABASE_URL={value} (from {origin}) is not a PostgreSQL URL ({reason}); write it as \
+         postgres://user:password@host:port/database"
+    )]
+    BadPostgresUrl {
+        value: String,
+        origin: String,
+        reason: String,
+    },
 
     #[error(
         "{variable}={value} (from {origin}) is not a SQLite database path; with DATABASE_TYPE=sqlite set \

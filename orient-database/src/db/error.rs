@@ -109,6 +109,31 @@ pub enum Error {
         advice: String,
     },
 
+    #[error(
+        "cannot connect to the PostgreSQL database {database} on {host}:{port} ({target}): {reason}. \
+         Check that the server is running and reachable, that the user and password are right, and \
+         that the database exists (`createdb`); nothing was changed"
+    )]
+    Connect {
+        /// The URL with its password hidden.
+        target: String,
+        host: String,
+        port: u16,
+        database: String,
+        /// What libpq said.
+        reason: String,
+    },
+
+    #[error(
+        "{what} works on SQLite databases only, and {target} is a PostgreSQL database: {instead}"
+    )]
+    NotOnThisEngine {
+        what: &'static str,
+        target: String,
+        /// What to do on this engine instead.
+        instead: &'static str,
+    },
+
     #[error(transparent)]
     Migration(#[from] crate::migrations::Error),
 

@@ -32,6 +32,10 @@ pub mod config_error;
 pub mod env_file;
 pub mod error;
 pub mod instance;
+mod manager;
+#[cfg(feature = "postgres")]
+pub mod multi;
+pub mod open;
 mod pool;
 pub mod storage;
 pub mod target;
@@ -45,6 +49,7 @@ pub use backend::DbConnection;
 pub use config::Config;
 pub use config_error::ConfigError;
 pub use error::Error;
+pub use open::{DbLock, ForChange, open_existing, open_for_change, open_read_only};
 pub use pool::{Connection, Db, Opened, Options, open_config_writer, open_writer};
 
 static GLOBAL: OnceLock<Db> = OnceLock::new();

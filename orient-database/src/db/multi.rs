@@ -7,7 +7,6 @@
 //! enum costs a match and MultiBackend's bind collection (1–7 µs, measured in
 //! research/postgres-prototype.md): which is why a SQLite-only build keeps the concrete connection.
 
-use std::path::Path;
 use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
@@ -27,6 +26,24 @@ use crate::plan::Planner;
 pub enum DbConnection {
     Sqlite(SqliteConnection),
     Postgres(PgConnection),
+}
+
+impl From<SqliteConnection> for DbConnection {
+    fn from(conn: SqliteConnection) -> DbConnection {
+        DbConnection::Sqlite(conn)
+    }
+}
+
+impl From<PgConnection> for DbConnection {
+    fn from(conn: PgConnection) -> DbConnection {
+        DbConnection::Postgres(conn)
+    }
+}
+
+impl From<<SqliteConnection as MigrationBackend>::Lock> for DbLock {
+    fn from(lock: <SqliteConnection as MigrationBackend>::Lock) -> DbLock {
+        DbLock::Sqlite(lock)
+    }
 }
 
 impl std::fmt::Debug for DbConnection {
@@ -115,7 +132,12 @@ impl EngineConnection for DbConnection {
         each!(self, c => c.foreign_key_violations(limit))
     }
 
-    fn record_push(&mut self, fingerprint: &str, changes: &str, statements: i64) -> QueryResult<()> {
+    fn record_push(
+        &mut self,
+        fingerprint: &str,
+        changes: &str,
+        statements: i64,
+    ) -> QueryResult<()> {
         each!(self, c => c.record_push(fingerprint, changes, statements))
     }
 
@@ -162,11 +184,16 @@ pub enum DbLock {
     Postgres(<PgConnection as MigrationBackend>::Lock),
 }
 
-impl HeldLock for DbLock {
-    fn database(&self) -> &Path {
-        each_lock!(self, l => l.database())
-    }
+macro_rules! each_lock {
+    ($lock:expr, $l:ident => $body:expr) => {
+        match $lock {
+            DbLock::Sqlite($l) => $body,
+            DbLock::Postgres($l) => $body,
+        }
+    };
+}
 
+impl HeldLock for DbLock {
     fn waited(&self) -> Duration {
         each_lock!(self, l => l.waited())
     }
@@ -176,23 +203,19 @@ impl HeldLock for DbLock {
     }
 }
 
-macro_rules! each_lock {
-    ($lock:expr, $l:ident => $body:expr) => {
-        match $lock {
-            DbLock::Sqlite($l) => $body,
-            DbLock::Postgres($l) => $body,
-        }
-    };
-}
-use each_lock;
-
 impl MigrationBackend for DbConnection {
     type Lock = DbLock;
 
-    fn scratch(&mut self, target: &Target) -> Result<DbConnection, Error> {
+    fn scratch(&mut self, target: &Target) -> Result<(DbConnection, Option<String>), Error> {
         Ok(match self {
-            DbConnection::Sqlite(c) => DbConnection::Sqlite(c.scratch(target)?),
-            DbConnection::Postgres(c) => DbConnection::Postgres(c.scratch(target)?),
+            DbConnection::Sqlite(c) => {
+                let (scratch, cleanup) = c.scratch(target)?;
+                (DbConnection::Sqlite(scratch), cleanup)
+            }
+            DbConnection::Postgres(c) => {
+                let (scratch, cleanup) = c.scratch(target)?;
+                (DbConnection::Postgres(scratch), cleanup)
+            }
         })
     }
 
@@ -252,7 +275,10 @@ mod conversions {
     where
         T: serde::Serialize + std::fmt::Debug + Send + Sync + 'static,
     {
-        fn to_sql<'b>(&'b self, out: &mut serialize::Output<'b, '_, MultiBackend>) -> serialize::Result {
+        fn to_sql<'b>(
+            &'b self,
+            out: &mut serialize::Output<'b, '_, MultiBackend>,
+        ) -> serialize::Result {
             out.set_value((Text, self));
             Ok(serialize::IsNull::No)
         }
@@ -262,7 +288,9 @@ mod conversions {
     where
         T: serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug + Send + Sync + 'static,
     {
-        fn from_sql(bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>) -> deserialize::Result<Self> {
+        fn from_sql(
+            bytes: <MultiBackend as diesel::backend::Backend>::RawValue<'_>,
+        ) -> deserialize::Result<Self> {
             bytes.from_sql::<Self, Text>()
         }
     }

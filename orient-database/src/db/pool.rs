@@ -1,22 +1,26 @@
-//! [`Db`]: one writer connection and a pool of readers on one database file.
+//! [`Db`]: one writer connection and a pool of readers on one database.
 //!
 //! SQLite allows one writer at a time per file. Writers in this process queue for the single writer
 //! connection (fair, in-process) instead of spinning in SQLite's busy handler, and every write
 //! transaction starts with `BEGIN IMMEDIATE`, so it takes the write lock up front and never fails halfway
 //! with SQLITE_BUSY when a read turns into a write. Readers never block the writer in WAL mode; they run
-//! with `query_only`, so a read path cannot write by accident.
+//! with `query_only`, so a read path cannot write by accident. On PostgreSQL the same shape keeps the
+//! same semantics (one unit of work per transaction, read-only readers): the server would take more
+//! writers, but one queue per process keeps a service's writes in the order it issued them.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::r2d2::{Pool, PooledConnection};
 use scheduled_thread_pool::ScheduledThreadPool;
 
-use crate::db::backend::DbConnection;
+use crate::db::backend::{Access, DbConnection};
 use crate::db::config::{Config, DEFAULT_LOCK_TIMEOUT};
 use crate::db::error::Error;
-use crate::dialect::sqlite::connection::{self, Access};
+use crate::db::manager::DbManager;
+use crate::db::target::Target;
+use crate::dialect::sqlite::connection;
 use crate::dialect::sqlite::lock::{self, MigrationLock};
 use crate::dialect::sqlite::storage::{storage_error, writable};
 use crate::engine::EngineConnection;
@@ -25,7 +29,7 @@ use crate::migrations::source::{Migration, embedded};
 use crate::ops::snapshot::{Snapshot, before_migrations};
 
 /// A connection borrowed from a [`Db`]; it goes back to its pool when dropped.
-pub type Connection = PooledConnection<ConnectionManager<DbConnection>>;
+pub type Connection = PooledConnection<DbManager>;
 
 /// How to open a [`Db`].
 #[derive(Debug, Clone)]
@@ -81,9 +85,41 @@ pub fn open_writer(path: &Path, migrate: bool) -> Result<(DbConnection, Opened),
     open_writer_within(path, migrate, timeout)
 }
 
-/// [`open_writer`] for a resolved [`Config`]: its migration lock timeout.
+/// [`open_writer`] for a resolved [`Config`], on its engine: an SQLite file is created if needed and
+/// migrated under its lock file (with its migration lock timeout); a PostgreSQL database must exist (it
+/// is never created here) and is migrated under the server's advisory lock.
 pub fn open_config_writer(config: &Config, migrate: bool) -> Result<(DbConnection, Opened), Error> {
-    open_writer_within(&config.path, migrate, config.lock_timeout)
+    match &config.target {
+        Target::Sqlite { path } => open_writer_within(path, migrate, config.lock_timeout),
+        Target::Postgres(_) => open_server_writer(config, migrate),
+    }
+}
+
+/// Connects to a PostgreSQL database and, when `migrate`, migrates it: the advisory migration lock is
+/// taken before the ledger is read, as on SQLite.
+#[cfg(feature = "postgres")]
+fn open_server_writer(config: &Config, migrate: bool) -> Result<(DbConnection, Opened), Error> {
+    let mut conn = DbManager::new(config.target.clone(), Access::ReadWrite).open()?;
+    if !migrate {
+        return Ok((conn, Opened::default()));
+    }
+    let all = crate::migrations::source::embedded_for(&config.target)?;
+    let report = crate::migrations::migrator::migrate(&mut conn, &config.target, &all)?;
+    let opened = Opened {
+        applied_migrations: report.applied.clone(),
+        migration: Some(report),
+        ..Opened::default()
+    };
+    Ok((conn, opened))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_server_writer(config: &Config, _migrate: bool) -> Result<(DbConnection, Opened), Error> {
+    Err(Error::NotOnThisEngine {
+        what: "this build",
+        target: config.target.to_string(),
+        instead: "build orient-database with the `postgres` feature to reach PostgreSQL",
+    })
 }
 
 /// [`open_writer`], waiting up to `lock_timeout` for another migrator. A storage failure (disk full, a
@@ -110,7 +146,7 @@ fn open_writer_steps(
 ) -> Result<(DbConnection, Opened), Error> {
     if !migrate {
         let prepared = connection::prepare_file(path, true)?;
-        let mut conn = connection::establish(path, Access::ReadWrite)?;
+        let mut conn: DbConnection = connection::establish(path, Access::ReadWrite)?.into();
         connection::enable_wal(&mut conn, path)?;
         let opened = Opened {
             created_directories: prepared.created_directories,
@@ -139,10 +175,13 @@ fn open_writer_steps(
         }
         Err(e) => return Err(e),
     };
-    let mut conn = connection::establish(path, Access::ReadWrite)?;
+    let mut conn: DbConnection = connection::establish(path, Access::ReadWrite)?.into();
     let all = embedded()?;
     let mut snapshot = None;
-    let report = migrate_locked(&mut conn, &lock, &all, |conn, pending| {
+    let target = Target::Sqlite {
+        path: path.to_path_buf(),
+    };
+    let report = migrate_locked(&mut conn, &target, &lock, &all, |conn, pending| {
         connection::enable_wal(conn, path)?;
         snapshot = before_migrations(conn, pending).map_err(|e| Error::Snapshot(e.into()))?;
         Ok::<_, Error>(())
@@ -164,8 +203,8 @@ fn open_writer_steps(
 #[derive(Debug)]
 pub struct Db {
     config: Config,
-    writer: Pool<ConnectionManager<DbConnection>>,
-    readers: Pool<ConnectionManager<DbConnection>>,
+    writer: Pool<DbManager>,
+    readers: Pool<DbManager>,
     opened: Opened,
     // Declared after the pools: fields drop in order, so this waits once both pool handles are gone.
     _housekeeping: Housekeeping,
@@ -196,15 +235,6 @@ impl Drop for Housekeeping {
     }
 }
 
-#[derive(Debug)]
-struct Pragmas(Access);
-
-impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
-        connection::configure(conn, self.0).map_err(diesel::r2d2::Error::QueryError)
-    }
-}
-
 impl Db {
     /// Opens (creating it and its directories if needed) and migrates the database of `config`.
     pub fn open(config: &Config) -> Result<Db, Error> {
@@ -217,13 +247,11 @@ impl Db {
     }
 
     pub fn open_with(config: &Config, options: &Options) -> Result<Db, Error> {
-        let path = &config.path;
-        let (conn, opened) = open_writer_within(path, options.migrate, config.lock_timeout)?;
+        let (conn, opened) = open_config_writer(config, options.migrate)?;
         drop(conn);
 
         // One small thread pool for both pools' housekeeping instead of three threads each.
         let housekeeping = Arc::new(ScheduledThreadPool::new(1));
-        let url = path.to_string_lossy().into_owned();
         let writer = Pool::builder()
             .max_size(1)
             .min_idle(Some(1))
@@ -232,16 +260,14 @@ impl Db {
             // connection surfaces as an error on first use instead.
             .test_on_check_out(false)
             .thread_pool(housekeeping.clone())
-            .connection_customizer(Box::new(Pragmas(Access::ReadWrite)))
-            .build(ConnectionManager::new(url.clone()))?;
+            .build(DbManager::new(config.target.clone(), Access::ReadWrite))?;
         let readers = Pool::builder()
             .max_size(options.readers.max(1))
             .min_idle(Some(1))
             .connection_timeout(options.checkout_timeout)
             .test_on_check_out(false)
             .thread_pool(housekeeping.clone())
-            .connection_customizer(Box::new(Pragmas(Access::ReadOnly)))
-            .build(ConnectionManager::new(url))?;
+            .build(DbManager::new(config.target.clone(), Access::ReadOnly))?;
 
         Ok(Db {
             config: config.clone(),
@@ -256,8 +282,14 @@ impl Db {
         &self.config
     }
 
-    pub fn path(&self) -> &Path {
-        &self.config.path
+    /// The database: its file, or its server (shown with the password hidden).
+    pub fn target(&self) -> &Target {
+        &self.config.target
+    }
+
+    /// The database file, for an SQLite database.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        self.config.target.sqlite_path()
     }
 
     pub fn opened(&self) -> &Opened {
@@ -306,7 +338,7 @@ impl Db {
 
 /// The pool type behind [`Db`]'s writer and readers.
 #[cfg(feature = "async")]
-pub(crate) type ConnectionPool = Pool<ConnectionManager<DbConnection>>;
+pub(crate) type ConnectionPool = Pool<DbManager>;
 
 /// Runs `f` in one write transaction on `conn`, the engine's way (`BEGIN IMMEDIATE` on SQLite):
 /// committed if it returns `Ok`, rolled back if it returns `Err`. If it panics, the transaction is left

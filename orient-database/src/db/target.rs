@@ -31,6 +31,17 @@ pub enum Target {
 }
 
 impl Target {
+    /// An SQLite database file (made absolute against the current directory when relative).
+    pub fn sqlite(path: impl AsRef<Path>) -> Target {
+        let path = path.as_ref();
+        let path = if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            std::env::current_dir().map_or_else(|_| path.to_path_buf(), |cwd| cwd.join(path))
+        };
+        Target::Sqlite { path }
+    }
+
     /// The file, for an SQLite database.
     pub fn sqlite_path(&self) -> Option<&Path> {
         match self {
@@ -325,13 +336,13 @@ fn encode(text: &str) -> String {
 /// `url` with the password (in the user information and in a `password=` parameter) replaced by `***`.
 fn redact(url: &str, in_userinfo: bool, in_query: bool) -> String {
     let mut out = url.to_owned();
-    if in_userinfo
-        && let Some(scheme_end) = out.find("://").map(|i| i + 3)
-    {
+    if in_userinfo && let Some(scheme_end) = out.find("://").map(|i| i + 3) {
         let authority_end = out[scheme_end..]
             .find(['/', '?'])
             .map_or(out.len(), |i| scheme_end + i);
-        if let Some(at) = out[scheme_end..authority_end].rfind('@').map(|i| scheme_end + i)
+        if let Some(at) = out[scheme_end..authority_end]
+            .rfind('@')
+            .map(|i| scheme_end + i)
             && let Some(colon) = out[scheme_end..at].find(':').map(|i| scheme_end + i)
         {
             out.replace_range(colon + 1..at, "***");
@@ -375,7 +386,11 @@ mod tests {
         );
         assert_eq!(t.location(), "db.example.com:6432/orient_prod");
         assert!(!format!("{t:?}").contains("s3cret"));
-        assert!(!serde_json::to_string(&t).unwrap_or_default().contains("s3cret"));
+        assert!(
+            !serde_json::to_string(&t)
+                .unwrap_or_default()
+                .contains("s3cret")
+        );
     }
 
     #[test]
@@ -417,9 +432,14 @@ mod tests {
     #[test]
     fn another_database_on_the_same_server() {
         let t = parse("postgres://u:p@h:1/one?sslmode=disable&dbname=x");
-        let other = t.with_database("orient test").unwrap_or_else(|e| panic!("{e}"));
+        let other = t
+            .with_database("orient test")
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(other.database, "orient test");
-        assert_eq!(other.url(), "postgres://u:p@h:1/orient%20test?sslmode=disable");
+        assert_eq!(
+            other.url(),
+            "postgres://u:p@h:1/orient%20test?sslmode=disable"
+        );
     }
 
     #[test]

@@ -10,3 +10,19 @@
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
+
+use crate::db::target::Target;
+use crate::plan::Planner;
+
+/// How the engine of `target` spells and plans the model, without connecting to it.
+pub fn planner_for(target: &Target) -> &'static dyn Planner {
+    match target {
+        Target::Sqlite { .. } => &sqlite::Sqlite,
+        #[cfg(feature = "postgres")]
+        Target::Postgres(_) => &postgres::Postgres,
+        // A configuration never names PostgreSQL in a build without it (`ConfigError::PostgresNotBuilt`);
+        // a target built by hand still gets a dialect that renders, and every connection refuses it.
+        #[cfg(not(feature = "postgres"))]
+        Target::Postgres(_) => &sqlite::Sqlite,
+    }
+}

@@ -7,13 +7,12 @@
 //! none the migrations create, is refused with nothing written.
 
 use std::collections::BTreeSet;
-use std::path::Path;
 
 use crate::db::backend::DbConnection;
+use crate::db::target::Target;
 use crate::diff::diff;
 use crate::engine::EngineConnection;
-use crate::migrations::backend::MigrationBackend;
-use crate::migrations::replay::prefix_schemas;
+use crate::migrations::replay::{Scratch, prefix_schemas};
 use crate::migrations::{Error, Migration};
 use crate::model::Introspection;
 use crate::plan::Planner;
@@ -63,14 +62,14 @@ pub fn differences(
 pub fn examine(
     conn: &mut DbConnection,
     migrations: &[Migration],
-    database: &Path,
+    target: &Target,
 ) -> Result<Examined, Error> {
     let planner = conn.planner();
     let live = conn.introspect().map_err(Error::Introspect)?;
     if live.schema.tables.is_empty() {
         return Ok(Examined::Empty);
     }
-    let prefixes = prefix_schemas(conn.scratch()?, migrations)?;
+    let prefixes = prefix_schemas(Scratch::of(conn, target)?, migrations)?;
     let created: BTreeSet<&str> = prefixes
         .iter()
         .flat_map(|p| p.schema.tables.iter().map(|t| t.name.as_ref()))
@@ -83,7 +82,7 @@ pub fn examine(
         .collect();
     if !live_tables.iter().any(|t| created.contains(t.as_str())) {
         return Err(Error::Foreign {
-            database: database.to_path_buf(),
+            database: target.to_string(),
             tables: live_tables,
         });
     }
@@ -103,7 +102,7 @@ pub fn examine(
     }
     let (i, differences) = closest.unwrap_or_default();
     Err(Error::NotAdoptable {
-        database: database.to_path_buf(),
+        database: target.to_string(),
         closest: migrations
             .get(i)
             .map(|m| m.name.to_string())

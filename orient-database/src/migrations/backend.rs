@@ -7,11 +7,11 @@
 //! transaction, so a migration is never applied without being recorded (a migration that manages its
 //! own transaction is the one exception, and the migrator recovers it).
 
-use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
 
+use crate::db::target::Target;
 use crate::migrations::{Error, Migration};
 
 /// A row of the ledger, with the checksum recorded beside it.
@@ -27,8 +27,6 @@ pub struct LedgerEntry {
 
 /// A held migration lock: while it lives, no other migrator of the same database runs.
 pub trait HeldLock {
-    /// The database the lock is for.
-    fn database(&self) -> &Path;
     /// How long taking it waited for another migrator.
     fn waited(&self) -> Duration;
     /// The process it waited for, when it waited and could tell.
@@ -39,14 +37,16 @@ pub trait HeldLock {
 pub trait MigrationBackend {
     type Lock: HeldLock;
 
-    /// An empty scratch database of the same engine, for replaying migrations (SQLite's is in memory).
-    fn scratch(&mut self) -> Result<Self, Error>
+    /// An empty scratch database of the same engine as `target`, for replaying migrations (SQLite's is
+    /// in memory; PostgreSQL's a schema of its own on the same server), and the statement that removes
+    /// it once replaying is done, if anything has to be removed.
+    fn scratch(&mut self, target: &Target) -> Result<(Self, Option<String>), Error>
     where
         Self: Sized;
 
-    /// Takes the migration lock of `database`, waiting for another migrator up to the configured time
+    /// Takes the migration lock of `target`, waiting for another migrator up to the configured time
     /// ([`Error::Locked`] after that). Taken before the ledger is read.
-    fn lock(&mut self, database: &Path) -> Result<Self::Lock, Error>;
+    fn lock(&mut self, target: &Target) -> Result<Self::Lock, Error>;
 
     /// Releases the lock.
     fn unlock(&mut self, lock: Self::Lock) -> Result<(), Error>;

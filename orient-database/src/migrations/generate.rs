@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::assess::loss_checks;
-use crate::db::backend::DbConnection;
 use crate::diff::{Change, diff};
 use crate::engine::EngineConnection;
-use crate::migrations::{Error, from_directory, replay::replay};
+use crate::migrations::replay::{Scratch, replay};
+use crate::migrations::{Error, from_directory};
 use crate::model::Schema;
 use crate::plan::{PlanOptions, plan};
 use crate::types::Timestamp;
@@ -62,9 +62,9 @@ pub struct Prepared {
 pub fn prepare(
     dir: &Path,
     desired: &Schema,
-    scratch: DbConnection,
+    mut scratch: Scratch,
 ) -> Result<Option<Prepared>, Error> {
-    let planner = scratch.planner();
+    let planner = scratch.connection().planner();
     let migrations = from_directory(dir)?;
     let replayed = replay(scratch, &migrations)?;
     let current = replayed.schema;
@@ -121,7 +121,7 @@ pub fn generate(
     name: &str,
     desired: &Schema,
     now: Timestamp,
-    scratch: DbConnection,
+    scratch: Scratch,
 ) -> Result<Option<Generated>, Error> {
     check_name(name)?;
     let Some(prepared) = prepare(dir, desired, scratch)? else {

@@ -16,22 +16,22 @@
 //! [`migrate`] does both, taking and releasing the lock around them. [`revert_last`] and [`redo_last`]
 //! work on the last applied migration.
 
-use std::path::{Path, PathBuf};
-
 use serde::Serialize;
 
 use crate::db::backend::DbConnection;
+use crate::db::target::Target;
 use crate::diff::diff;
 use crate::engine::EngineConnection;
 use crate::migrations::adopt::{self, Examined};
 use crate::migrations::backend::{HeldLock, MigrationBackend};
-use crate::migrations::replay::prefix_schemas;
+use crate::migrations::replay::{Scratch, prefix_schemas};
 use crate::migrations::{Error, Migration, runner};
 
 /// What [`migrate`] did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct MigrateReport {
-    pub database: PathBuf,
+    /// The database migrated: its file, or its server URL with the password hidden.
+    pub database: String,
     /// Versions recorded as applied without running them: the database had no ledger and its schema
     /// was the one these migrations produce.
     pub adopted: Vec<Migration>,
@@ -84,10 +84,11 @@ impl Verified<'_> {
     pub fn execute(
         self,
         conn: &mut DbConnection,
+        target: &Target,
         lock: &impl HeldLock,
     ) -> Result<MigrateReport, Error> {
         let mut report = MigrateReport {
-            database: lock.database().to_path_buf(),
+            database: target.to_string(),
             lock_wait_ms: u64::try_from(lock.waited().as_millis()).unwrap_or(u64::MAX),
             waited_for: lock.waited_for(),
             fresh: self.fresh,
@@ -121,13 +122,13 @@ impl Verified<'_> {
 /// databases without ledger rows that cannot be adopted ([`Error::Foreign`], [`Error::NotAdoptable`]).
 pub fn verify<'m>(
     conn: &mut DbConnection,
-    lock: &impl HeldLock,
+    target: &Target,
     migrations: &'m [Migration],
 ) -> Result<Verified<'m>, Error> {
     let status = refusing_status(conn, migrations)?;
     let known = |version: &str| migrations.iter().find(|m| m.version == version);
     if status.applied.is_empty() {
-        return Ok(match adopt::examine(conn, migrations, lock.database())? {
+        return Ok(match adopt::examine(conn, migrations, target)? {
             Examined::Empty => Verified {
                 fresh: true,
                 adopt: Vec::new(),
@@ -150,7 +151,10 @@ pub fn verify<'m>(
         .filter_map(|p| known(&p.version))
         .collect();
     let recovered = match pending.first() {
-        Some(next) if !next.run_in_transaction && committed_unrecorded(conn, migrations, next)? => {
+        Some(next)
+            if !next.run_in_transaction
+                && committed_unrecorded(conn, target, migrations, next)? =>
+        {
             vec![pending.remove(0)]
         }
         _ => Vec::new(),
@@ -174,6 +178,7 @@ pub fn verify<'m>(
 /// and including `next` produce, and not what those before it produce.
 fn committed_unrecorded(
     conn: &mut DbConnection,
+    target: &Target,
     migrations: &[Migration],
     next: &Migration,
 ) -> Result<bool, Error> {
@@ -183,7 +188,7 @@ fn committed_unrecorded(
     let planner = conn.planner();
     let live = conn.introspect().map_err(Error::Ledger)?.schema;
     // The schemas after the first `position` and `position + 1` migrations.
-    let prefixes = prefix_schemas(conn.scratch()?, &migrations[..=position])?;
+    let prefixes = prefix_schemas(Scratch::of(conn, target)?, &migrations[..=position])?;
     let after = prefixes.last().map(|p| &p.schema);
     let before = position.checked_sub(1).and_then(|i| prefixes.get(i));
     let differs = |schema: Option<&crate::model::Schema>| match schema {
@@ -219,11 +224,11 @@ fn refusing_status(
 /// `crate::ops::migrate::migrate` is this with the automatic snapshot before data-losing migrations.
 pub fn migrate(
     conn: &mut DbConnection,
-    database: &Path,
+    target: &Target,
     migrations: &[Migration],
 ) -> Result<MigrateReport, Error> {
-    with_lock(conn, database, |conn, lock| {
-        migrate_locked(conn, lock, migrations, |_, _| Ok::<_, Error>(()))
+    with_lock(conn, target, |conn, lock| {
+        migrate_locked(conn, target, lock, migrations, |_, _| Ok::<_, Error>(()))
     })
 }
 
@@ -234,6 +239,7 @@ pub fn migrate(
 /// takes the automatic snapshot when they lose data (`crate::ops::snapshot::before_migrations`).
 pub fn migrate_locked<E, F>(
     conn: &mut DbConnection,
+    target: &Target,
     lock: &impl HeldLock,
     migrations: &[Migration],
     before_writing: F,
@@ -242,18 +248,18 @@ where
     E: From<Error>,
     F: FnOnce(&mut DbConnection, &[&Migration]) -> Result<(), E>,
 {
-    let verified = verify(conn, lock, migrations)?;
+    let verified = verify(conn, target, migrations)?;
     before_writing(conn, &verified.pending)?;
-    Ok(verified.execute(conn, lock)?)
+    Ok(verified.execute(conn, target, lock)?)
 }
 
 /// Runs `f` with the migration lock of `database` held, and releases it whatever `f` returned.
-pub fn with_lock<T, E, F>(conn: &mut DbConnection, database: &Path, f: F) -> Result<T, E>
+pub fn with_lock<T, E, F>(conn: &mut DbConnection, target: &Target, f: F) -> Result<T, E>
 where
     E: From<Error>,
     F: FnOnce(&mut DbConnection, &<DbConnection as MigrationBackend>::Lock) -> Result<T, E>,
 {
-    let lock = conn.lock(database)?;
+    let lock = conn.lock(target)?;
     let result = f(conn, &lock);
     let released = conn.unlock(lock);
     let value = result?;
@@ -264,14 +270,14 @@ where
 /// What [`revert_last`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reverted {
-    pub database: PathBuf,
+    pub database: String,
     pub reverted: Migration,
 }
 
 /// What [`redo_last`] did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Redone {
-    pub database: PathBuf,
+    pub database: String,
     /// The migration reverted with its `down.sql` and applied again with its `up.sql`.
     pub migration: Migration,
 }
@@ -280,7 +286,7 @@ pub struct Redone {
 /// migrations), and refusing one without `down.sql`.
 fn last_revertible<'m>(
     conn: &mut DbConnection,
-    lock: &impl HeldLock,
+    target: &Target,
     migrations: &'m [Migration],
 ) -> Result<&'m Migration, Error> {
     let status = refusing_status(conn, migrations)?;
@@ -289,7 +295,7 @@ fn last_revertible<'m>(
         .last()
         .and_then(|a| migrations.iter().find(|m| m.version == a.version))
         .ok_or_else(|| Error::NothingToRevert {
-            database: lock.database().to_path_buf(),
+            database: target.to_string(),
         })?;
     if last.down.is_none() {
         return Err(Error::NoDown {
@@ -303,14 +309,14 @@ fn last_revertible<'m>(
 /// checksum in the same transaction.
 pub fn revert_last(
     conn: &mut DbConnection,
-    database: &Path,
+    target: &Target,
     migrations: &[Migration],
 ) -> Result<Reverted, Error> {
-    with_lock(conn, database, |conn, lock| {
-        let last = last_revertible(conn, lock, migrations)?;
+    with_lock(conn, target, |conn, _| {
+        let last = last_revertible(conn, target, migrations)?;
         conn.revert_one(last)?;
         Ok(Reverted {
-            database: lock.database().to_path_buf(),
+            database: target.to_string(),
             reverted: last.clone(),
         })
     })
@@ -319,15 +325,15 @@ pub fn revert_last(
 /// Reverts the last applied migration and applies it again (each step one transaction).
 pub fn redo_last(
     conn: &mut DbConnection,
-    database: &Path,
+    target: &Target,
     migrations: &[Migration],
 ) -> Result<Redone, Error> {
-    with_lock(conn, database, |conn, lock| {
-        let last = last_revertible(conn, lock, migrations)?;
+    with_lock(conn, target, |conn, _| {
+        let last = last_revertible(conn, target, migrations)?;
         conn.revert_one(last)?;
         conn.apply_one(last)?;
         Ok(Redone {
-            database: lock.database().to_path_buf(),
+            database: target.to_string(),
             migration: last.clone(),
         })
     })

@@ -28,7 +28,10 @@ use serde::Serialize;
 
 pub use migrator::{MigrateReport, Redone, Reverted, migrate, redo_last, revert_last};
 pub use runner::{AppliedMigration, Status};
-pub use source::{EmbeddedMigration, Migration, embedded, from_directory, project_directory};
+pub use source::{
+    EmbeddedMigration, Migration, embedded, embedded_for, embedded_postgres, from_directory,
+    project_directory,
+};
 
 /// An applied migration whose `up.sql` no longer matches the checksum recorded when it was applied.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -69,11 +72,20 @@ pub enum Error {
     )]
     Modified { migrations: Vec<ModifiedMigration> },
 
+    #[error(
+        "{target} is not a database of the {engine} engine this connection belongs to; open it with \
+         a connection of its own engine"
+    )]
+    WrongEngine {
+        target: String,
+        engine: &'static str,
+    },
+
     #[error("migration {name} has no down.sql, so it cannot be reverted; nothing was changed")]
     NoDown { name: String },
 
-    #[error("{}: no migration is applied, so there is nothing to revert", database.display())]
-    NothingToRevert { database: PathBuf },
+    #[error("{database}: no migration is applied, so there is nothing to revert")]
+    NothingToRevert { database: String },
 
     #[error("migration {name} is malformed: {reason}")]
     BadMigration { name: String, reason: String },
@@ -112,6 +124,22 @@ pub enum Error {
         waited: Duration,
     },
 
+    #[error(
+        "another migration of {database} is in progress (PostgreSQL's advisory migration lock is held \
+         by {}); waited {:.1} s. Retry when it has finished, or set {} (milliseconds) to wait longer",
+        holder.as_deref().unwrap_or("another session"),
+        waited.as_secs_f64(),
+        crate::db::config::LOCK_TIMEOUT_VARIABLE
+    )]
+    ServerLocked {
+        database: String,
+        holder: Option<String>,
+        waited: Duration,
+    },
+
+    #[error("{reason}")]
+    Connect { reason: String },
+
     #[error("cannot use the migration lock file {path}: {source}")]
     LockFile {
         path: PathBuf,
@@ -129,13 +157,13 @@ pub enum Error {
 
     #[error(
         "{} has no migration ledger and its tables ({}) are none of the tables the migrations create: \
-         it is not an Orient database. Nothing was written. Point SQLITE_DATABASE at an Orient database \
-         or at a new file",
-        database.display(),
+         it is not an Orient database. Nothing was written. Point SQLITE_DATABASE (or DATABASE_URL) at an \
+         Orient database or at a new one",
+        database,
         tables.join(", ")
     )]
     Foreign {
-        database: PathBuf,
+        database: String,
         tables: Vec<String>,
     },
 
@@ -143,14 +171,14 @@ pub enum Error {
         "{} has no migration ledger and its schema matches no prefix of the migrations, so it cannot be \
          adopted; nothing was written. Closest: the schema after {closest} ({} difference{}; what would \
          turn the database into it):\n{}\nBring the database to that schema (or restore a backup), or \
-         start from a new database file",
-        database.display(),
+         start from a new database",
+        database,
         differences.len(),
         if differences.len() == 1 { "" } else { "s" },
         differences.iter().map(|d| format!("  - {d}")).collect::<Vec<_>>().join("\n")
     )]
     NotAdoptable {
-        database: PathBuf,
+        database: String,
         /// The name of the last migration of the closest prefix.
         closest: String,
         differences: Vec<String>,
@@ -182,7 +210,7 @@ impl Error {
     /// migration lock still held when the wait ran out.
     pub fn is_locked(&self) -> bool {
         match self {
-            Error::Locked { .. } => true,
+            Error::Locked { .. } | Error::ServerLocked { .. } => true,
             Error::Apply { source, .. } | Error::Ledger(source) | Error::Introspect(source) => {
                 crate::db::backend::is_locked(source)
             }

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::db::target::Target;
 use crate::migrations::Error;
 
 /// One migration as the build script embeds it.
@@ -22,6 +23,14 @@ pub struct EmbeddedMigration {
 static EMBEDDED_SQLITE: &[EmbeddedMigration] =
     include!(concat!(env!("OUT_DIR"), "/embedded_migrations_sqlite.rs"));
 
+/// The migrations of `migrations/postgres/`, the same versions for PostgreSQL.
+static EMBEDDED_POSTGRES: &[EmbeddedMigration] =
+    include!(concat!(env!("OUT_DIR"), "/embedded_migrations_postgres.rs"));
+
+/// The directory of each engine's migrations, relative to the project root.
+pub const SQLITE_DIRECTORY: &str = "migrations/sqlite";
+pub const POSTGRES_DIRECTORY: &str = "migrations/postgres";
+
 /// One migration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Migration {
@@ -36,16 +45,20 @@ pub struct Migration {
     /// `metadata.toml`'s `run_in_transaction`; a migration that manages its own transaction (a table
     /// rebuild switching foreign keys off) sets it to false.
     pub run_in_transaction: bool,
+    /// The directory of its engine's migrations, for messages ([`SQLITE_DIRECTORY`],
+    /// [`POSTGRES_DIRECTORY`]).
+    #[serde(skip)]
+    pub directory: &'static str,
 }
 
 impl Migration {
     /// Where the migration's `up.sql` lives in the repository, for messages.
     pub fn up_path(&self) -> String {
-        format!("migrations/sqlite/{}/up.sql", self.name)
+        format!("{}/{}/up.sql", self.directory, self.name)
     }
 
     pub fn down_path(&self) -> String {
-        format!("migrations/sqlite/{}/down.sql", self.name)
+        format!("{}/{}/down.sql", self.directory, self.name)
     }
 }
 
@@ -73,9 +86,29 @@ fn run_in_transaction(metadata: Option<&str>, name: &str) -> Result<bool, Error>
     }
 }
 
-/// The migrations embedded in this binary, in version order.
+/// The SQLite migrations embedded in this binary, in version order.
 pub fn embedded() -> Result<Vec<Migration>, Error> {
-    let mut migrations = EMBEDDED_SQLITE
+    from_embedded(EMBEDDED_SQLITE, SQLITE_DIRECTORY)
+}
+
+/// The PostgreSQL migrations embedded in this binary, in version order.
+pub fn embedded_postgres() -> Result<Vec<Migration>, Error> {
+    from_embedded(EMBEDDED_POSTGRES, POSTGRES_DIRECTORY)
+}
+
+/// The embedded migrations for `target`'s engine.
+pub fn embedded_for(target: &Target) -> Result<Vec<Migration>, Error> {
+    match target {
+        Target::Sqlite { .. } => embedded(),
+        Target::Postgres(_) => embedded_postgres(),
+    }
+}
+
+fn from_embedded(
+    list: &[EmbeddedMigration],
+    directory: &'static str,
+) -> Result<Vec<Migration>, Error> {
+    let mut migrations = list
         .iter()
         .map(|m| {
             Ok(Migration {
@@ -84,6 +117,7 @@ pub fn embedded() -> Result<Vec<Migration>, Error> {
                 up: Cow::Borrowed(m.up),
                 down: m.down.map(Cow::Borrowed),
                 run_in_transaction: run_in_transaction(m.metadata, m.name)?,
+                directory,
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;
@@ -94,6 +128,12 @@ pub fn embedded() -> Result<Vec<Migration>, Error> {
 /// The migrations in a directory (e.g. the working tree's `migrations/sqlite`), in version order. A
 /// missing directory has none.
 pub fn from_directory(dir: &Path) -> Result<Vec<Migration>, Error> {
+    // Messages name the repository's directory of the same engine.
+    let directory = if dir.file_name().is_some_and(|n| n == "postgres") {
+        POSTGRES_DIRECTORY
+    } else {
+        SQLITE_DIRECTORY
+    };
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -138,6 +178,7 @@ pub fn from_directory(dir: &Path) -> Result<Vec<Migration>, Error> {
             up: Cow::Owned(up),
             down: read("down.sql")?.map(Cow::Owned),
             name: Cow::Owned(name),
+            directory,
         });
     }
     migrations.sort_by(|a, b| a.version.cmp(&b.version));

@@ -18,10 +18,11 @@ use std::time::{Duration, SystemTime};
 use serde::Serialize;
 
 use crate::db::config::{Config, absolute};
+use crate::dialect::sqlite;
 use crate::dialect::sqlite::connection;
 use crate::dialect::sqlite::inspect::{self, OpenFailure};
 use crate::dialect::sqlite::lock::MigrationLock;
-use crate::dialect::sqlite::{self, introspect::introspect};
+use crate::engine::EngineConnection;
 use crate::migrations::{self, runner};
 use crate::ops::Error;
 use crate::ops::checksum::{ContentChecksum, content_checksum};
@@ -61,7 +62,11 @@ pub fn default_backup_path(database: &Path, time: SystemTime) -> PathBuf {
 
 /// Backs the database of `config` up to `to` (default: [`default_backup_path`]), verified.
 pub fn backup(config: &Config, to: Option<&Path>) -> Result<BackupReport, Error> {
-    connection::prepare_file(&config.path, false)?;
+    let database = config.require_sqlite(
+        "orient-db backup",
+        "back a PostgreSQL database up with the server's own tools (pg_dump)",
+    )?;
+    connection::prepare_file(database, false)?;
     let dest = match to {
         Some(path) => {
             let cwd = std::env::current_dir().map_err(|e| Error::Io {
@@ -71,9 +76,9 @@ pub fn backup(config: &Config, to: Option<&Path>) -> Result<BackupReport, Error>
             })?;
             absolute(&cwd, path)
         }
-        None => default_backup_path(&config.path, SystemTime::now()),
+        None => default_backup_path(database, SystemTime::now()),
     };
-    if dest.exists() || dest == config.path {
+    if dest.exists() || dest == database {
         return Err(Error::TargetExists { path: dest });
     }
     if let Some(dir) = dest.parent()
@@ -83,9 +88,9 @@ pub fn backup(config: &Config, to: Option<&Path>) -> Result<BackupReport, Error>
             dir: dir.to_path_buf(),
         });
     }
-    let copy = copy_verified(&config.path, &dest)?;
+    let copy = copy_verified(database, &dest)?;
     Ok(BackupReport {
-        database: config.path.clone(),
+        database: database.to_path_buf(),
         backup: copy.path,
         bytes: copy.bytes,
         verified: true,
@@ -156,7 +161,9 @@ fn examine(source: &Path) -> Result<Examined, Error> {
         }
     };
     if status.applied.is_empty() {
-        let live = introspect(conn).map_err(sqlite_error("reading the backup's schema"))?;
+        let live = conn
+            .introspect()
+            .map_err(sqlite_error("reading the backup's schema"))?;
         let declared = crate::model::Schema::from_declared(crate::schema::TABLES);
         let ours = |name: &str| declared.table(name).is_some();
         if !live.schema.tables.is_empty() && !live.schema.tables.iter().any(|t| ours(&t.name)) {
@@ -195,6 +202,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// Replaces the database of `config` with the backup `from` (see the module documentation).
 pub fn restore(config: &Config, from: &Path) -> Result<RestoreReport, Error> {
+    let database = config.require_sqlite(
+        "orient-db restore",
+        "restore a PostgreSQL database with the server's own tools (pg_restore)",
+    )?;
     let cwd = std::env::current_dir().map_err(|e| Error::Io {
         path: from.to_path_buf(),
         step: "reading the current directory",
@@ -210,24 +221,24 @@ pub fn restore(config: &Config, from: &Path) -> Result<RestoreReport, Error> {
             detail: "it is a directory".to_owned(),
         });
     }
-    if same_file(&source, &config.path) {
+    if same_file(&source, database) {
         return Err(Error::SameFile { path: source });
     }
     // 1. Everything that can refuse, before anything is written or locked.
     let examined = examine(&source)?;
     // 2. One schema changer at a time: restore waits for a running migrate or push, and they for it.
     let damaged = |detail: String| Error::DamagedDatabase {
-        path: config.path.clone(),
+        path: database.to_path_buf(),
         detail,
     };
-    let prepared = match connection::prepare_file(&config.path, true) {
+    let prepared = match connection::prepare_file(database, true) {
         Err(crate::db::error::Error::Corrupt { detail, .. }) => return Err(damaged(detail)),
         other => other?,
     };
-    let lock = MigrationLock::acquire(&config.path)?;
+    let lock = MigrationLock::acquire(database)?;
     // 3. What is about to be replaced is kept, like any other data-losing change.
     let snapshot = if prepared.existed {
-        match snapshot::take(&config.path, Reason::Restore, Some(&source)) {
+        match snapshot::take(database, Reason::Restore, Some(&source)) {
             Err(Error::Sqlite { source, .. }) if is_corruption(&source) => {
                 return Err(damaged(source.to_string()));
             }
@@ -237,19 +248,20 @@ pub fn restore(config: &Config, from: &Path) -> Result<RestoreReport, Error> {
         None
     };
     // 4. The replacement, in one transaction of the live database.
-    sqlite::backup::restore_into(&source, &config.path, RESTORE_WAIT)?;
+    sqlite::backup::restore_into(&source, database, RESTORE_WAIT)?;
     if !prepared.existed {
-        let mut conn = connection::establish(&config.path, connection::Access::ReadWrite)?;
-        connection::enable_wal(&mut conn, &config.path)?;
+        let mut conn: crate::db::backend::DbConnection =
+            connection::establish(database, connection::Access::ReadWrite)?.into();
+        connection::enable_wal(&mut conn, database)?;
     }
     // 5. The database now holds exactly the backup's rows.
     let mismatch = |detail: String| Error::RestoreMismatch {
-        database: config.path.clone(),
+        database: database.to_path_buf(),
         source_path: source.clone(),
         detail,
         snapshot: snapshot.as_ref().map(|s| s.path.clone()),
     };
-    let mut opened = inspect::open(&config.path).map_err(|f| mismatch(f.to_string()))?;
+    let mut opened = inspect::open(database).map_err(|f| mismatch(f.to_string()))?;
     let now = content_checksum(&mut opened.conn).map_err(|e| mismatch(e.to_string()))?;
     drop(opened);
     if now != examined.checksum {
@@ -262,7 +274,7 @@ pub fn restore(config: &Config, from: &Path) -> Result<RestoreReport, Error> {
     }
     drop(lock);
     Ok(RestoreReport {
-        database: config.path.clone(),
+        database: database.to_path_buf(),
         restored_from: source,
         created: !prepared.existed,
         checksum: now,

@@ -147,6 +147,11 @@ pub fn combine(tables: Vec<TableChecksum>) -> ContentChecksum {
 /// snapshot; a savepoint when the caller already has a transaction open).
 pub fn content_checksum(conn: &mut DbConnection) -> diesel::QueryResult<ContentChecksum> {
     use diesel::Connection;
+    let Some(conn) = crate::db::backend::as_sqlite(conn) else {
+        return Err(diesel::result::Error::QueryBuilderError(
+            "the content checksum is read from SQLite databases only in this version".into(),
+        ));
+    };
     conn.transaction(|conn| {
         let mut checksums = Vec::new();
         for table in content::tables(conn)? {

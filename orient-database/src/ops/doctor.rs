@@ -25,7 +25,8 @@ use std::path::Path;
 use crate::check::check_database;
 use crate::db::backend::DbConnection;
 use crate::db::config::Config;
-use crate::dialect::sqlite::{Sqlite, doctor as sqlite_doctor, inspect, introspect::introspect};
+use crate::dialect::sqlite::{Sqlite, doctor as sqlite_doctor, inspect};
+use crate::engine::EngineConnection;
 use crate::migrations::{self, runner};
 use crate::model::Schema;
 pub use crate::ops::diagnosis::{
@@ -34,9 +35,14 @@ pub use crate::ops::diagnosis::{
 
 /// Checks the database of `config`. Never fails: what cannot be checked is reported as skipped, with
 /// the reason, and what stops the database from opening is a finding.
+///
+/// SQLite only: the command refuses a PostgreSQL configuration before calling this.
 pub fn diagnose(config: &Config) -> DoctorReport {
-    let mut d = Diagnosis::new(&config.path);
-    let path = config.path.clone();
+    let path = config
+        .sqlite_path()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let mut d = Diagnosis::new(&path);
 
     // File-level checks, before any connection of this process has the database open.
     d.check("files");
@@ -182,7 +188,7 @@ fn migrations_check(d: &mut Diagnosis, conn: &mut DbConnection, path: &Path) -> 
 
 /// Registered tables the database lacks, and drift from the structs.
 fn schema_check(d: &mut Diagnosis, conn: &mut DbConnection, path: &Path, pending: usize) {
-    let live = match introspect(conn) {
+    let live = match conn.introspect() {
         Ok(live) => live.schema,
         Err(e) => {
             d.skip("schema", format!("the schema cannot be read: {e}"));

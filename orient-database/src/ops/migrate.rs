@@ -3,9 +3,8 @@
 //! passed and before anything is written, takes a snapshot when the pending migrations lose data
 //! ([`before_migrations`]). A service's first open (`db::open_writer`) does the same with its own lock.
 
-use std::path::Path;
-
 use crate::db::backend::DbConnection;
+use crate::db::target::Target;
 use crate::migrations::Migration;
 use crate::migrations::migrator::{MigrateReport, migrate_locked, with_lock};
 use crate::ops::Error;
@@ -33,12 +32,12 @@ impl std::ops::Deref for Migrated {
 /// data. A snapshot that cannot be taken stops the run before anything is written.
 pub fn migrate(
     conn: &mut DbConnection,
-    database: &Path,
+    target: &Target,
     migrations: &[Migration],
 ) -> Result<Migrated, Error> {
-    with_lock(conn, database, |conn, lock| {
+    with_lock(conn, target, |conn, lock| {
         let mut snapshot = None;
-        let report = migrate_locked(conn, lock, migrations, |conn, pending| {
+        let report = migrate_locked(conn, target, lock, migrations, |conn, pending| {
             snapshot = before_migrations(conn, pending)?;
             Ok::<_, Error>(())
         })?;

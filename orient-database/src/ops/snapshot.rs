@@ -27,8 +27,9 @@ use crate::assess::{self, DataLoss};
 use crate::db::backend::DbConnection;
 use crate::dialect::sqlite::files::{Companion, companion};
 use crate::dialect::sqlite::inspect::{has_tables, main_file};
-use crate::dialect::sqlite::{Sqlite, introspect::introspect, schema_copy};
+use crate::dialect::sqlite::{Sqlite, schema_copy};
 use crate::diff::diff;
+use crate::engine::EngineConnection;
 use crate::migrations::Migration;
 use crate::migrations::backend::MigrationBackend;
 use crate::ops::Error;
@@ -361,7 +362,9 @@ pub fn pending_losses(
     conn: &mut DbConnection,
     pending: &[&Migration],
 ) -> Result<Vec<DataLoss>, String> {
-    let live = introspect(conn).map_err(|e| format!("reading the schema: {e}"))?;
+    let live = conn
+        .introspect()
+        .map_err(|e| format!("reading the schema: {e}"))?;
     let mut trial = schema_copy::schema_only_copy(conn)
         .map_err(|e| format!("copying the schema into memory: {e}"))?;
     trial
@@ -370,7 +373,9 @@ pub fn pending_losses(
     for migration in pending {
         trial.apply_one(migration).map_err(|e| e.to_string())?;
     }
-    let after = introspect(&mut trial).map_err(|e| format!("reading the result: {e}"))?;
+    let after = trial
+        .introspect()
+        .map_err(|e| format!("reading the result: {e}"))?;
     let changes = diff(&live.schema, &after.schema, &Sqlite);
     assess::measure(conn, &changes, &live.schema, &after.schema)
         .map_err(|e| format!("counting what would be lost: {e}"))

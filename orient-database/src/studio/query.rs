@@ -11,6 +11,7 @@
 //! bound parameter.
 
 use crate::db::backend::DbConnection;
+use diesel::SqliteConnection;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -486,13 +487,19 @@ fn parse_cursor(
     Ok((sort, key))
 }
 
+/// The SQLite connection the studio's queries run on (the studio opens SQLite files only).
+pub fn sqlite(conn: &mut DbConnection) -> Result<&mut SqliteConnection, Error> {
+    crate::db::backend::as_sqlite(conn)
+        .ok_or_else(|| Error::BadRequest("the studio opens SQLite databases only".to_owned()))
+}
+
 /// Runs a query and reads each row as values.
 pub fn load(conn: &mut DbConnection, sql: &str, binds: &[Value]) -> Result<Vec<Vec<Value>>, Error> {
     let mut query = diesel::sql_query(sql).into_boxed();
     for bind in binds {
         query = value::bind(query, bind);
     }
-    let rows: Vec<DynRow> = query.load(conn)?;
+    let rows: Vec<DynRow> = query.load(sqlite(conn)?)?;
     Ok(rows.into_iter().map(|r| r.0).collect())
 }
 

@@ -337,5 +337,5 @@ fn execute(conn: &mut DbConnection, sql: &str, binds: &[Value]) -> Result<usize,
     for bind in binds {
         statement = value::bind(statement, bind);
     }
-    Ok(statement.execute(conn)?)
+    Ok(statement.execute(query::sqlite(conn)?)?)
 }

@@ -115,5 +115,36 @@ macro_rules! text_enum {
                     .map_err(|e: $crate::types::UnknownValue| e.into())
             }
         }
+
+        $crate::__text_enum_on_both_engines!($name);
+    };
+}
+
+/// Reading a text enum through the multi-engine connection (a build with PostgreSQL): the value is
+/// handed to the engine's own conversion (writing needs nothing more: `str` converts on every backend). Empty in a SQLite-only build. Not public API.
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(feature = "postgres"))]
+macro_rules! __text_enum_on_both_engines {
+    ($name:ident) => {};
+}
+
+#[doc(hidden)]
+#[macro_export]
+#[cfg(feature = "postgres")]
+macro_rules! __text_enum_on_both_engines {
+    ($name:ident) => {
+        impl
+            $crate::__private::diesel::deserialize::FromSql<
+                $crate::__private::diesel::sql_types::Text,
+                $crate::db::multi::MultiBackend,
+            > for $name
+        {
+            fn from_sql(
+                bytes: <$crate::db::multi::MultiBackend as $crate::__private::diesel::backend::Backend>::RawValue<'_>,
+            ) -> $crate::__private::diesel::deserialize::Result<Self> {
+                bytes.from_sql::<Self, $crate::__private::diesel::sql_types::Text>()
+            }
+        }
     };
 }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use axum::Router;
 use diesel::prelude::*;
 use orient_database::db::Db;
-use orient_database::schema::{NewAgent, NewAgentSkill, agent_skills, agents};
+use orient_database::schema::{NewAgent, NewAgentSkill, agent_skills};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -25,18 +25,20 @@ impl TestDb {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open_path(dir.path().join("orient.db")).unwrap();
         db.transaction(|tx| {
-            diesel::insert_into(agents::table)
-                .values(&[
+            NewAgent::insert_all(
+                tx,
+                &[
                     NewAgent::new("alpha", "Alpha"),
                     NewAgent::new("beta", "Beta"),
-                ])
-                .execute(tx)?;
-            diesel::insert_into(agent_skills::table)
-                .values(&[
+                ],
+            )?;
+            NewAgentSkill::insert_all(
+                tx,
+                &[
                     NewAgentSkill::new("alpha", "search"),
                     NewAgentSkill::new("alpha", "summarise"),
-                ])
-                .execute(tx)?;
+                ],
+            )?;
             Ok::<_, orient_database::db::Error>(())
         })
         .unwrap();
@@ -47,7 +49,11 @@ impl TestDb {
     }
 
     pub fn path(&self) -> PathBuf {
-        self.db.path().to_owned()
+        self.db
+            .target()
+            .sqlite_path()
+            .map(PathBuf::from)
+            .unwrap_or_default()
     }
 
     /// The skills of `agent`, read straight from the database file.

@@ -2,12 +2,14 @@
 //!
 //! - this file: the [`Dialect`]: exact integer widths (`i32` integer, `i64` and Unix-seconds timestamps
 //!   bigint), boolean, text for JSON and enums, identity ids, named constraints;
+//! - [`connection`]: connecting to a server, with errors that name it;
 //! - [`convert`]: converting values between types in `ALTER COLUMN … TYPE … USING`, and counting the
 //!   values a conversion would lose;
 //! - [`planner`]: the [`Planner`]: every change is made in place by `ALTER TABLE` (nothing is rebuilt),
 //!   and each step names the table locks it takes;
 //! - [`introspect`]: reading a live database (`pg_catalog`, in `current_schema()`) into the model;
 //! - [`engine`]: the schema engine's work through a `PgConnection`;
+//! - [`ledger`]: Diesel's migration ledger with our checksums, and the advisory migration lock;
 //! - `text`: reading text values without copying them (for JSON and the text enums).
 //!
 //! Constraint names follow PostgreSQL's own naming of unnamed constraints (`<table>_pkey`,
@@ -16,10 +18,12 @@
 //!
 //! [`Planner`]: crate::plan::Planner
 
+pub mod connection;
 pub mod convert;
 pub mod default_sql;
 pub mod engine;
 pub mod introspect;
+pub mod ledger;
 pub mod planner;
 mod render;
 mod text;

@@ -24,13 +24,8 @@ use crate::dialect::sqlite::storage::writable;
 
 pub use crate::dialect::sqlite::busy::BUSY_TIMEOUT;
 
-/// What a connection may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    ReadWrite,
-    /// `PRAGMA query_only`: any write fails, so a reader can never modify the database by mistake.
-    ReadOnly,
-}
+pub use crate::db::backend::Access;
+use crate::db::backend::DbConnection;
 
 /// Settings applied to every connection.
 ///
@@ -59,7 +54,7 @@ pub fn configure(conn: &mut SqliteConnection, access: Access) -> QueryResult<()>
 
 /// Switches the database to write-ahead logging (persistent: stored in the file header) and checks that
 /// SQLite accepted it; it silently keeps the old mode where WAL is impossible.
-pub fn enable_wal(conn: &mut SqliteConnection, path: &Path) -> Result<(), Error> {
+pub fn enable_wal(conn: &mut DbConnection, path: &Path) -> Result<(), Error> {
     #[derive(QueryableByName)]
     struct Mode {
         #[diesel(sql_type = Text)]
@@ -208,6 +203,12 @@ fn probe_at(path: &Path, target: &str) -> Result<(), Error> {
     }
 }
 
+/// Opens one connection to an SQLite file as the connection type of the build ([`DbConnection`]);
+/// [`establish_sqlite`] for code that needs SQLite's own.
+pub fn establish(path: &Path, access: Access) -> Result<DbConnection, Error> {
+    Ok(establish_sqlite(path, access)?.into())
+}
+
 /// Opens one connection to an existing or new database file, checked by [`prepare_file`] beforehand.
 ///
 /// A read-write connection is refused up front, naming the file, its owner and the fix, when this
@@ -217,7 +218,7 @@ fn probe_at(path: &Path, target: &str) -> Result<(), Error> {
 /// this process can write: in WAL mode a `mode=ro` connection creates `-wal`/`-shm` files it can then not
 /// remove, while a normal one, closing last, removes them, so a read-only command leaves the directory as
 /// it found it. Where it cannot write, see [`command_plan`].
-pub fn establish(path: &Path, access: Access) -> Result<SqliteConnection, Error> {
+pub fn establish_sqlite(path: &Path, access: Access) -> Result<SqliteConnection, Error> {
     let target = match access {
         Access::ReadWrite => {
             writable(path, "opening the database for writing")?;
@@ -245,7 +246,7 @@ pub fn in_memory() -> Result<SqliteConnection, ConnectionError> {
 
 /// Opens an existing database read-only, for commands that must never create or modify a file: a missing
 /// file is [`Error::NotFound`], and the journal mode is left as it is.
-pub fn open_read_only(path: &Path) -> Result<SqliteConnection, Error> {
+pub fn open_read_only(path: &Path) -> Result<DbConnection, Error> {
     prepare_file(path, false)?;
     establish(path, Access::ReadOnly)
 }

@@ -7,10 +7,10 @@ use diesel::row::{NamedRow, Row};
 use diesel::sql_types::{BigInt, Text};
 use diesel::sqlite::{Sqlite, SqliteType, SqliteValue};
 
-use crate::db::backend::DbConnection;
 use crate::dialect::sqlite::Sqlite as SqliteDialect;
 use crate::ops::content::{ContentTable, ContentValue};
 use crate::sql::Dialect;
+use diesel::SqliteConnection;
 
 impl FromSql<Text, Sqlite> for ContentValue {
     fn from_sql(mut value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
@@ -50,7 +50,7 @@ impl QueryableByName<Sqlite> for ContentRow {
 /// The tables whose rows are content: ordinary tables of the application and of the tools (the
 /// migration ledger, checksums, the push log), not SQLite's own (`sqlite_sequence`, `sqlite_stat1`) nor
 /// virtual tables and their shadow tables, whose rows belong to the module that made them.
-pub fn tables(conn: &mut DbConnection) -> QueryResult<Vec<ContentTable>> {
+pub fn tables(conn: &mut SqliteConnection) -> QueryResult<Vec<ContentTable>> {
     #[derive(QueryableByName)]
     struct TableRow {
         #[diesel(sql_type = Text)]
@@ -94,7 +94,7 @@ pub fn tables(conn: &mut DbConnection) -> QueryResult<Vec<ContentTable>> {
 /// Calls `row` with each row of `table` (its columns in [`ContentTable::columns`] order), in the order
 /// of its primary key, or of all its columns when it has none. Text is ordered by bytes (`BINARY`).
 pub fn for_each_row(
-    conn: &mut DbConnection,
+    conn: &mut SqliteConnection,
     table: &ContentTable,
     mut row: impl FnMut(&[ContentValue]),
 ) -> QueryResult<()> {

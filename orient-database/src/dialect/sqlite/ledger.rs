@@ -7,7 +7,6 @@
 //! is the `<database>.migrate-lock` file ([`super::lock`]).
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use diesel::connection::SimpleConnection;
 use diesel::migration::MigrationConnection;
@@ -15,9 +14,10 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
 
 use crate::bookkeeping::DIESEL_LEDGER;
+use crate::db::target::Target;
 use crate::dialect::sqlite::Sqlite;
 use crate::dialect::sqlite::lock::MigrationLock;
-use crate::dialect::sqlite::scratch;
+use crate::dialect::sqlite::scratch_connection;
 use crate::engine::EngineConnection;
 use crate::migrations::backend::{LedgerEntry, MigrationBackend};
 use crate::migrations::checksum::{self, CHECKSUM_TABLE};
@@ -158,14 +158,21 @@ fn run(
 impl MigrationBackend for SqliteConnection {
     type Lock = MigrationLock;
 
-    fn scratch(&mut self) -> Result<SqliteConnection, Error> {
-        scratch()
+    fn scratch(&mut self, _target: &Target) -> Result<(SqliteConnection, Option<String>), Error> {
+        // In memory: gone with its connection.
+        Ok((scratch_connection()?, None))
     }
 
-    fn lock(&mut self, database: &Path) -> Result<MigrationLock, Error> {
+    fn lock(&mut self, target: &Target) -> Result<MigrationLock, Error> {
         // The lock is a file beside the database, not a lock on this connection: it is taken before
         // this connection reads anything.
-        MigrationLock::acquire(database)
+        match target.sqlite_path() {
+            Some(path) => MigrationLock::acquire(path),
+            None => Err(Error::WrongEngine {
+                target: target.to_string(),
+                engine: "sqlite",
+            }),
+        }
     }
 
     fn unlock(&mut self, lock: MigrationLock) -> Result<(), Error> {

@@ -196,10 +196,6 @@ impl MigrationLock {
 }
 
 impl HeldLock for MigrationLock {
-    fn database(&self) -> &Path {
-        &self.database
-    }
-
     fn waited(&self) -> Duration {
         self.waited
     }

@@ -38,7 +38,7 @@ pub mod storage;
 mod text;
 pub mod wal;
 
-use crate::migrations::replay::replay;
+use crate::migrations::replay::{Scratch, replay};
 use crate::migrations::{Error, Migration};
 use crate::model::{
     Column, ColumnType, DefaultValue, ForeignKey, Index, Introspection, Name, Table,
@@ -47,13 +47,18 @@ use crate::sql::{ColumnAlteration, Dialect};
 
 /// An empty in-memory database, configured like every connection: where SQLite migrations are
 /// replayed.
-pub fn scratch() -> Result<diesel::SqliteConnection, Error> {
+pub fn scratch_connection() -> Result<diesel::SqliteConnection, Error> {
     connection::in_memory().map_err(|e| {
         Error::Replay(Box::new(Error::BadMigration {
             name: ":memory:".to_owned(),
             reason: e.to_string(),
         }))
     })
+}
+
+/// [`scratch_connection`] as a [`Scratch`] to replay in (nothing to remove afterwards).
+pub fn scratch() -> Result<Scratch, Error> {
+    Ok(Scratch::new(scratch_connection()?.into()))
 }
 
 /// The schema SQLite migrations produce, replayed in memory.

@@ -24,9 +24,10 @@ pub fn schema_only_copy(conn: &mut DbConnection) -> QueryResult<DbConnection> {
          ORDER BY CASE s.type WHEN 'table' THEN 0 WHEN 'index' THEN 1 WHEN 'view' THEN 2 ELSE 3 END, s.rowid",
     )
     .load(conn)?;
-    let mut copy = DbConnection::establish(":memory:")
+    let mut copy = SqliteConnection::establish(":memory:")
         .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
     configure(&mut copy, Access::ReadWrite)?;
+    let mut copy: DbConnection = copy.into();
     copy.batch_execute("PRAGMA foreign_keys = OFF;")?;
     for object in objects {
         copy.batch_execute(&object.sql)?;

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use orient_database::check::{DatabaseCheck, MigrationsCheck, check_database, check_migrations};
 use orient_database::db::config::Settings;
-use orient_database::db::{Config, connection};
+use orient_database::db::{self, Config};
 use orient_database::dialect::sqlite::{self, Sqlite};
 use orient_database::engine::EngineConnection;
 use orient_database::migrations;
@@ -62,21 +62,21 @@ pub fn run(no_database: bool, out: Output) -> anyhow::Result<Exit> {
     let database = match &config {
         None => None,
         Some(config) => {
-            let exists = config.path.exists();
+            let exists = db::open::exists(config);
+            let target = &config.target;
             let check = if exists {
-                let path = &config.path;
                 let mut conn =
-                    connection::open_read_only(path).at(path, "opening the database read-only")?;
+                    db::open_read_only(config).at(target, "opening the database read-only")?;
                 let live = conn
                     .introspect()
-                    .at(path, "reading the database's schema")?
+                    .at(target, "reading the database's schema")?
                     .schema;
                 check_database(Some(&live), &declared, conn.planner())
             } else {
                 check_database(None, &declared, &Sqlite)
             };
             Some(DatabaseSection {
-                path: config.path.display().to_string(),
+                path: target.to_string(),
                 exists,
                 check,
             })

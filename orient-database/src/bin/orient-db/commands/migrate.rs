@@ -2,9 +2,7 @@
 
 use serde::Serialize;
 
-use orient_database::db::connection::{self, Access};
 use orient_database::db::{self, Config, DbConnection};
-use orient_database::dialect::sqlite::storage::writable;
 use orient_database::migrations::{self, AppliedMigration, Migration, ModifiedMigration, runner};
 use orient_database::ops::snapshot::Snapshot;
 
@@ -38,13 +36,13 @@ fn names(migrations: &[Migration]) -> Vec<String> {
 
 pub fn run(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let path = &config.path;
+    let target = &config.target;
     let (mut conn, opened) = db::open_config_writer(&config, true)?;
     for dir in &opened.created_directories {
         out.note(format!("created directory {}", dir.display()));
     }
     if opened.created_file {
-        out.note(format!("created database {}", config.path.display()));
+        out.note(format!("created database {target}"));
     }
     let migration = opened.migration.unwrap_or_default();
     if let Some(pid) = migration.waited_for {
@@ -53,10 +51,10 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
             migration.lock_wait_ms as f64 / 1000.0
         ));
     }
-    let all = migrations::embedded()?;
-    let status = runner::status(&mut conn, &all).at(path, "reading the migration ledger")?;
+    let all = migrations::embedded_for(target)?;
+    let status = runner::status(&mut conn, &all).at(target, "reading the migration ledger")?;
     let report = RunReport {
-        database: config.path.display().to_string(),
+        database: target.to_string(),
         created_directories: opened
             .created_directories
             .iter()
@@ -121,12 +119,12 @@ struct StatusReport {
 
 pub fn status(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let path = &config.path;
-    let mut conn = connection::open_read_only(path).at(path, "opening the database read-only")?;
-    let status = runner::status(&mut conn, &migrations::embedded()?)
-        .at(path, "reading the migration ledger")?;
+    let target = &config.target;
+    let mut conn = db::open_read_only(&config).at(target, "opening the database read-only")?;
+    let status = runner::status(&mut conn, &migrations::embedded_for(target)?)
+        .at(target, "reading the migration ledger")?;
     let report = StatusReport {
-        database: config.path.display().to_string(),
+        database: target.to_string(),
         pending: status.pending.iter().map(|m| m.name.to_string()).collect(),
         applied: status.applied,
         unknown: status.unknown,
@@ -173,11 +171,8 @@ pub fn status(out: Output) -> anyhow::Result<Exit> {
 /// An existing database (a missing one is an error and nothing is created), checked writable: what
 /// `revert` and `redo` work on (they take the migration lock before reading anything).
 fn open_existing(config: &Config) -> anyhow::Result<DbConnection> {
-    let path = &config.path;
     let step = "opening the database for a migration";
-    connection::prepare_file(path, false).at(path, step)?;
-    writable(path, step)?;
-    connection::establish(path, Access::ReadWrite).at(path, step)
+    db::open_existing(config, step).at(&config.target, step)
 }
 
 #[derive(Serialize)]
@@ -190,10 +185,11 @@ struct RevertReport {
 pub fn revert(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
     let mut conn = open_existing(&config)?;
-    let reverted = migrations::revert_last(&mut conn, &config.path, &migrations::embedded()?)
-        .at(&config.path, "reverting the last migration")?;
+    let target = &config.target;
+    let reverted = migrations::revert_last(&mut conn, target, &migrations::embedded_for(target)?)
+        .at(target, "reverting the last migration")?;
     let report = RevertReport {
-        database: config.path.display().to_string(),
+        database: target.to_string(),
         reverted: reverted.reverted.name.to_string(),
         version: reverted.reverted.version.clone(),
     };
@@ -216,12 +212,11 @@ struct RedoReport {
 pub fn redo(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
     let mut conn = open_existing(&config)?;
-    let redone = migrations::redo_last(&mut conn, &config.path, &migrations::embedded()?).at(
-        &config.path,
-        "reverting and applying again the last migration",
-    )?;
+    let target = &config.target;
+    let redone = migrations::redo_last(&mut conn, target, &migrations::embedded_for(target)?)
+        .at(target, "reverting and applying again the last migration")?;
     let report = RedoReport {
-        database: config.path.display().to_string(),
+        database: target.to_string(),
         redone: redone.migration.name.to_string(),
         version: redone.migration.version.clone(),
     };

@@ -12,8 +12,7 @@ mod schema;
 mod studio;
 mod worktree;
 
-use std::path::Path;
-
+use orient_database::db::target::Target;
 use orient_database::dialect::sqlite::storage::storage_error;
 
 use crate::cli::{Command, MigrateAction};
@@ -67,17 +66,23 @@ pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
 /// Names the database and the step in a storage failure (disk full, a file-size limit, a lock held too
 /// long, a file that cannot be written), with what to do; other errors pass through unchanged.
 pub trait AtDatabase<T> {
-    fn at(self, database: &Path, step: &str) -> anyhow::Result<T>;
+    fn at(self, database: &Target, step: &str) -> anyhow::Result<T>;
 }
 
 impl<T, E> AtDatabase<T> for Result<T, E>
 where
     E: std::error::Error + Send + Sync + 'static,
 {
-    fn at(self, database: &Path, step: &str) -> anyhow::Result<T> {
-        self.map_err(|e| match storage_error(database, step, &e) {
-            Some(explained) => anyhow::Error::new(explained),
-            None => anyhow::Error::new(e),
+    fn at(self, database: &Target, step: &str) -> anyhow::Result<T> {
+        // Storage failures are a file's: a server reports its own errors, which pass through.
+        self.map_err(|e| {
+            match database
+                .sqlite_path()
+                .and_then(|path| storage_error(path, step, &e))
+            {
+                Some(explained) => anyhow::Error::new(explained),
+                None => anyhow::Error::new(e),
+            }
         })
     }
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 use orient_database::db::Config;
 use orient_database::db::config::RootSource;
 use orient_database::db::instance::InstanceSource;
+use orient_database::db::target::Target;
 
 use crate::exit::Exit;
 use crate::output::Output;
@@ -21,7 +22,7 @@ struct PathReport<'a> {
 pub fn run(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
     let report = PathReport {
-        exists: config.path.exists(),
+        exists: orient_database::db::open::exists(&config),
         config: &config,
     };
     out.emit(&report, |r| {
@@ -54,10 +55,15 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
             .map_or_else(|| "none".to_owned(), |p| p.display().to_string());
         format!(
             "{}\n  from:         {source}\n  project root: {} ({root})\n  .env:         {env_file}\n  \
-             type:         sqlite\n  exists:       {}\n",
-            c.path.display(),
+             type:         {}\n  exists:       {}\n",
+            c.target,
             c.project_root.display(),
-            if r.exists { "yes" } else { "no (migrate creates it)" }
+            c.target.engine(),
+            match (&c.target, r.exists) {
+                (Target::Postgres(_), _) => "a server: `orient-db migrate` connects and says",
+                (Target::Sqlite { .. }, true) => "yes",
+                (Target::Sqlite { .. }, false) => "no (migrate creates it)",
+            }
         )
     });
     Ok(Exit::Ok)

@@ -2,11 +2,8 @@
 
 use serde::Serialize;
 
-use orient_database::db::Config;
-use orient_database::db::connection::{self, Access};
+use orient_database::db::{self, Config};
 use orient_database::dialect::sqlite;
-use orient_database::dialect::sqlite::lock::MigrationLock;
-use orient_database::dialect::sqlite::storage::writable;
 use orient_database::model::Schema;
 use orient_database::push::{PushOptions, PushReport, push};
 use orient_database::schema::TABLES;
@@ -26,44 +23,41 @@ struct Report<'a> {
 
 pub fn run(dry_run: bool, accept_data_loss: bool, out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let path = &config.path;
+    let target = &config.target;
     let desired = Schema::from_declared(TABLES);
     let options = PushOptions {
         dry_run,
         accept_data_loss,
     };
     // A dry run on a missing database plans against an empty one and creates nothing.
-    let report = if dry_run && !config.path.exists() {
+    let report = if dry_run && !db::open::exists(&config) {
         let mut empty = sqlite::scratch()?;
-        push(&mut empty, &desired, options)?
+        push(empty.connection(), &desired, options)?
     } else if dry_run {
-        let mut conn =
-            connection::open_read_only(path).at(path, "opening the database read-only")?;
-        push(&mut conn, &desired, options).at(path, "planning the push")?
+        let mut conn = db::open_read_only(&config).at(target, "opening the database read-only")?;
+        push(&mut conn, &desired, options).at(target, "planning the push")?
     } else {
         let step = "opening the database for push";
-        let prepared = connection::prepare_file(path, true).at(path, step)?;
-        for dir in &prepared.created_directories {
+        // One schema changer at a time: push waits for a running migrate, and the other way round.
+        let mut change = db::open_for_change(&config, step).at(target, step)?;
+        for dir in &change.created_directories {
             out.note(format!("created directory {}", dir.display()));
         }
-        writable(path, step)?;
-        // One schema changer at a time: push waits for a running migrate, and the other way round.
-        // The lock is taken before connecting, because connecting creates a missing file.
-        let _lock = MigrationLock::acquire_within(path, config.lock_timeout)?;
-        let mut conn = connection::establish(path, Access::ReadWrite).at(path, step)?;
-        if !prepared.existed {
-            out.note(format!("created database {}", path.display()));
+        if change.created {
+            out.note(format!("created database {target}"));
         }
-        let report = push(&mut conn, &desired, options)
-            .at(path, "push (its one transaction, rolled back on failure)")?;
-        // WAL is switched on only once something was written: a refused push leaves the file as it was.
-        if report.executed || !prepared.existed {
-            connection::enable_wal(&mut conn, path).at(path, "switching to WAL after push")?;
+        let report = push(&mut change.conn, &desired, options)
+            .at(target, "push (its one transaction, rolled back on failure)")?;
+        if report.executed || change.created {
+            change
+                .settle(target)
+                .at(target, "switching to WAL after push")?;
         }
+        change.release()?;
         report
     };
     let shown = Report {
-        database: config.path.display().to_string(),
+        database: target.to_string(),
         dry_run,
         statements: report.plan.statements().collect(),
         push: &report,

@@ -9,8 +9,9 @@ use diesel::prelude::*;
 use diesel::sql_types::{Nullable, Text};
 use serde::Serialize;
 
-use orient_database::db::{Config, connection};
+use orient_database::db::{self, Config};
 use orient_database::diagram::{self, json, mermaid, svg};
+use orient_database::dialect::planner_for;
 use orient_database::dialect::sqlite::Sqlite;
 use orient_database::engine::EngineConnection;
 use orient_database::model::Schema;
@@ -142,10 +143,10 @@ impl Source {
     /// The live database, with the structs' logical types where the columns are stored as declared.
     fn database() -> anyhow::Result<Source> {
         let config = Config::from_env()?;
-        let mut conn = connection::open_read_only(&config.path)?;
+        let mut conn = db::open_read_only(&config)?;
         let live = conn.introspect()?.schema;
         Ok(Source {
-            database: Some(config.path.display().to_string()),
+            database: Some(config.target.to_string()),
             schema: diagram::with_declared_types(
                 &live,
                 &Schema::from_declared(TABLES),
@@ -186,8 +187,14 @@ impl Source {
     }
 }
 
-/// The CREATE statements the structs declare (SQLite's dialect, the one that has a database today).
+/// The CREATE statements of `source`'s schema in the dialect of the configured engine (SQLite's when no
+/// database is configured): the structs with `--declared`, a PostgreSQL database's introspected schema
+/// otherwise.
 fn declared_sql(source: &Source, table: Option<&str>, out: Output) -> anyhow::Result<Exit> {
+    let dialect: &dyn Dialect = match Config::from_env() {
+        Ok(config) => planner_for(&config.target),
+        Err(_) => &Sqlite,
+    };
     let tables: Vec<&orient_database::model::Table> = match table {
         None => source.schema.tables.iter().collect(),
         Some(name) => vec![source.table(name)?],
@@ -198,14 +205,14 @@ fn declared_sql(source: &Source, table: Option<&str>, out: Output) -> anyhow::Re
             kind: "table".to_owned(),
             name: t.name.to_string(),
             table: t.name.to_string(),
-            sql: Some(Sqlite.create_table(t)),
+            sql: Some(dialect.create_table(t)),
         });
         for index in t.indexes.iter() {
             objects.push(Object {
                 kind: "index".to_owned(),
                 name: index.name.to_string(),
                 table: t.name.to_string(),
-                sql: Some(Sqlite.create_index(&t.name, index)),
+                sql: Some(dialect.create_index(&t.name, index)),
             });
         }
     }
@@ -226,15 +233,19 @@ fn declared_sql(source: &Source, table: Option<&str>, out: Output) -> anyhow::Re
 /// The live database's CREATE statements as `sqlite_schema` holds them.
 fn live_sql(table: Option<&str>, out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let path = &config.path;
-    let mut conn = connection::open_read_only(path).at(path, "opening the database read-only")?;
+    if config.sqlite_path().is_none() {
+        // A server has no stored CREATE text: its schema, read into the model, in its own DDL.
+        return declared_sql(&Source::database()?, table, out);
+    }
+    let target = &config.target;
+    let mut conn = db::open_read_only(&config).at(target, "opening the database read-only")?;
     // sqlite_schema in creation order, as sqlite3's `.schema` prints it.
     let all: Vec<Object> = diesel::sql_query(
         "SELECT type AS kind, name, tbl_name AS \"table\", sql FROM main.sqlite_schema \
          WHERE sql IS NOT NULL ORDER BY rowid",
     )
     .load(&mut conn)
-    .at(path, "reading the schema")?;
+    .at(target, "reading the schema")?;
     let objects: Vec<Object> = match table {
         None => all,
         Some(wanted) => {
@@ -245,8 +256,7 @@ fn live_sql(table: Option<&str>, out: Output) -> anyhow::Result<Exit> {
                 .collect();
             if !known.iter().any(|t| t == wanted) {
                 return Err(CommandError::usage(format!(
-                    "no table `{wanted}` in {}; its tables are: {}",
-                    config.path.display(),
+                    "no table `{wanted}` in {target}; its tables are: {}",
                     if known.is_empty() {
                         "(none)".to_owned()
                     } else {
@@ -258,7 +268,7 @@ fn live_sql(table: Option<&str>, out: Output) -> anyhow::Result<Exit> {
         }
     };
     let report = SchemaReport {
-        database: config.path.display().to_string(),
+        database: target.to_string(),
         objects,
     };
     out.emit(&report, |r| {

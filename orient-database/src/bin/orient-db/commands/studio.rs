@@ -39,8 +39,12 @@ pub fn run(
             })?,
     };
     let config = Config::from_env()?;
+    let database = config.require_sqlite(
+        "orient-db studio",
+        "the studio does not open PostgreSQL databases yet; use psql or another client",
+    )?;
     let options = Options { host, port, write };
-    let server = Server::bind(&config.path, &options).map_err(|e| match e {
+    let server = Server::bind(database, &options).map_err(|e| match e {
         // So that a missing database exits 2, like every other read-only command.
         studio::Error::Database(db) => anyhow::Error::new(db),
         other => anyhow::Error::new(other),
@@ -57,7 +61,7 @@ pub fn run(
     let url = server.url();
     out.note(format!(
         "Orient studio for {} ({}). Open the link below; Ctrl-C stops it.",
-        config.path.display(),
+        database.display(),
         if write {
             "editing allowed: --write"
         } else {
@@ -68,7 +72,7 @@ pub fn run(
         url: url.clone(),
         address: server.address().ip().to_string(),
         port: server.address().port(),
-        database: config.path.display().to_string(),
+        database: database.display().to_string(),
         write,
     };
     // The URL alone on stdout (the token is printed nowhere else), or one JSON object with --json.

@@ -47,9 +47,9 @@ pub fn show(out: Output) -> anyhow::Result<Exit> {
     let instance = instance(&config)?;
     let shared_database = config.project_root.join(default_path(instance.id));
     let report = ShowReport {
-        database: config.path.display().to_string(),
-        exists: config.path.exists(),
-        shared: config.path == shared_database,
+        database: config.target.to_string(),
+        exists: orient_database::db::open::exists(&config),
+        shared: config.sqlite_path() == Some(shared_database.as_path()),
         set_by: config
             .path_variable
             .map(|var| format!("{var}={} (from {})", config.path_value, config.path_origin)),
@@ -173,7 +173,7 @@ pub fn isolated(name: Option<&str>, force: bool, out: Output) -> anyhow::Result<
     // Say so when something still overrides the line just written.
     let mut warnings = Vec::new();
     let after = Config::from_env()?;
-    if after.path != database {
+    if after.sqlite_path() != Some(database.as_path()) {
         warnings.push(match (&after.path_variable, &after.path_origin) {
             (Some(var), Origin::Environment) => format!(
                 "{var} is set in this shell's environment ({}), which wins over .env; unset it to use {}",
@@ -182,7 +182,7 @@ pub fn isolated(name: Option<&str>, force: bool, out: Output) -> anyhow::Result<
             ),
             _ => format!(
                 "the configuration still resolves to {} (see `orient-db path`)",
-                after.path.display()
+                after.target
             ),
         });
     }
