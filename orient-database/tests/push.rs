@@ -2,18 +2,21 @@
 //! loss, leaving views and triggers, sequences and unrelated tables alone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{connect, declared, query_number as number, query_text as text, table_content};
+use orient_testkit::sqlite::{connect, query_number as number, query_text as text, table_content};
 use std::borrow::Cow;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use orient_database::db::Db;
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
 use orient_database::model::{Column, ColumnType, DefaultValue, Index, Schema};
 use orient_database::push::{PushError, PushOptions, push};
+use orient_database::db::Db;
+
+/// The schema the structs declare.
+fn declared() -> Schema {
+    Schema::from_declared(orient_database::schema::TABLES)
+}
 
 fn schema_version(conn: &mut SqliteConnection) -> i64 {
     number(

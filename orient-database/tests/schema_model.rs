@@ -2,8 +2,6 @@
 //! TypeScript Orient's database, Diesel's own migration harness, and typed reads and writes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::path::Path;
 
 use diesel::connection::SimpleConnection;
@@ -110,7 +108,7 @@ fn replaying_the_migrations_produces_exactly_the_declared_model() {
 
 #[test]
 fn the_migrations_on_disk_are_the_ones_embedded() {
-    let on_disk = migrations::from_directory(&common::repository_migrations()).unwrap();
+    let on_disk = migrations::from_directory(&orient_testkit::repository_migrations()).unwrap();
     let embedded = migrations::embedded().unwrap();
     assert_eq!(on_disk, embedded);
     let names: Vec<&str> = embedded.iter().map(|m| m.name.as_ref()).collect();
@@ -135,13 +133,13 @@ fn the_migrations_on_disk_are_the_ones_embedded() {
 /// A database exactly as the original leaves it after the given migration files, in memory.
 fn original_database(dir: &Path, files: usize) -> SqliteConnection {
     let mut conn = SqliteConnection::establish(":memory:").unwrap();
-    common::reference::build_original(&mut conn, dir, files);
+    orient_testkit::reference::build_original(&mut conn, dir, files);
     conn
 }
 
 #[test]
 fn a_database_made_by_the_original_orient_has_zero_drift() {
-    let Some(dir) = common::reference::reference_dir() else {
+    let Some(dir) = orient_testkit::reference::reference_dir() else {
         return;
     };
     let mut conn = original_database(&dir, 2);
@@ -176,13 +174,13 @@ fn diesels_own_harness_sees_the_same_ledger() {
     let ours = dir.path().join("ours.db");
     drop(orient_database::db::Db::open_path(&ours).unwrap());
     let mut conn = SqliteConnection::establish(ours.to_str().unwrap()).unwrap();
-    let source = FileBasedMigrations::from_path(common::repository_migrations()).unwrap();
+    let source = FileBasedMigrations::from_path(orient_testkit::repository_migrations()).unwrap();
     assert!(!conn.has_pending_migration(source).unwrap());
 
     // Diesel first, then ours finds nothing pending and the schema is the declared one.
     let theirs = dir.path().join("theirs.db");
     let mut conn = SqliteConnection::establish(theirs.to_str().unwrap()).unwrap();
-    let source = FileBasedMigrations::from_path(common::repository_migrations()).unwrap();
+    let source = FileBasedMigrations::from_path(orient_testkit::repository_migrations()).unwrap();
     conn.run_pending_migrations(source).unwrap();
     let status = runner::status(&mut conn, &migrations::embedded().unwrap()).unwrap();
     assert!(
