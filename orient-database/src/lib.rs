@@ -13,6 +13,8 @@
 //! - [`diagram`]: the schema as a picture (Mermaid `erDiagram`, SVG) and as a documented JSON document.
 //! - [`ops`]: `orient-db doctor`, verified backups and restores, automatic snapshots before data loss.
 //! - [`seed`]: Orient's default data (what `orient-seed` writes) and its comparison with a database.
+//! - `testing` (feature `testing`, for test crates): a fresh migrated database per test, copied from a
+//!   template, and the `#[orient_database::test]` attribute.
 //! - `studio` (feature `studio`, on by default): `orient-db studio`, a local web page to look inside the
 //!   database.
 
@@ -40,10 +42,16 @@ pub mod seed;
 pub mod sql;
 #[cfg(feature = "studio")]
 pub mod studio;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod types;
 
 pub use model::TableModel;
 pub use orient_derive::Table;
+/// `#[orient_database::test]`: a test that takes a fresh migrated database (feature `testing`; see
+/// [`testing`]).
+#[cfg(feature = "testing")]
+pub use orient_derive::test;
 
 /// What generated code and exported macros refer to. Not public API.
 #[doc(hidden)]

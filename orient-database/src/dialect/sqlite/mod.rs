@@ -8,6 +8,7 @@
 //! - [`ledger`] and [`lock`]: Diesel's migration ledger with our checksums, and the cross-process
 //!   migration lock file;
 //! - [`busy`]: recognising "database is locked";
+//! - `testing` (feature `testing`): per-test databases copied from a checkpointed template;
 //! - `text`: reading text values without copying them (for JSON and the text enums);
 //! - operations (`orient-db doctor`, `backup`, `restore`): [`backup`], [`content`] (the content
 //!   checksum's rows), [`doctor`], [`files`], [`inspect`], [`wal`], [`schema_copy`] and
@@ -31,6 +32,8 @@ pub mod lock;
 pub mod rebuild;
 mod render;
 pub mod schema_copy;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod text;
 pub mod wal;
 
