@@ -6,6 +6,7 @@ use std::path::Path;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use orient_database::db::Db;
 use orient_database::dialect::sqlite::replay_migrations as replay;
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
@@ -13,6 +14,7 @@ use orient_database::migrations::backend::MigrationBackend;
 use orient_database::migrations::{self, runner};
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
+use orient_database::testing::TestDb;
 use orient_database::types::{Json, Timestamp};
 
 fn declared() -> Schema {
@@ -170,10 +172,9 @@ fn diesels_own_harness_sees_the_same_ledger() {
     use diesel_migrations::{FileBasedMigrations, MigrationHarness};
     let dir = tempfile::tempdir().unwrap();
 
-    // Ours first, then Diesel finds nothing pending.
-    let ours = dir.path().join("ours.db");
-    drop(orient_database::db::Db::open_path(&ours).unwrap());
-    let mut conn = SqliteConnection::establish(ours.to_str().unwrap()).unwrap();
+    // Ours first (the test template is migrated by our migrator), then Diesel finds nothing pending.
+    let ours = TestDb::new().unwrap();
+    let mut conn = SqliteConnection::establish(ours.path().to_str().unwrap()).unwrap();
     let source = FileBasedMigrations::from_path(orient_testkit::repository_migrations()).unwrap();
     assert!(!conn.has_pending_migration(source).unwrap());
 
@@ -212,12 +213,10 @@ fn every_migration_reverts_to_the_schema_before_it() {
     }
 }
 
-#[test]
-fn typed_rows_round_trip_through_the_generated_insert_structs() {
+#[orient_database::test]
+fn typed_rows_round_trip_through_the_generated_insert_structs(db: Db) {
     use orient_database::schema::domains::*;
     use orient_database::schema::*;
-    let dir = tempfile::tempdir().unwrap();
-    let db = orient_database::db::Db::open_path(dir.path().join("orient.db")).unwrap();
     let mut conn = db.writer().unwrap();
 
     // Text primary key, enum defaults filled by new().
@@ -358,12 +357,10 @@ fn an_unknown_enum_value_is_an_error_naming_the_type_and_value() {
     assert!(error.contains("primary, specialized"), "{error}");
 }
 
-#[test]
-fn insert_all_writes_full_chunks_and_the_remainder() {
+#[orient_database::test]
+fn insert_all_writes_full_chunks_and_the_remainder(db: Db) {
     use orient_database::schema::domains::MessageDirection;
     use orient_database::schema::{NewMessage, messages};
-    let dir = tempfile::tempdir().unwrap();
-    let db = orient_database::db::Db::open_path(dir.path().join("orient.db")).unwrap();
     // 14 insertable columns → chunks of 1000: two full chunks and 345 single-row inserts.
     let rows: Vec<NewMessage> = (0..2345)
         .map(|i| {

@@ -72,9 +72,9 @@ fn diesel_migration_run_and_redo_produce_the_declared_schema() {
 fn diesel_sees_a_database_migrated_by_orient_as_up_to_date() {
     let Some(diesel) = diesel_cli() else { return };
     let project = Project::with_migrations();
-    let file = project.root().join("ours.db");
-    drop(orient_database::db::Db::open_path(&file).unwrap());
-    let url = file.to_str().unwrap();
+    // A per-test copy of the template our migrator made.
+    let ours = orient_database::testing::TestDb::new().unwrap();
+    let url = ours.path().to_str().unwrap();
     let pending = project.command(&diesel, &["migration", "pending"], &[("DATABASE_URL", url)]);
     assert!(pending.status.success(), "{}", describe(&pending));
     assert!(
