@@ -36,10 +36,6 @@ use syn::spanned::Spanned;
 
 /// The attribute on `proc_macro2` tokens, so tests can call it.
 pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
-    let template = match parse_args(args) {
-        Ok(template) => template,
-        Err(error) => return error.to_compile_error(),
-    };
     let function: syn::ItemFn = match syn::parse2(item) {
         Ok(function) => function,
         Err(error) => {
@@ -53,8 +49,10 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             .to_compile_error();
         }
     };
-    let argument_type = match check_signature(&function.sig) {
-        Ok(ty) => ty,
+    let checked = parse_args(args)
+        .and_then(|template| Ok((template, check_signature(&function.sig)?)));
+    let (template, argument_type) = match checked {
+        Ok(checked) => checked,
         Err(error) => {
             // The function as written, beside the error, so what it uses stays used: one mistake, one
             // error (no unused imports on top).
