@@ -49,8 +49,8 @@ pub fn expand(args: TokenStream, item: TokenStream) -> TokenStream {
             .to_compile_error();
         }
     };
-    let checked = parse_args(args)
-        .and_then(|template| Ok((template, check_signature(&function.sig)?)));
+    let checked =
+        parse_args(args).and_then(|template| Ok((template, check_signature(&function.sig)?)));
     let (template, argument_type) = match checked {
         Ok(checked) => checked,
         Err(error) => {
