@@ -1,8 +1,6 @@
 //! `orient_database::db` on real database files: pragmas on every connection, transactions, file checks.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 use orient_database::db::{self, Db, Error};
@@ -139,13 +137,13 @@ fn bad_files_are_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.db");
     std::fs::write(&junk, vec![0x5a; 4096]).unwrap();
-    let hash = common::sha256_file(&junk);
+    let hash = orient_testkit::sha256_file(&junk);
     assert!(matches!(
         Db::open_path(&junk),
         Err(Error::NotADatabase { .. })
     ));
-    assert_eq!(common::sha256_file(&junk), hash);
-    assert_eq!(common::listing(dir.path()), vec!["junk.db"]);
+    assert_eq!(orient_testkit::sha256_file(&junk), hash);
+    assert_eq!(orient_testkit::listing(dir.path()), vec!["junk.db"]);
 
     let subdir = dir.path().join("sub");
     std::fs::create_dir(&subdir).unwrap();

@@ -11,8 +11,6 @@
 //! any skip a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -24,7 +22,8 @@ use orient_database::db::config::VARIABLES;
 use orient_database::dialect::sqlite::lock::{self, MigrationLock};
 use orient_database::os::user::current_user;
 
-use common::{Project, Run, connect, listing, query_number, query_text, sha256_file};
+use orient_testkit::sqlite::{connect, query_number, query_text};
+use orient_testkit::{Project, Run, listing, sha256_file};
 
 // ---------------------------------------------------------------------------------------------------
 // Running the tool

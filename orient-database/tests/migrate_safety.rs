@@ -4,8 +4,6 @@
 //! behaviour; the library where it cannot (editing a migration the binary has embedded).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -22,7 +20,7 @@ use orient_database::diff::diff;
 use orient_database::migrations::{self, Error, Migration, checksum};
 use orient_database::model::Schema;
 
-use common::{Project, listing, sha256_file};
+use orient_testkit::{Project, listing, sha256_file};
 
 const INITIAL: &str = "2026-02-01-231009_initial_schema";
 const MODEL_TIER: &str = "2026-02-02-094141_agents_model_tier";
@@ -42,7 +40,7 @@ struct Value {
 /// may still be closing its last connection on the pool's housekeeping thread, and the last connection of
 /// a WAL database checkpoints under an exclusive lock for a moment.
 fn connect(db: &Path) -> SqliteConnection {
-    common::connect(db)
+    orient_testkit::sqlite::connect(db)
 }
 
 /// Runs SQL on a database file, then folds the WAL into the file so its hash is meaningful.
@@ -166,7 +164,7 @@ fn contents(db: &Path, tables: &BTreeMap<String, Vec<String>>) -> BTreeMap<Strin
 /// on `--> statement-breakpoint`, and its `__drizzle_migrations` rows), with some rows in its tables.
 fn original_database(reference: &Path, db: &Path, files: usize) {
     let mut conn = connect(db);
-    common::reference::build_original(&mut conn, reference, files);
+    orient_testkit::reference::build_original(&mut conn, reference, files);
     conn.batch_execute(
         "INSERT INTO agents (id, name, description, enabled, created_at) VALUES
            ('ori', 'Ori', 'the main agent', 1, 1769987409), ('helper', 'Helper', NULL, 0, 1769987410);
@@ -278,7 +276,7 @@ fn an_edited_applied_migration_is_refused_naming_the_file_and_both_checksums() {
 /// A project's migrations copied to a scratch directory, where they can be edited.
 fn scratch_migrations(dir: &Path) -> PathBuf {
     let target = dir.join("migrations/sqlite");
-    common::copy_dir(&common::repository_migrations(), &target);
+    orient_testkit::copy_dir(&orient_testkit::repository_migrations(), &target);
     target
 }
 
@@ -353,7 +351,8 @@ fn versions_applied_by_diesel_get_their_checksums_recorded_on_the_next_migrate()
     {
         // Diesel's own harness: ledger rows, no checksums.
         let mut conn = connect(&db);
-        let source = FileBasedMigrations::from_path(common::repository_migrations()).unwrap();
+        let source =
+            FileBasedMigrations::from_path(orient_testkit::repository_migrations()).unwrap();
         conn.run_pending_migrations(source).unwrap();
     }
     assert_eq!(ledger(&db), [V1, V2]);
@@ -407,7 +406,7 @@ fn eight_processes_migrating_one_new_database_apply_each_migration_once() {
                 .args(["--json", "migrate"])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped());
-            for var in common::DB_VARIABLES {
+            for var in orient_testkit::DB_VARIABLES {
                 command.env_remove(var);
             }
             command.spawn().unwrap()
@@ -704,7 +703,7 @@ fn revert_refuses_a_migration_without_down_sql() {
 
 #[test]
 fn a_database_made_by_the_original_orient_is_adopted_with_its_rows_unchanged() {
-    let Some(reference) = common::reference::reference_dir() else {
+    let Some(reference) = orient_testkit::reference::reference_dir() else {
         return;
     };
     let project = Project::new();
@@ -744,7 +743,7 @@ fn a_database_made_by_the_original_orient_is_adopted_with_its_rows_unchanged() {
 
 #[test]
 fn an_original_database_with_only_its_first_migration_is_adopted_then_migrated() {
-    let Some(reference) = common::reference::reference_dir() else {
+    let Some(reference) = orient_testkit::reference::reference_dir() else {
         return;
     };
     let project = Project::new();

@@ -8,8 +8,6 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -21,7 +19,8 @@ use orient_database::migrations;
 use orient_database::ops::checksum::content_checksum;
 use orient_database::ops::migrate;
 
-use common::{Project, Run, connect, query_number, query_text, sha256_file};
+use orient_testkit::sqlite::{connect, query_number, query_text};
+use orient_testkit::{Project, Run, sha256_file};
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
@@ -106,7 +105,7 @@ impl Drop for Helper {
 fn state(dir: &Path) -> BTreeMap<String, String> {
     use std::os::unix::fs::MetadataExt;
     let mut out = BTreeMap::new();
-    for relative in common::listing(dir) {
+    for relative in orient_testkit::listing(dir) {
         let path = dir.join(&relative);
         let meta = std::fs::symlink_metadata(&path).unwrap();
         let content = if meta.is_file() {

@@ -2,18 +2,21 @@
 //! loss, leaving views and triggers, sequences and unrelated tables alone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{connect, declared, query_number as number, query_text as text, table_content};
+use orient_testkit::sqlite::{connect, query_number as number, query_text as text, table_content};
 use std::borrow::Cow;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use orient_database::db::Db;
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
 use orient_database::model::{Column, ColumnType, DefaultValue, Index, Schema};
 use orient_database::push::{PushError, PushOptions, push};
+use orient_database::testing::TestDb;
+
+/// The schema the structs declare.
+fn declared() -> Schema {
+    Schema::from_declared(orient_database::schema::TABLES)
+}
 
 fn schema_version(conn: &mut SqliteConnection) -> i64 {
     number(
@@ -81,10 +84,8 @@ fn seed_agents_with_children(conn: &mut SqliteConnection) {
 
 #[test]
 fn rebuilding_a_parent_keeps_every_row_of_cascade_and_set_null_children() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rebuild.db");
-    drop(Db::open_path(&path).unwrap());
-    let mut conn = connect(&path);
+    let db = TestDb::new().unwrap();
+    let mut conn = connect(db.path());
     seed_agents_with_children(&mut conn);
     assert_eq!(
         number(
@@ -167,10 +168,8 @@ fn rebuilding_a_parent_keeps_every_row_of_cascade_and_set_null_children() {
 
 #[test]
 fn a_rebuild_keeps_the_autoincrement_high_water_mark() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sequence.db");
-    drop(Db::open_path(&path).unwrap());
-    let mut conn = connect(&path);
+    let db = TestDb::new().unwrap();
+    let mut conn = connect(db.path());
     seed_agents_with_children(&mut conn);
     // agent_skills ids 1..3 were used; 2 was deleted, 3 is the highest; delete 3 too.
     conn.batch_execute("DELETE FROM agent_skills WHERE id = 3;")
@@ -201,10 +200,8 @@ fn a_rebuild_keeps_the_autoincrement_high_water_mark() {
 
 #[test]
 fn data_losing_changes_are_refused_with_row_counts_unless_accepted() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("loss.db");
-    drop(Db::open_path(&path).unwrap());
-    let mut conn = connect(&path);
+    let db = TestDb::new().unwrap();
+    let mut conn = connect(db.path());
     seed_agents_with_children(&mut conn);
     // The database has a column and a table the structs do not declare, holding data.
     conn.batch_execute(
@@ -341,10 +338,8 @@ fn accepted_losses_delete_exactly_the_counted_rows() {
 
 #[test]
 fn views_and_triggers_survive_a_rebuild() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("dependents.db");
-    drop(Db::open_path(&path).unwrap());
-    let mut conn = connect(&path);
+    let db = TestDb::new().unwrap();
+    let mut conn = connect(db.path());
     conn.batch_execute(
         "CREATE VIEW enabled_agents AS SELECT id, name FROM agents WHERE enabled = 1;
          CREATE TRIGGER agents_touch AFTER UPDATE OF name ON agents

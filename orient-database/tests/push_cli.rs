@@ -2,22 +2,24 @@
 //! and what a SIGKILL in the middle of a rebuild leaves behind.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{
-    Project, connect, declared, listing, query_number as number, query_text as text, sha256_file,
-};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
 use orient_database::model::{DefaultValue, Schema};
 use orient_database::push::{PushOptions, push};
+use orient_testkit::sqlite::{connect, query_number as number, query_text as text};
+use orient_testkit::{Project, listing, sha256_file};
+
+/// The schema the structs declare.
+fn declared() -> Schema {
+    Schema::from_declared(orient_database::schema::TABLES)
+}
 
 /// The declared schema, but `messages.is_group` defaults to true: pushing the declared schema onto a
 /// database built from this rebuilds `messages`.
@@ -296,8 +298,8 @@ fn killing_push_mid_rebuild_leaves_the_old_or_the_new_state() {
 #[test]
 fn check_is_clean_on_a_migrated_database() {
     let project = Project::new();
-    common::copy_dir(
-        &common::repository_migrations(),
+    orient_testkit::copy_dir(
+        &orient_testkit::repository_migrations(),
         &project.path("migrations/sqlite"),
     );
     assert_eq!(project.run(&["migrate"], &[]).code, 0);
@@ -314,8 +316,8 @@ fn check_is_clean_on_a_migrated_database() {
 #[test]
 fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
     let project = Project::new();
-    common::copy_dir(
-        &common::repository_migrations(),
+    orient_testkit::copy_dir(
+        &orient_testkit::repository_migrations(),
         &project.path("migrations/sqlite"),
     );
     assert_eq!(project.run(&["migrate"], &[]).code, 0);
@@ -339,8 +341,8 @@ fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
     );
 
     let project = Project::new();
-    common::copy_dir(
-        &common::repository_migrations(),
+    orient_testkit::copy_dir(
+        &orient_testkit::repository_migrations(),
         &project.path("migrations/sqlite"),
     );
     assert_eq!(project.run(&["migrate"], &[]).code, 0);
@@ -398,7 +400,7 @@ fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
 fn check_fails_when_a_struct_changed_without_a_migration() {
     let project = Project::new();
     let migrations = project.path("migrations/sqlite");
-    common::copy_dir(&common::repository_migrations(), &migrations);
+    orient_testkit::copy_dir(&orient_testkit::repository_migrations(), &migrations);
     std::fs::remove_dir_all(migrations.join("2026-02-02-094141_agents_model_tier")).unwrap();
     let run = project.run(&["check", "--no-database"], &[]);
     assert_eq!(run.code, 5, "{run:?}");

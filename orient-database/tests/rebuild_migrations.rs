@@ -3,9 +3,7 @@
 //! changes committed but whose ledger row did not is recorded, not run twice.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{connect, declared, query_number as number};
+use orient_testkit::sqlite::{connect, query_number as number};
 use std::path::{Path, PathBuf};
 
 use diesel::connection::SimpleConnection;
@@ -17,11 +15,16 @@ use orient_database::diff::diff;
 use orient_database::migrations::{self, generate::generate, migrate, revert_last};
 use orient_database::types::Timestamp;
 
+/// The schema the structs declare.
+fn declared() -> orient_database::model::Schema {
+    orient_database::model::Schema::from_declared(orient_database::schema::TABLES)
+}
+
 /// The repository's first migration, then one adding `agents.model_tier` with DEFAULT 'free' instead of
 /// the declared 'cheap': the structs now differ from the migrations by a default, which needs a rebuild.
 fn migrations_with_an_old_default(dir: &Path) {
-    let repo = common::repository_migrations();
-    common::copy_dir(
+    let repo = orient_testkit::repository_migrations();
+    orient_testkit::copy_dir(
         &repo.join("2026-02-01-231009_initial_schema"),
         &dir.join("2026-02-01-231009_initial_schema"),
     );
@@ -41,7 +44,7 @@ fn migrations_with_an_old_default(dir: &Path) {
 
 fn children(conn: &mut SqliteConnection) -> String {
     ["agent_skills", "agent_tools", "context_rules"]
-        .map(|t| common::table_content(conn, t))
+        .map(|t| orient_testkit::sqlite::table_content(conn, t))
         .join("/")
 }
 

@@ -2,12 +2,11 @@
 //! TypeScript Orient's database, Diesel's own migration harness, and typed reads and writes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::path::Path;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use orient_database::db::Db;
 use orient_database::dialect::sqlite::replay_migrations as replay;
 use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
@@ -15,6 +14,7 @@ use orient_database::migrations::backend::MigrationBackend;
 use orient_database::migrations::{self, runner};
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
+use orient_database::testing::TestDb;
 use orient_database::types::{Json, Timestamp};
 
 fn declared() -> Schema {
@@ -110,7 +110,7 @@ fn replaying_the_migrations_produces_exactly_the_declared_model() {
 
 #[test]
 fn the_migrations_on_disk_are_the_ones_embedded() {
-    let on_disk = migrations::from_directory(&common::repository_migrations()).unwrap();
+    let on_disk = migrations::from_directory(&orient_testkit::repository_migrations()).unwrap();
     let embedded = migrations::embedded().unwrap();
     assert_eq!(on_disk, embedded);
     let names: Vec<&str> = embedded.iter().map(|m| m.name.as_ref()).collect();
@@ -135,13 +135,13 @@ fn the_migrations_on_disk_are_the_ones_embedded() {
 /// A database exactly as the original leaves it after the given migration files, in memory.
 fn original_database(dir: &Path, files: usize) -> SqliteConnection {
     let mut conn = SqliteConnection::establish(":memory:").unwrap();
-    common::reference::build_original(&mut conn, dir, files);
+    orient_testkit::reference::build_original(&mut conn, dir, files);
     conn
 }
 
 #[test]
 fn a_database_made_by_the_original_orient_has_zero_drift() {
-    let Some(dir) = common::reference::reference_dir() else {
+    let Some(dir) = orient_testkit::reference::reference_dir() else {
         return;
     };
     let mut conn = original_database(&dir, 2);
@@ -172,17 +172,16 @@ fn diesels_own_harness_sees_the_same_ledger() {
     use diesel_migrations::{FileBasedMigrations, MigrationHarness};
     let dir = tempfile::tempdir().unwrap();
 
-    // Ours first, then Diesel finds nothing pending.
-    let ours = dir.path().join("ours.db");
-    drop(orient_database::db::Db::open_path(&ours).unwrap());
-    let mut conn = SqliteConnection::establish(ours.to_str().unwrap()).unwrap();
-    let source = FileBasedMigrations::from_path(common::repository_migrations()).unwrap();
+    // Ours first (the test template is migrated by our migrator), then Diesel finds nothing pending.
+    let ours = TestDb::new().unwrap();
+    let mut conn = SqliteConnection::establish(ours.path().to_str().unwrap()).unwrap();
+    let source = FileBasedMigrations::from_path(orient_testkit::repository_migrations()).unwrap();
     assert!(!conn.has_pending_migration(source).unwrap());
 
     // Diesel first, then ours finds nothing pending and the schema is the declared one.
     let theirs = dir.path().join("theirs.db");
     let mut conn = SqliteConnection::establish(theirs.to_str().unwrap()).unwrap();
-    let source = FileBasedMigrations::from_path(common::repository_migrations()).unwrap();
+    let source = FileBasedMigrations::from_path(orient_testkit::repository_migrations()).unwrap();
     conn.run_pending_migrations(source).unwrap();
     let status = runner::status(&mut conn, &migrations::embedded().unwrap()).unwrap();
     assert!(
@@ -214,12 +213,10 @@ fn every_migration_reverts_to_the_schema_before_it() {
     }
 }
 
-#[test]
-fn typed_rows_round_trip_through_the_generated_insert_structs() {
+#[orient_database::test]
+fn typed_rows_round_trip_through_the_generated_insert_structs(db: Db) {
     use orient_database::schema::domains::*;
     use orient_database::schema::*;
-    let dir = tempfile::tempdir().unwrap();
-    let db = orient_database::db::Db::open_path(dir.path().join("orient.db")).unwrap();
     let mut conn = db.writer().unwrap();
 
     // Text primary key, enum defaults filled by new().
@@ -360,12 +357,10 @@ fn an_unknown_enum_value_is_an_error_naming_the_type_and_value() {
     assert!(error.contains("primary, specialized"), "{error}");
 }
 
-#[test]
-fn insert_all_writes_full_chunks_and_the_remainder() {
+#[orient_database::test]
+fn insert_all_writes_full_chunks_and_the_remainder(db: Db) {
     use orient_database::schema::domains::MessageDirection;
     use orient_database::schema::{NewMessage, messages};
-    let dir = tempfile::tempdir().unwrap();
-    let db = orient_database::db::Db::open_path(dir.path().join("orient.db")).unwrap();
     // 14 insertable columns → chunks of 1000: two full chunks and 345 single-row inserts.
     let rows: Vec<NewMessage> = (0..2345)
         .map(|i| {

@@ -8,7 +8,7 @@ use orient_database::diff::diff;
 use orient_database::migrations::{self, runner};
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
-use orient_tests::{Project, describe, on_path};
+use orient_testkit::{Project, describe, on_path};
 
 fn diesel_cli() -> Option<std::path::PathBuf> {
     let found = std::env::var_os("ORIENT_DIESEL_CLI")
@@ -30,7 +30,7 @@ fn diesel_cli() -> Option<std::path::PathBuf> {
 #[test]
 fn diesel_migration_run_and_redo_produce_the_declared_schema() {
     let Some(diesel) = diesel_cli() else { return };
-    let project = Project::new();
+    let project = Project::with_migrations();
     let url = project.root().join("diesel.db");
     let url = url.to_str().unwrap();
 
@@ -71,10 +71,10 @@ fn diesel_migration_run_and_redo_produce_the_declared_schema() {
 #[test]
 fn diesel_sees_a_database_migrated_by_orient_as_up_to_date() {
     let Some(diesel) = diesel_cli() else { return };
-    let project = Project::new();
-    let file = project.root().join("ours.db");
-    drop(orient_database::db::Db::open_path(&file).unwrap());
-    let url = file.to_str().unwrap();
+    let project = Project::with_migrations();
+    // A per-test copy of the template our migrator made.
+    let ours = orient_database::testing::TestDb::new().unwrap();
+    let url = ours.path().to_str().unwrap();
     let pending = project.command(&diesel, &["migration", "pending"], &[("DATABASE_URL", url)]);
     assert!(pending.status.success(), "{}", describe(&pending));
     assert!(
@@ -89,7 +89,7 @@ fn diesel_sees_a_database_migrated_by_orient_as_up_to_date() {
 #[test]
 fn diesel_runs_and_reverts_a_generated_rebuild_migration_without_losing_child_rows() {
     let Some(diesel) = diesel_cli() else { return };
-    let project = Project::new();
+    let project = Project::with_migrations();
     let dir = project.root().join("migrations/sqlite");
     // The structs say model_tier defaults to 'cheap'; make the migrations say 'free'.
     let second = dir.join("2026-02-02-094141_agents_model_tier");

@@ -11,11 +11,11 @@ use orient_database::diff::diff;
 use orient_database::model::Schema;
 use orient_database::schema::domains::{ContextType, ToolAccess};
 use orient_database::schema::*;
-use orient_tests::{Project, binary, describe};
+use orient_testkit::{Project, binary, describe};
 
 #[test]
 fn migrate_then_a_service_inserts_and_joins_an_agent_with_its_skills() {
-    let project = Project::new();
+    let project = Project::with_migrations();
     let migrate = project.command(&binary("orient-db"), &["migrate"], &[]);
     assert!(migrate.status.success(), "{}", describe(&migrate));
     let file = project.root().join(".dev-data/instance-0/orient.db");

@@ -217,10 +217,22 @@ impl Db {
     }
 
     pub fn open_with(config: &Config, options: &Options) -> Result<Db, Error> {
-        let path = &config.path;
-        let (conn, opened) = open_writer_within(path, options.migrate, config.lock_timeout)?;
+        let (conn, opened) =
+            open_writer_within(&config.path, options.migrate, config.lock_timeout)?;
         drop(conn);
+        Db::with_pools(config, options, opened)
+    }
 
+    /// Opens the pools on a file known to be a migrated database in WAL mode, skipping the checks and the
+    /// writer step of [`Db::open_with`]: a per-test copy of a template that was itself opened and
+    /// migrated through [`open_writer`] (`crate::testing`), where those steps would only cost time.
+    #[cfg(feature = "testing")]
+    pub(crate) fn open_ready(config: &Config, options: &Options) -> Result<Db, Error> {
+        Db::with_pools(config, options, Opened::default())
+    }
+
+    fn with_pools(config: &Config, options: &Options, opened: Opened) -> Result<Db, Error> {
+        let path = &config.path;
         // One small thread pool for both pools' housekeeping instead of three threads each.
         let housekeeping = Arc::new(ScheduledThreadPool::new(1));
         let url = path.to_string_lossy().into_owned();

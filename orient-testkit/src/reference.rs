@@ -1,7 +1,7 @@
 //! Databases made by the original TypeScript Orient, from its migration files in the directory
 //! `ORIENT_REFERENCE_DIR` names (`.ci/run` points it at ../shared/reference/orient-drizzle-sqlite).
-//! Shared by the test suites of orient-database and orient-seed (included by path there).
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! Used by the tests of orient-database (adoption of the original's databases) and orient-seed (seeding
+//! them).
 
 use std::path::{Path, PathBuf};
 
