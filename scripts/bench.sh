@@ -15,7 +15,7 @@ for run in 1 2 3; do
   cargo bench -p orient-tests --bench queries
   cp -r target/criterion "target/bench-results/queries-run-$run"
 done
-cargo bench -p orient-tests --bench concurrency --bench tooling --bench studio
+cargo bench -p orient-tests --bench concurrency --bench tooling --bench studio --bench testing
 python3 scripts/compile_time.py
 python3 scripts/benchmarks_md.py > BENCHMARKS.md
 echo "wrote BENCHMARKS.md"

@@ -17,6 +17,8 @@
 //! - [`seed`]: Orient's default data (what `orient-seed` writes) and its comparison with a database.
 //! - `output` (feature `cli`, on by default): printing from the command-line tools, safe when the
 //!   reader goes away.
+//! - `testing` (feature `testing`, for test crates): a fresh migrated database per test, copied from a
+//!   template, and the `#[orient_database::test]` attribute.
 //! - `studio` (feature `studio`, on by default): `orient-db studio`, a local web page to look inside the
 //!   database.
 
@@ -47,10 +49,16 @@ pub mod seed;
 pub mod sql;
 #[cfg(feature = "studio")]
 pub mod studio;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod types;
 
 pub use model::TableModel;
 pub use orient_derive::Table;
+/// `#[orient_database::test]`: a test that takes a fresh migrated database (feature `testing`; see
+/// [`testing`]).
+#[cfg(feature = "testing")]
+pub use orient_derive::test;
 
 /// Runs `$body` with `$c` bound to the concrete connection inside a [`db::DbConnection`]: the
 /// connection itself in a SQLite-only build, each engine's in a build with PostgreSQL (the body is

@@ -1,9 +1,7 @@
 //! The `orient-db` binary, driven as a process on real files: configuration, bad input, exit codes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{Project, listing, sha256_file};
+use orient_testkit::{Project, listing, sha256_file};
 
 #[test]
 fn migrate_creates_missing_directories_says_so_and_is_idempotent() {
@@ -213,7 +211,7 @@ fn path_reports_each_variable_and_the_environment_wins_over_dot_env() {
         "SQLITE_DB_PATH=data/from-env-file.db\n",
     )
     .unwrap();
-    let from_file = common::run_in(&project.path("sub"), &["--json", "path"], &[]).json();
+    let from_file = orient_testkit::run_in(&project.path("sub"), &["--json", "path"], &[]).json();
     assert_eq!(
         from_file["path"],
         project.path("data/from-env-file.db").display().to_string(),
@@ -249,7 +247,7 @@ fn instance_numbers_follow_ai_instance_id_then_the_worktree_name() {
         let root = base.path().join("claude-worktrees/orient").join(worktree);
         std::fs::create_dir_all(&root).unwrap();
         std::fs::write(root.join("diesel.toml"), "").unwrap();
-        let run = common::run_in(&root, &["--json", "path"], &[]).json();
+        let run = orient_testkit::run_in(&root, &["--json", "path"], &[]).json();
         assert_eq!(run["instance"]["id"], expected, "{run}");
         assert_eq!(
             run["path"],
@@ -257,10 +255,11 @@ fn instance_numbers_follow_ai_instance_id_then_the_worktree_name() {
                 .display()
                 .to_string()
         );
-        let pinned = common::run_in(&root, &["--json", "path"], &[("AI_INSTANCE_ID", "3")]).json();
+        let pinned =
+            orient_testkit::run_in(&root, &["--json", "path"], &[("AI_INSTANCE_ID", "3")]).json();
         assert_eq!(pinned["instance"]["id"], 3);
     }
-    let bad = common::run_in(base.path(), &["path"], &[("AI_INSTANCE_ID", "three")]);
+    let bad = orient_testkit::run_in(base.path(), &["path"], &[("AI_INSTANCE_ID", "three")]);
     assert_eq!(bad.code, 2, "{bad:?}");
     assert!(bad.stderr.contains("AI_INSTANCE_ID=three"), "{bad:?}");
 }
@@ -299,7 +298,7 @@ fn a_database_migrated_by_a_newer_binary_is_refused_unchanged() {
 fn generate_writes_the_missing_migration_and_nothing_when_up_to_date() {
     let project = Project::new();
     let migrations = project.path("migrations/sqlite");
-    common::copy_dir(&common::repository_migrations(), &migrations);
+    orient_testkit::copy_dir(&orient_testkit::repository_migrations(), &migrations);
     let before = listing(project.root());
     let none = project.run(&["generate", "nothing"], &[]);
     assert_eq!(none.code, 0, "{none:?}");

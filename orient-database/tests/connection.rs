@@ -1,10 +1,10 @@
 //! `orient_database::db` on real database files: pragmas on every connection, transactions, file checks.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use orient_database::db::DbConnection;
+use orient_database::db::backend::from_sqlite;
 use orient_database::db::{self, Db, Error};
 use orient_database::schema::{NewAgent, agents};
 
@@ -15,7 +15,7 @@ struct Str {
 }
 
 /// A pragma's value; `column` is the name of its result column (`timeout` for busy_timeout).
-fn pragma(conn: &mut SqliteConnection, name: &str, column: &str) -> String {
+fn pragma(conn: &mut DbConnection, name: &str, column: &str) -> String {
     diesel::sql_query(format!(
         "SELECT CAST(\"{column}\" AS TEXT) AS value FROM pragma_{name}"
     ))
@@ -24,7 +24,7 @@ fn pragma(conn: &mut SqliteConnection, name: &str, column: &str) -> String {
     .unwrap_or_else(|e| panic!("pragma {name}: {e}"))
 }
 
-fn assert_connection_settings(conn: &mut SqliteConnection, read_only: bool) {
+fn assert_connection_settings(conn: &mut DbConnection, read_only: bool) {
     assert_eq!(pragma(conn, "journal_mode", "journal_mode"), "wal");
     assert_eq!(pragma(conn, "foreign_keys", "foreign_keys"), "1");
     // synchronous: 1 = NORMAL.
@@ -139,13 +139,13 @@ fn bad_files_are_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let junk = dir.path().join("junk.db");
     std::fs::write(&junk, vec![0x5a; 4096]).unwrap();
-    let hash = common::sha256_file(&junk);
+    let hash = orient_testkit::sha256_file(&junk);
     assert!(matches!(
         Db::open_path(&junk),
         Err(Error::NotADatabase { .. })
     ));
-    assert_eq!(common::sha256_file(&junk), hash);
-    assert_eq!(common::listing(dir.path()), vec!["junk.db"]);
+    assert_eq!(orient_testkit::sha256_file(&junk), hash);
+    assert_eq!(orient_testkit::listing(dir.path()), vec!["junk.db"]);
 
     let subdir = dir.path().join("sub");
     std::fs::create_dir(&subdir).unwrap();
@@ -178,7 +178,7 @@ fn migration_failure_at_open_is_an_error_not_a_warning() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("clash.db");
     {
-        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        let mut conn = from_sqlite(SqliteConnection::establish(path.to_str().unwrap()).unwrap());
         diesel::sql_query("CREATE VIEW agent_skills AS SELECT 1 AS x")
             .execute(&mut conn)
             .unwrap();
@@ -191,7 +191,7 @@ fn migration_failure_at_open_is_an_error_not_a_warning() {
     );
     assert!(message.contains("already exists"), "{message}");
     // Nothing of the failed migration was applied.
-    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    let mut conn = from_sqlite(SqliteConnection::establish(path.to_str().unwrap()).unwrap());
     let tables: Vec<Str> = diesel::sql_query(
         "SELECT name AS value FROM sqlite_schema WHERE type = 'table' ORDER BY name",
     )
@@ -238,7 +238,7 @@ fn dropping_a_db_closes_its_connections_before_returning() {
             !wal.exists(),
             "round {round}: a connection was still open after drop"
         );
-        let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+        let mut conn = from_sqlite(SqliteConnection::establish(path.to_str().unwrap()).unwrap());
         diesel::sql_query("SELECT name AS value FROM sqlite_schema LIMIT 1")
             .load::<Str>(&mut conn)
             .unwrap();

@@ -11,8 +11,6 @@
 //! any skip a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -20,11 +18,13 @@ use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use orient_database::db::backend::from_sqlite;
 use orient_database::db::config::VARIABLES;
 use orient_database::dialect::sqlite::lock::{self, MigrationLock};
 use orient_database::os::user::current_user;
 
-use common::{Project, Run, connect, listing, query_number, query_text, sha256_file};
+use orient_testkit::sqlite::{connect, query_number, query_text};
+use orient_testkit::{Project, Run, listing, sha256_file};
 
 // ---------------------------------------------------------------------------------------------------
 // Running the tool
@@ -93,7 +93,7 @@ fn migrated(dir: &Path, path: &Path) {
 }
 
 fn integrity(path: &Path) -> String {
-    let mut conn = connect(path);
+    let mut conn = from_sqlite(connect(path));
     query_text(
         &mut conn,
         "SELECT integrity_check AS value FROM pragma_integrity_check",
@@ -101,7 +101,7 @@ fn integrity(path: &Path) -> String {
 }
 
 fn ledger_rows(path: &Path) -> i64 {
-    let mut conn = connect(path);
+    let mut conn = from_sqlite(connect(path));
     query_number(
         &mut conn,
         "SELECT count(*) AS n FROM __diesel_schema_migrations",
@@ -615,7 +615,7 @@ fn damaged(db: &Path) -> bool {
 fn source_database(project: &Project) -> PathBuf {
     let db = project.path("source/orient.db");
     migrated(project.root(), &db);
-    let mut conn = connect(&db);
+    let mut conn = from_sqlite(connect(&db));
     conn.batch_execute("INSERT INTO agents (id, name) VALUES ('ro', 'Read-only');")
         .unwrap();
     db
@@ -890,7 +890,7 @@ fn a_full_disk_during_push_names_the_file_the_step_and_what_to_do() {
     let source = project.path("source/orient.db");
     migrated(project.root(), &source);
     // Push recreates a dropped index over ~2 MB of keys; the disk has room for the database only.
-    let mut conn = connect(&source);
+    let mut conn = from_sqlite(connect(&source));
     conn.batch_execute(
         "DROP INDEX idx_app_storage_app_name;
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)

@@ -4,8 +4,6 @@
 //! behaviour; the library where it cannot (editing a migration the binary has embedded).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -14,16 +12,19 @@ use std::time::{Duration, Instant};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
+use orient_database::db::DbConnection;
+use orient_database::db::backend::from_sqlite;
 use orient_database::db::target::Target;
 use orient_database::db::{self, Db};
+use orient_database::dialect::sqlite::Sqlite;
 use orient_database::dialect::sqlite::lock::{self, MigrationLock};
 use orient_database::dialect::sqlite::replay_migrations as replay;
-use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
+use orient_database::engine::EngineConnection;
 use orient_database::migrations::{self, Error, Migration, checksum};
 use orient_database::model::Schema;
 
-use common::{Project, listing, sha256_file};
+use orient_testkit::{Project, listing, sha256_file};
 
 const INITIAL: &str = "2026-02-01-231009_initial_schema";
 const MODEL_TIER: &str = "2026-02-02-094141_agents_model_tier";
@@ -43,17 +44,17 @@ struct Value {
 /// may still be closing its last connection on the pool's housekeeping thread, and the last connection of
 /// a WAL database checkpoints under an exclusive lock for a moment.
 fn connect(db: &Path) -> SqliteConnection {
-    common::connect(db)
+    orient_testkit::sqlite::connect(db)
 }
 
 /// Runs SQL on a database file, then folds the WAL into the file so its hash is meaningful.
 fn execute(db: &Path, sql: &str) {
-    let mut conn = connect(db);
+    let mut conn = from_sqlite(connect(db));
     conn.batch_execute(sql).unwrap();
     checkpoint(&mut conn);
 }
 
-fn checkpoint(conn: &mut SqliteConnection) {
+fn checkpoint(conn: &mut DbConnection) {
     conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")
         .unwrap();
 }
@@ -114,7 +115,7 @@ fn embedded_checksums() -> BTreeMap<String, String> {
 }
 
 fn live_schema(db: &Path) -> Schema {
-    introspect(&mut connect(db)).unwrap().schema
+    from_sqlite(connect(db)).introspect().unwrap().schema
 }
 
 fn schema_after(migrations: &[Migration]) -> Schema {
@@ -166,8 +167,8 @@ fn contents(db: &Path, tables: &BTreeMap<String, Vec<String>>) -> BTreeMap<Strin
 /// A database file exactly as the original leaves it after its first `files` migrations (its SQL split
 /// on `--> statement-breakpoint`, and its `__drizzle_migrations` rows), with some rows in its tables.
 fn original_database(reference: &Path, db: &Path, files: usize) {
-    let mut conn = connect(db);
-    common::reference::build_original(&mut conn, reference, files);
+    let mut conn = from_sqlite(connect(db));
+    orient_testkit::reference::build_original(&mut conn, reference, files);
     conn.batch_execute(
         "INSERT INTO agents (id, name, description, enabled, created_at) VALUES
            ('ori', 'Ori', 'the main agent', 1, 1769987409), ('helper', 'Helper', NULL, 0, 1769987410);
@@ -186,7 +187,7 @@ fn original_database(reference: &Path, db: &Path, files: usize) {
 /// A database with the schema the first `k` embedded migrations make, but no ledger (as `push` or a
 /// hand-made copy leaves it), in rollback-journal mode like a database `orient-db` never opened.
 fn unledgered_database(db: &Path, k: usize) {
-    let mut conn = connect(db);
+    let mut conn = from_sqlite(connect(db));
     migrations::runner::run_pending(&mut conn, &embedded()[..k]).unwrap();
     conn.batch_execute(
         "DROP TABLE __diesel_schema_migrations; DROP TABLE __orient_migration_checksums;
@@ -279,12 +280,12 @@ fn an_edited_applied_migration_is_refused_naming_the_file_and_both_checksums() {
 /// A project's migrations copied to a scratch directory, where they can be edited.
 fn scratch_migrations(dir: &Path) -> PathBuf {
     let target = dir.join("migrations/sqlite");
-    common::copy_dir(&common::repository_migrations(), &target);
+    orient_testkit::copy_dir(&orient_testkit::repository_migrations(), &target);
     target
 }
 
 fn migrate_file(db: &Path, migrations: &[Migration]) -> Result<migrations::MigrateReport, Error> {
-    let mut conn = connect(db);
+    let mut conn = from_sqlite(connect(db));
     migrations::migrate(&mut conn, &Target::sqlite(db), migrations)
 }
 
@@ -353,8 +354,9 @@ fn versions_applied_by_diesel_get_their_checksums_recorded_on_the_next_migrate()
     let db = project.path("orient.db");
     {
         // Diesel's own harness: ledger rows, no checksums.
-        let mut conn = connect(&db);
-        let source = FileBasedMigrations::from_path(common::repository_migrations()).unwrap();
+        let mut conn = from_sqlite(connect(&db));
+        let source =
+            FileBasedMigrations::from_path(orient_testkit::repository_migrations()).unwrap();
         conn.run_pending_migrations(source).unwrap();
     }
     assert_eq!(ledger(&db), [V1, V2]);
@@ -408,7 +410,7 @@ fn eight_processes_migrating_one_new_database_apply_each_migration_once() {
                 .args(["--json", "migrate"])
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped());
-            for var in common::DB_VARIABLES {
+            for var in orient_testkit::DB_VARIABLES {
                 command.env_remove(var);
             }
             command.spawn().unwrap()
@@ -687,7 +689,7 @@ fn revert_refuses_a_migration_without_down_sql() {
     let all = migrations::from_directory(&source).unwrap();
     let db = dir.path().join("orient.db");
     migrate_file(&db, &all).unwrap();
-    let mut conn = connect(&db);
+    let mut conn = from_sqlite(connect(&db));
     for result in [
         migrations::revert_last(&mut conn, &Target::sqlite(&db), &all).map(|_| ()),
         migrations::redo_last(&mut conn, &Target::sqlite(&db), &all).map(|_| ()),
@@ -705,7 +707,7 @@ fn revert_refuses_a_migration_without_down_sql() {
 
 #[test]
 fn a_database_made_by_the_original_orient_is_adopted_with_its_rows_unchanged() {
-    let Some(reference) = common::reference::reference_dir() else {
+    let Some(reference) = orient_testkit::reference::reference_dir() else {
         return;
     };
     let project = Project::new();
@@ -745,7 +747,7 @@ fn a_database_made_by_the_original_orient_is_adopted_with_its_rows_unchanged() {
 
 #[test]
 fn an_original_database_with_only_its_first_migration_is_adopted_then_migrated() {
-    let Some(reference) = common::reference::reference_dir() else {
+    let Some(reference) = orient_testkit::reference::reference_dir() else {
         return;
     };
     let project = Project::new();

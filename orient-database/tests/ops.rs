@@ -8,21 +8,21 @@
 #![cfg(unix)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use diesel::connection::SimpleConnection;
+use orient_database::db::backend::from_sqlite;
 use orient_database::db::target::Target;
 use orient_database::dialect::sqlite::lock::{self, MigrationLock};
 use orient_database::migrations;
 use orient_database::ops::checksum::content_checksum;
 use orient_database::ops::migrate;
 
-use common::{Project, Run, connect, query_number, query_text, sha256_file};
+use orient_testkit::sqlite::{connect, query_number, query_text};
+use orient_testkit::{Project, Run, sha256_file};
 
 // ---------------------------------------------------------------------------------------------------
 // Helpers
@@ -38,7 +38,7 @@ fn child_process_helper() {
         return;
     };
     let (task, path) = task.split_once(':').unwrap();
-    let mut conn = connect(Path::new(path));
+    let mut conn = from_sqlite(connect(Path::new(path)));
     match task {
         // A read transaction left open: its snapshot pins the WAL.
         "hold-read" => conn
@@ -107,7 +107,7 @@ impl Drop for Helper {
 fn state(dir: &Path) -> BTreeMap<String, String> {
     use std::os::unix::fs::MetadataExt;
     let mut out = BTreeMap::new();
-    for relative in common::listing(dir) {
+    for relative in orient_testkit::listing(dir) {
         let path = dir.join(&relative);
         let meta = std::fs::symlink_metadata(&path).unwrap();
         let content = if meta.is_file() {
@@ -129,7 +129,7 @@ fn migrated() -> (Project, PathBuf) {
     let db = project.path("data/orient.db");
     let run = project.run(&["migrate"], &[("SQLITE_DATABASE", db.to_str().unwrap())]);
     assert_eq!(run.code, 0, "{run:?}");
-    let mut conn = connect(&db);
+    let mut conn = from_sqlite(connect(&db));
     conn.batch_execute(
         "INSERT INTO agents (id, name, description) VALUES ('ori', 'Ori', 'the primary agent'),
                                                           ('explorer', 'Explorer', NULL);
@@ -185,7 +185,9 @@ fn check_status(report: &serde_json::Value, name: &str) -> String {
 }
 
 fn checksum(db: &Path) -> String {
-    content_checksum(&mut connect(db)).unwrap().sha256
+    content_checksum(&mut from_sqlite(connect(db)))
+        .unwrap()
+        .sha256
 }
 
 fn wal(db: &Path) -> PathBuf {
@@ -270,7 +272,7 @@ fn doctor_finds_pending_and_unknown_migrations_drift_and_missing_tables() {
     // Pending: only the first migration applied; the second one's column is then drift too.
     let project = Project::new();
     let db = project.path("pending.db");
-    let mut conn = connect(&db);
+    let mut conn = from_sqlite(connect(&db));
     conn.batch_execute("PRAGMA journal_mode = WAL;").unwrap();
     let all = migrations::embedded().unwrap();
     migrations::runner::run_pending(&mut conn, &all[..1]).unwrap();
@@ -380,7 +382,7 @@ fn corrupt_page(path: &Path, page: u64) {
 
 /// A copy of a migrated database with a thousand messages, one page of `messages` overwritten.
 fn corrupt_copy(project: &Project, db: &Path) -> PathBuf {
-    let mut conn = connect(db);
+    let mut conn = from_sqlite(connect(db));
     conn.batch_execute(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1000)
          INSERT INTO messages (message_id, direction, jid, phone, text, is_group, timestamp, created_at)
@@ -420,7 +422,7 @@ fn doctor_finds_a_failed_integrity_check_and_a_file_that_is_no_database() {
     );
     assert_eq!(state(project.root()), before);
 
-    let mut conn = connect(&db);
+    let mut conn = from_sqlite(connect(&db));
     conn.batch_execute(
         "PRAGMA foreign_keys = OFF;
          INSERT INTO agent_skills (agent_id, skill_name) VALUES ('ghost', 'a'), ('ghost', 'b');",
@@ -455,7 +457,7 @@ fn doctor_finds_a_wal_pinned_by_a_reader() {
     let reader = Helper::start("hold-read", &db);
     {
         // 70 MiB written while the reader's snapshot is older than all of it.
-        let mut conn = connect(&db);
+        let mut conn = from_sqlite(connect(&db));
         conn.batch_execute(
             "BEGIN IMMEDIATE;
              WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 70)
@@ -904,7 +906,7 @@ fn backup_then_restore_gives_back_the_same_content_checksum() {
     assert_eq!(report["verified"], true);
     assert_eq!(report["checksum"]["sha256"], original);
     assert_eq!(checksum(&file), original);
-    let mut conn = connect(&file);
+    let mut conn = from_sqlite(connect(&file));
     assert_eq!(
         query_text(
             &mut conn,
@@ -938,7 +940,7 @@ fn backup_then_restore_gives_back_the_same_content_checksum() {
     let restored = restore.json();
     assert_eq!(restored["checksum"]["sha256"], original);
     assert_eq!(checksum(&db), original);
-    let mut conn = connect(&db);
+    let mut conn = from_sqlite(connect(&db));
     assert_eq!(
         query_text(
             &mut conn,
@@ -1207,7 +1209,7 @@ fn a_migration_that_loses_data_is_preceded_by_a_snapshot() {
         "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL, secret TEXT);",
     );
     let first = migrations::from_directory(&dir).unwrap();
-    let mut conn = connect(&db);
+    let mut conn = from_sqlite(connect(&db));
     conn.batch_execute("PRAGMA journal_mode = WAL;").unwrap();
     {
         let report = migrate::migrate(&mut conn, &Target::sqlite(&db), &first).unwrap();

@@ -32,7 +32,7 @@ use orient_database::sql::Dialect;
 // Engines and a push that works on either
 
 fn sqlite() -> SqliteConnection {
-    orient_database::dialect::sqlite::scratch().expect("in-memory SQLite")
+    orient_database::dialect::sqlite::scratch_connection().expect("in-memory SQLite")
 }
 
 /// Runs `$body(&mut conn)` once on SQLite and once on PostgreSQL (skipped without a server).

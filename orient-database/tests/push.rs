@@ -2,20 +2,25 @@
 //! loss, leaving views and triggers, sequences and unrelated tables alone.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{connect, declared, query_number as number, query_text as text, table_content};
+use orient_testkit::sqlite::{connect, query_number as number, query_text as text, table_content};
 use std::borrow::Cow;
 
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
-use orient_database::db::Db;
-use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
+use orient_database::db::DbConnection;
+use orient_database::db::backend::from_sqlite;
+use orient_database::dialect::sqlite::Sqlite;
 use orient_database::diff::diff;
+use orient_database::engine::EngineConnection;
 use orient_database::model::{Column, ColumnType, DefaultValue, Index, Schema};
 use orient_database::push::{PushError, PushOptions, push};
+use orient_database::testing::TestDb;
 
-fn schema_version(conn: &mut SqliteConnection) -> i64 {
+/// The schema the structs declare.
+fn declared() -> Schema {
+    Schema::from_declared(orient_database::schema::TABLES)
+}
+
+fn schema_version(conn: &mut DbConnection) -> i64 {
     number(
         conn,
         "SELECT schema_version AS n FROM pragma_schema_version",
@@ -26,12 +31,12 @@ fn schema_version(conn: &mut SqliteConnection) -> i64 {
 fn push_creates_the_schema_and_a_second_push_executes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("push.db");
-    let mut conn = connect(&path);
+    let mut conn = from_sqlite(connect(&path));
     let first = push(&mut conn, &declared(), PushOptions::default()).unwrap();
     assert!(first.executed);
     assert_eq!(first.changes.len(), 34);
     assert_eq!(first.applied.statements, 34 + 86);
-    let live = introspect(&mut conn).unwrap().schema;
+    let live = conn.introspect().unwrap().schema;
     assert_eq!(diff(&live, &declared(), &Sqlite), vec![]);
     assert_eq!(
         number(&mut conn, "SELECT count(*) AS n FROM __orient_push_log"),
@@ -68,7 +73,7 @@ fn agents_needing_a_rebuild() -> Schema {
     schema
 }
 
-fn seed_agents_with_children(conn: &mut SqliteConnection) {
+fn seed_agents_with_children(conn: &mut DbConnection) {
     conn.batch_execute(
         "INSERT INTO agents (id, name) VALUES ('ori', 'Ori'), ('explorer', 'Explorer');
          INSERT INTO agent_skills (agent_id, skill_name) VALUES ('ori', 'a'), ('ori', 'b'), ('explorer', 'c');
@@ -81,10 +86,8 @@ fn seed_agents_with_children(conn: &mut SqliteConnection) {
 
 #[test]
 fn rebuilding_a_parent_keeps_every_row_of_cascade_and_set_null_children() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("rebuild.db");
-    drop(Db::open_path(&path).unwrap());
-    let mut conn = connect(&path);
+    let db = TestDb::new().unwrap();
+    let mut conn = from_sqlite(connect(db.sqlite_path().unwrap()));
     seed_agents_with_children(&mut conn);
     assert_eq!(
         number(
@@ -147,7 +150,7 @@ fn rebuilding_a_parent_keeps_every_row_of_cascade_and_set_null_children() {
         ),
         0
     );
-    let live = introspect(&mut conn).unwrap().schema;
+    let live = conn.introspect().unwrap().schema;
     assert_eq!(diff(&live, &agents_needing_a_rebuild(), &Sqlite), vec![]);
     // The other tables' foreign keys still name `agents`, not the temporary name.
     let sql = text(
@@ -167,10 +170,8 @@ fn rebuilding_a_parent_keeps_every_row_of_cascade_and_set_null_children() {
 
 #[test]
 fn a_rebuild_keeps_the_autoincrement_high_water_mark() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("sequence.db");
-    drop(Db::open_path(&path).unwrap());
-    let mut conn = connect(&path);
+    let db = TestDb::new().unwrap();
+    let mut conn = from_sqlite(connect(db.sqlite_path().unwrap()));
     seed_agents_with_children(&mut conn);
     // agent_skills ids 1..3 were used; 2 was deleted, 3 is the highest; delete 3 too.
     conn.batch_execute("DELETE FROM agent_skills WHERE id = 3;")
@@ -201,10 +202,8 @@ fn a_rebuild_keeps_the_autoincrement_high_water_mark() {
 
 #[test]
 fn data_losing_changes_are_refused_with_row_counts_unless_accepted() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("loss.db");
-    drop(Db::open_path(&path).unwrap());
-    let mut conn = connect(&path);
+    let db = TestDb::new().unwrap();
+    let mut conn = from_sqlite(connect(db.sqlite_path().unwrap()));
     seed_agents_with_children(&mut conn);
     // The database has a column and a table the structs do not declare, holding data.
     conn.batch_execute(
@@ -264,7 +263,7 @@ fn data_losing_changes_are_refused_with_row_counts_unless_accepted() {
     .unwrap();
     assert!(done.executed);
     assert_eq!(done.data_loss.len(), 2);
-    let live = introspect(&mut conn).unwrap().schema;
+    let live = conn.introspect().unwrap().schema;
     assert_eq!(diff(&live, &declared(), &Sqlite), vec![]);
     assert_eq!(number(&mut conn, "SELECT count(*) AS n FROM agents"), 2);
 }
@@ -273,7 +272,7 @@ fn data_losing_changes_are_refused_with_row_counts_unless_accepted() {
 fn accepted_losses_delete_exactly_the_counted_rows() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("accept.db");
-    let mut conn = connect(&path);
+    let mut conn = from_sqlite(connect(&path));
     // A small schema of our own: people with emails, some NULL, some duplicated.
     let mut people = orient_database::model::Table::new("people");
     let mut id = Column::new("id", ColumnType::BigInt).not_null();
@@ -335,16 +334,14 @@ fn accepted_losses_delete_exactly_the_counted_rows() {
         ),
         "1:a@x:30:integer 4:b@x:40:integer"
     );
-    let live = introspect(&mut conn).unwrap().schema;
+    let live = conn.introspect().unwrap().schema;
     assert_eq!(diff(&live, &after, &Sqlite), vec![]);
 }
 
 #[test]
 fn views_and_triggers_survive_a_rebuild() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("dependents.db");
-    drop(Db::open_path(&path).unwrap());
-    let mut conn = connect(&path);
+    let db = TestDb::new().unwrap();
+    let mut conn = from_sqlite(connect(db.sqlite_path().unwrap()));
     conn.batch_execute(
         "CREATE VIEW enabled_agents AS SELECT id, name FROM agents WHERE enabled = 1;
          CREATE TRIGGER agents_touch AFTER UPDATE OF name ON agents
@@ -387,7 +384,7 @@ fn views_and_triggers_survive_a_rebuild() {
 fn the_copy_names_only_columns_the_old_table_has() {
     // With double-quoted strings allowed, `SELECT "b"` for a missing column `b` would copy the text 'b'.
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = connect(&dir.path().join("dqs.db"));
+    let mut conn = from_sqlite(connect(&dir.path().join("dqs.db")));
     let mut t = orient_database::model::Table::new("t");
     t.columns = Cow::Owned(vec![
         Column::new("id", ColumnType::BigInt).not_null(),
@@ -432,7 +429,7 @@ fn the_copy_names_only_columns_the_old_table_has() {
 #[test]
 fn a_database_of_another_application_is_refused_untouched() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = connect(&dir.path().join("foreign.db"));
+    let mut conn = from_sqlite(connect(&dir.path().join("foreign.db")));
     conn.batch_execute("CREATE TABLE invoices (id integer PRIMARY KEY); CREATE TABLE customers (id integer PRIMARY KEY);")
         .unwrap();
     let version = schema_version(&mut conn);
@@ -456,7 +453,7 @@ fn a_database_of_another_application_is_refused_untouched() {
 #[test]
 fn renames_are_taken_from_declared_hints_and_never_guessed() {
     let dir = tempfile::tempdir().unwrap();
-    let mut conn = connect(&dir.path().join("rename.db"));
+    let mut conn = from_sqlite(connect(&dir.path().join("rename.db")));
     let mut people = orient_database::model::Table::new("people");
     people.columns = Cow::Owned(vec![
         Column::new("id", ColumnType::BigInt).not_null(),
@@ -527,7 +524,7 @@ fn renames_are_taken_from_declared_hints_and_never_guessed() {
         ),
         "1:Ada 2:Grace"
     );
-    let live = introspect(&mut conn).unwrap().schema;
+    let live = conn.introspect().unwrap().schema;
     assert_eq!(
         diff(&live, &Schema::new(vec![renamed.clone()]), &Sqlite),
         vec![]

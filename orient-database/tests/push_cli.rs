@@ -2,22 +2,26 @@
 //! and what a SIGKILL in the middle of a rebuild leaves behind.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::borrow::Cow;
 use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{
-    Project, connect, declared, listing, query_number as number, query_text as text, sha256_file,
-};
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
-use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
+use orient_database::db::DbConnection;
+use orient_database::db::backend::from_sqlite;
+use orient_database::dialect::sqlite::Sqlite;
 use orient_database::diff::diff;
+use orient_database::engine::EngineConnection;
 use orient_database::model::{DefaultValue, Schema};
 use orient_database::push::{PushOptions, push};
+use orient_testkit::sqlite::{connect, query_number as number, query_text as text};
+use orient_testkit::{Project, listing, sha256_file};
+
+/// The schema the structs declare.
+fn declared() -> Schema {
+    Schema::from_declared(orient_database::schema::TABLES)
+}
 
 /// The declared schema, but `messages.is_group` defaults to true: pushing the declared schema onto a
 /// database built from this rebuilds `messages`.
@@ -40,7 +44,7 @@ fn drifted() -> Schema {
 
 /// A database in the drifted state, with `rows` messages, checkpointed and closed.
 fn drifted_database(path: &Path, rows: u32) {
-    let mut conn = connect(path);
+    let mut conn = from_sqlite(connect(path));
     conn.batch_execute("PRAGMA journal_mode = WAL;").unwrap();
     push(&mut conn, &drifted(), PushOptions::default()).unwrap();
     conn.batch_execute(&format!(
@@ -56,7 +60,7 @@ fn drifted_database(path: &Path, rows: u32) {
     .unwrap();
 }
 
-fn messages_fingerprint(conn: &mut SqliteConnection) -> String {
+fn messages_fingerprint(conn: &mut DbConnection) -> String {
     use sha2::{Digest, Sha256};
     let rows = text(
         conn,
@@ -74,8 +78,8 @@ fn push_creates_the_schema_then_has_nothing_to_do() {
     assert_eq!(first.code, 0, "{first:?}");
     assert!(first.stderr.contains("created database"), "{first:?}");
     let db = project.path(".dev-data/instance-0/orient.db");
-    let mut conn = connect(&db);
-    let live = introspect(&mut conn).unwrap().schema;
+    let mut conn = from_sqlite(connect(&db));
+    let live = conn.introspect().unwrap().schema;
     assert_eq!(diff(&live, &declared(), &Sqlite), vec![]);
     let version = number(
         &mut conn,
@@ -88,7 +92,7 @@ fn push_creates_the_schema_then_has_nothing_to_do() {
     let report = second.json();
     assert_eq!(report["executed"], false);
     assert_eq!(report["statements"], serde_json::json!([]));
-    let mut conn = connect(&db);
+    let mut conn = from_sqlite(connect(&db));
     assert_eq!(
         number(
             &mut conn,
@@ -104,7 +108,7 @@ fn data_losing_push_is_refused_with_the_file_unchanged_then_done_with_the_flag()
     assert_eq!(project.run(&["migrate"], &[]).code, 0);
     let db = project.path(".dev-data/instance-0/orient.db");
     {
-        let mut conn = connect(&db);
+        let mut conn = from_sqlite(connect(&db));
         conn.batch_execute(
             "ALTER TABLE agents ADD COLUMN legacy text;
              INSERT INTO agents (id, name, legacy) VALUES ('a', 'A', 'x'), ('b', 'B', 'y');",
@@ -137,9 +141,9 @@ fn data_losing_push_is_refused_with_the_file_unchanged_then_done_with_the_flag()
 
     let done = project.run(&["push", "--accept-data-loss"], &[]);
     assert_eq!(done.code, 0, "{done:?}");
-    let mut conn = connect(&db);
+    let mut conn = from_sqlite(connect(&db));
     assert_eq!(
-        diff(&introspect(&mut conn).unwrap().schema, &declared(), &Sqlite),
+        diff(&conn.introspect().unwrap().schema, &declared(), &Sqlite),
         vec![]
     );
     assert_eq!(number(&mut conn, "SELECT count(*) AS n FROM agents"), 2);
@@ -150,7 +154,7 @@ fn push_refuses_a_database_of_another_application() {
     let project = Project::new();
     let path = project.path("other.db");
     {
-        let mut conn = connect(&path);
+        let mut conn = from_sqlite(connect(&path));
         conn.batch_execute(
             "CREATE TABLE invoices (id integer PRIMARY KEY, total real); INSERT INTO invoices (total) VALUES (9.5);",
         )
@@ -175,7 +179,7 @@ fn push_waits_for_a_busy_database_then_exits_4() {
     assert_eq!(project.run(&["migrate"], &[]).code, 0);
     let db = project.path(".dev-data/instance-0/orient.db");
     {
-        let mut conn = connect(&db);
+        let mut conn = from_sqlite(connect(&db));
         conn.batch_execute("ALTER TABLE agents ADD COLUMN extra text;")
             .unwrap();
     }
@@ -200,7 +204,7 @@ fn killing_push_mid_rebuild_leaves_the_old_or_the_new_state() {
     let template = dir.path().join("template.db");
     drifted_database(&template, 100_000);
     let expected_rows = {
-        let mut conn = connect(&template);
+        let mut conn = from_sqlite(connect(&template));
         messages_fingerprint(&mut conn)
     };
     let work = dir.path().join("work.db");
@@ -246,7 +250,7 @@ fn killing_push_mid_rebuild_leaves_the_old_or_the_new_state() {
         let _ = child.kill();
         child.wait().unwrap();
 
-        let mut conn = connect(&work);
+        let mut conn = from_sqlite(connect(&work));
         let integrity = text(
             &mut conn,
             "SELECT group_concat(integrity_check) AS value FROM pragma_integrity_check",
@@ -276,7 +280,7 @@ fn killing_push_mid_rebuild_leaves_the_old_or_the_new_state() {
             number(&mut conn, "SELECT count(*) AS n FROM agent_skills"),
             1
         );
-        let live = introspect(&mut conn).unwrap().schema;
+        let live = conn.introspect().unwrap().schema;
         if diff(&live, &declared(), &Sqlite).is_empty() {
             new += 1;
         } else {
@@ -296,8 +300,8 @@ fn killing_push_mid_rebuild_leaves_the_old_or_the_new_state() {
 #[test]
 fn check_is_clean_on_a_migrated_database() {
     let project = Project::new();
-    common::copy_dir(
-        &common::repository_migrations(),
+    orient_testkit::copy_dir(
+        &orient_testkit::repository_migrations(),
         &project.path("migrations/sqlite"),
     );
     assert_eq!(project.run(&["migrate"], &[]).code, 0);
@@ -314,8 +318,8 @@ fn check_is_clean_on_a_migrated_database() {
 #[test]
 fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
     let project = Project::new();
-    common::copy_dir(
-        &common::repository_migrations(),
+    orient_testkit::copy_dir(
+        &orient_testkit::repository_migrations(),
         &project.path("migrations/sqlite"),
     );
     assert_eq!(project.run(&["migrate"], &[]).code, 0);
@@ -323,7 +327,7 @@ fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
     let run_check = || project.run(&["check"], &[]);
 
     {
-        let mut conn = connect(&db);
+        let mut conn = from_sqlite(connect(&db));
         conn.batch_execute(
             "PRAGMA foreign_keys = OFF; DROP TABLE secrets_audit_log; DROP TABLE demo_meetings;",
         )
@@ -339,14 +343,14 @@ fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
     );
 
     let project = Project::new();
-    common::copy_dir(
-        &common::repository_migrations(),
+    orient_testkit::copy_dir(
+        &orient_testkit::repository_migrations(),
         &project.path("migrations/sqlite"),
     );
     assert_eq!(project.run(&["migrate"], &[]).code, 0);
     let db = project.path(".dev-data/instance-0/orient.db");
     {
-        let mut conn = connect(&db);
+        let mut conn = from_sqlite(connect(&db));
         conn.batch_execute("CREATE INDEX idx_by_hand ON agents (name);")
             .unwrap();
     }
@@ -365,12 +369,12 @@ fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
     );
 
     {
-        let mut conn = connect(&db);
+        let mut conn = from_sqlite(connect(&db));
         conn.batch_execute("DROP INDEX idx_by_hand;").unwrap();
     }
     // A changed default: rebuild `agents` by hand with another default for `mode`.
     {
-        let mut conn = connect(&db);
+        let mut conn = from_sqlite(connect(&db));
         let mut schema = declared();
         let agents = schema
             .tables
@@ -398,7 +402,7 @@ fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
 fn check_fails_when_a_struct_changed_without_a_migration() {
     let project = Project::new();
     let migrations = project.path("migrations/sqlite");
-    common::copy_dir(&common::repository_migrations(), &migrations);
+    orient_testkit::copy_dir(&orient_testkit::repository_migrations(), &migrations);
     std::fs::remove_dir_all(migrations.join("2026-02-02-094141_agents_model_tier")).unwrap();
     let run = project.run(&["check", "--no-database"], &[]);
     assert_eq!(run.code, 5, "{run:?}");

@@ -9,8 +9,11 @@ use std::collections::BTreeMap;
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
-use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
+use orient_database::db::DbConnection;
+use orient_database::db::backend::from_sqlite;
+use orient_database::dialect::sqlite::Sqlite;
 use orient_database::diff::diff;
+use orient_database::engine::EngineConnection;
 use orient_database::model::{Column, ColumnType, DefaultValue, Index, Name, Schema, Table};
 use orient_database::push::{PushOptions, push};
 use orient_database::sql::Dialect;
@@ -255,7 +258,7 @@ struct Row {
 
 /// `id → (column → quoted value)` for the given columns.
 fn rows(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConnection,
     table: &str,
     columns: &[String],
 ) -> BTreeMap<i64, BTreeMap<String, String>> {
@@ -312,7 +315,7 @@ proptest! {
         for e in &edits {
             apply_edit(&mut b, e, &mut counter);
         }
-        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let mut conn = from_sqlite(SqliteConnection::establish(":memory:").unwrap());
         conn.batch_execute("PRAGMA foreign_keys = ON;").unwrap();
         push(&mut conn, &a, PushOptions::default()).unwrap();
 
@@ -335,9 +338,9 @@ proptest! {
         }).collect();
 
         let report = push(&mut conn, &b, accept()).unwrap();
-        let live = introspect(&mut conn).unwrap().schema;
+        let live = conn.introspect().unwrap().schema;
         prop_assert_eq!(diff(&live, &b, &Sqlite), vec![]);
-        prop_assert_eq!(introspect(&mut conn).unwrap().unmodelled.len(), 0);
+        prop_assert_eq!(conn.introspect().unwrap().unmodelled.len(), 0);
 
         for table in &b.tables {
             let Some(old_rows) = before.get(table.name.as_ref()) else { continue };

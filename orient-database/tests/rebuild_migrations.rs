@@ -3,26 +3,31 @@
 //! changes committed but whose ledger row did not is recorded, not run twice.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::{connect, declared, query_number as number};
+use orient_testkit::sqlite::{connect, query_number as number};
 use std::path::{Path, PathBuf};
 
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use orient_database::check::{check_database, check_migrations};
+use orient_database::db::DbConnection;
+use orient_database::db::backend::from_sqlite;
 use orient_database::db::target::Target;
+use orient_database::dialect::sqlite::Sqlite;
 use orient_database::dialect::sqlite::replay_migrations as replay;
-use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
+use orient_database::engine::EngineConnection;
 use orient_database::migrations::{self, generate::generate, migrate, revert_last};
 use orient_database::types::Timestamp;
+
+/// The schema the structs declare.
+fn declared() -> orient_database::model::Schema {
+    orient_database::model::Schema::from_declared(orient_database::schema::TABLES)
+}
 
 /// The repository's first migration, then one adding `agents.model_tier` with DEFAULT 'free' instead of
 /// the declared 'cheap': the structs now differ from the migrations by a default, which needs a rebuild.
 fn migrations_with_an_old_default(dir: &Path) {
-    let repo = common::repository_migrations();
-    common::copy_dir(
+    let repo = orient_testkit::repository_migrations();
+    orient_testkit::copy_dir(
         &repo.join("2026-02-01-231009_initial_schema"),
         &dir.join("2026-02-01-231009_initial_schema"),
     );
@@ -40,13 +45,13 @@ fn migrations_with_an_old_default(dir: &Path) {
     .unwrap();
 }
 
-fn children(conn: &mut SqliteConnection) -> String {
+fn children(conn: &mut DbConnection) -> String {
     ["agent_skills", "agent_tools", "context_rules"]
-        .map(|t| common::table_content(conn, t))
+        .map(|t| orient_testkit::sqlite::table_content(conn, t))
         .join("/")
 }
 
-fn with_rows(conn: &mut SqliteConnection) {
+fn with_rows(conn: &mut DbConnection) {
     conn.batch_execute(
         "INSERT INTO agents (id, name) VALUES ('ori', 'Ori'), ('explorer', 'Explorer');
          INSERT INTO agent_skills (agent_id, skill_name) VALUES ('ori', 'a'), ('explorer', 'b');
@@ -90,7 +95,7 @@ fn a_generated_rebuild_migration_applies_checks_clean_and_reverts_exactly() {
     assert_eq!(all.len(), 3);
     assert!(!all[2].run_in_transaction);
     let db = dir.path().join("orient.db");
-    let mut conn = connect(&db);
+    let mut conn = from_sqlite(connect(&db));
     migrate(&mut conn, &Target::sqlite(&db), &all[..2]).unwrap();
     with_rows(&mut conn);
     let before = children(&mut conn);
@@ -105,13 +110,13 @@ fn a_generated_rebuild_migration_applies_checks_clean_and_reverts_exactly() {
         ),
         1
     );
-    let live = introspect(&mut conn).unwrap().schema;
+    let live = conn.introspect().unwrap().schema;
     assert!(check_database(Some(&live), &declared(), &Sqlite).clean);
     assert!(check_migrations(&replay(&all).unwrap().schema, &declared(), &Sqlite).clean);
 
     let reverted = revert_last(&mut conn, &Target::sqlite(&db), &all).unwrap();
     assert_eq!(reverted.reverted.name, all[2].name);
-    let live = introspect(&mut conn).unwrap().schema;
+    let live = conn.introspect().unwrap().schema;
     assert_eq!(
         diff(&live, &replay(&all[..2]).unwrap().schema, &Sqlite),
         vec![]
@@ -126,7 +131,7 @@ fn before_the_rebuild() -> (
     tempfile::TempDir,
     Vec<migrations::Migration>,
     PathBuf,
-    SqliteConnection,
+    DbConnection,
 ) {
     let dir = tempfile::tempdir().unwrap();
     let migrations_dir = dir.path().join("migrations");
@@ -142,7 +147,7 @@ fn before_the_rebuild() -> (
     .unwrap();
     let all = migrations::from_directory(&migrations_dir).unwrap();
     let db = dir.path().join("orient.db");
-    let mut conn = connect(&db);
+    let mut conn = from_sqlite(connect(&db));
     migrate(&mut conn, &Target::sqlite(&db), &all[..2]).unwrap();
     with_rows(&mut conn);
     (dir, all, db, conn)
@@ -156,7 +161,7 @@ fn a_failing_guard_leaves_the_database_and_the_connection_as_they_were() {
         "PRAGMA foreign_keys = OFF; INSERT INTO agent_skills (agent_id, skill_name) VALUES ('ghost', 'x'); PRAGMA foreign_keys = ON;",
     )
     .unwrap();
-    let schema_before = introspect(&mut conn).unwrap().schema;
+    let schema_before = conn.introspect().unwrap().schema;
 
     let error = migrate(&mut conn, &Target::sqlite(&db), &all)
         .unwrap_err()
@@ -167,11 +172,7 @@ fn a_failing_guard_leaves_the_database_and_the_connection_as_they_were() {
     );
     assert!(error.contains(&all[2].name.to_string()), "{error}");
     assert_eq!(
-        diff(
-            &introspect(&mut conn).unwrap().schema,
-            &schema_before,
-            &Sqlite
-        ),
+        diff(&conn.introspect().unwrap().schema, &schema_before, &Sqlite),
         vec![]
     );
     // The connection is usable as before: no transaction left open, foreign keys on, no guard tables.
@@ -206,7 +207,7 @@ fn a_rebuild_committed_but_not_recorded_is_recorded_not_run_again() {
     let status = migrations::runner::status(&mut conn, &all).unwrap();
     assert!(status.pending.is_empty());
     assert_eq!(
-        diff(&introspect(&mut conn).unwrap().schema, &declared(), &Sqlite),
+        diff(&conn.introspect().unwrap().schema, &declared(), &Sqlite),
         vec![]
     );
     assert_eq!(

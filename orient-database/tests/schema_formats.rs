@@ -3,13 +3,11 @@
 //! input gets exit 2.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::collections::BTreeSet;
 
-use common::{Project, listing, run_in, sha256_file};
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
+use orient_testkit::{Project, listing, run_in, sha256_file};
 use serde_json::{Value, json};
 
 const DB: &str = ".dev-data/instance-0/orient.db";

@@ -2,19 +2,22 @@
 //! TypeScript Orient's database, Diesel's own migration harness, and typed reads and writes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::path::Path;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
+use orient_database::db::Db;
+use orient_database::db::DbConnection;
+use orient_database::db::backend::from_sqlite;
+use orient_database::dialect::sqlite::Sqlite;
 use orient_database::dialect::sqlite::replay_migrations as replay;
-use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
 use orient_database::diff::diff;
+use orient_database::engine::EngineConnection;
 use orient_database::migrations::backend::MigrationBackend;
 use orient_database::migrations::{self, runner};
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
+use orient_database::testing::TestDb;
 use orient_database::types::{Json, Timestamp};
 
 fn declared() -> Schema {
@@ -110,7 +113,7 @@ fn replaying_the_migrations_produces_exactly_the_declared_model() {
 
 #[test]
 fn the_migrations_on_disk_are_the_ones_embedded() {
-    let on_disk = migrations::from_directory(&common::repository_migrations()).unwrap();
+    let on_disk = migrations::from_directory(&orient_testkit::repository_migrations()).unwrap();
     let embedded = migrations::embedded().unwrap();
     assert_eq!(on_disk, embedded);
     let names: Vec<&str> = embedded.iter().map(|m| m.name.as_ref()).collect();
@@ -133,19 +136,19 @@ fn the_migrations_on_disk_are_the_ones_embedded() {
 }
 
 /// A database exactly as the original leaves it after the given migration files, in memory.
-fn original_database(dir: &Path, files: usize) -> SqliteConnection {
-    let mut conn = SqliteConnection::establish(":memory:").unwrap();
-    common::reference::build_original(&mut conn, dir, files);
+fn original_database(dir: &Path, files: usize) -> DbConnection {
+    let mut conn = from_sqlite(SqliteConnection::establish(":memory:").unwrap());
+    orient_testkit::reference::build_original(&mut conn, dir, files);
     conn
 }
 
 #[test]
 fn a_database_made_by_the_original_orient_has_zero_drift() {
-    let Some(dir) = common::reference::reference_dir() else {
+    let Some(dir) = orient_testkit::reference::reference_dir() else {
         return;
     };
     let mut conn = original_database(&dir, 2);
-    let live = introspect(&mut conn).unwrap();
+    let live = conn.introspect().unwrap();
     assert!(live.unmodelled.is_empty(), "{:?}", live.unmodelled);
     assert_eq!(live.schema.tables.len(), 34);
     assert_eq!(live.schema.index_count(), 86);
@@ -160,7 +163,7 @@ fn a_database_made_by_the_original_orient_has_zero_drift() {
 
     // Migration by migration: our first migration is the original's 0000.
     let mut first_only = original_database(&dir, 1);
-    let original_first = introspect(&mut first_only).unwrap().schema;
+    let original_first = first_only.introspect().unwrap().schema;
     let ours_first = replay(&migrations::embedded().unwrap()[..1])
         .unwrap()
         .schema;
@@ -172,17 +175,18 @@ fn diesels_own_harness_sees_the_same_ledger() {
     use diesel_migrations::{FileBasedMigrations, MigrationHarness};
     let dir = tempfile::tempdir().unwrap();
 
-    // Ours first, then Diesel finds nothing pending.
-    let ours = dir.path().join("ours.db");
-    drop(orient_database::db::Db::open_path(&ours).unwrap());
-    let mut conn = SqliteConnection::establish(ours.to_str().unwrap()).unwrap();
-    let source = FileBasedMigrations::from_path(common::repository_migrations()).unwrap();
+    // Ours first (the test template is migrated by our migrator), then Diesel finds nothing pending.
+    let ours = TestDb::new().unwrap();
+    let mut conn = from_sqlite(
+        SqliteConnection::establish(ours.sqlite_path().unwrap().to_str().unwrap()).unwrap(),
+    );
+    let source = FileBasedMigrations::from_path(orient_testkit::repository_migrations()).unwrap();
     assert!(!conn.has_pending_migration(source).unwrap());
 
     // Diesel first, then ours finds nothing pending and the schema is the declared one.
     let theirs = dir.path().join("theirs.db");
-    let mut conn = SqliteConnection::establish(theirs.to_str().unwrap()).unwrap();
-    let source = FileBasedMigrations::from_path(common::repository_migrations()).unwrap();
+    let mut conn = from_sqlite(SqliteConnection::establish(theirs.to_str().unwrap()).unwrap());
+    let source = FileBasedMigrations::from_path(orient_testkit::repository_migrations()).unwrap();
     conn.run_pending_migrations(source).unwrap();
     let status = runner::status(&mut conn, &migrations::embedded().unwrap()).unwrap();
     assert!(
@@ -190,21 +194,21 @@ fn diesels_own_harness_sees_the_same_ledger() {
         "{status:?}"
     );
     assert_eq!(status.applied.len(), 2);
-    assert!(diff(&introspect(&mut conn).unwrap().schema, &declared(), &Sqlite).is_empty());
+    assert!(diff(&conn.introspect().unwrap().schema, &declared(), &Sqlite).is_empty());
 }
 
 #[test]
 fn every_migration_reverts_to_the_schema_before_it() {
     let all = migrations::embedded().unwrap();
-    let mut conn = SqliteConnection::establish(":memory:").unwrap();
-    let mut schemas = vec![introspect(&mut conn).unwrap().schema];
+    let mut conn = from_sqlite(SqliteConnection::establish(":memory:").unwrap());
+    let mut schemas = vec![conn.introspect().unwrap().schema];
     for i in 0..all.len() {
         runner::run_pending(&mut conn, &all[..=i]).unwrap();
-        schemas.push(introspect(&mut conn).unwrap().schema);
+        schemas.push(conn.introspect().unwrap().schema);
     }
     for (i, migration) in all.iter().enumerate().rev() {
         conn.revert_one(migration).unwrap();
-        let now = introspect(&mut conn).unwrap().schema;
+        let now = conn.introspect().unwrap().schema;
         assert_eq!(
             diff(&now, &schemas[i], &Sqlite),
             vec![],
@@ -214,12 +218,10 @@ fn every_migration_reverts_to_the_schema_before_it() {
     }
 }
 
-#[test]
-fn typed_rows_round_trip_through_the_generated_insert_structs() {
+#[orient_database::test]
+fn typed_rows_round_trip_through_the_generated_insert_structs(db: Db) {
     use orient_database::schema::domains::*;
     use orient_database::schema::*;
-    let dir = tempfile::tempdir().unwrap();
-    let db = orient_database::db::Db::open_path(dir.path().join("orient.db")).unwrap();
     let mut conn = db.writer().unwrap();
 
     // Text primary key, enum defaults filled by new().
@@ -240,7 +242,7 @@ fn typed_rows_round_trip_through_the_generated_insert_structs() {
     let tool = NewAgentTool::new("ori", "config_*", ToolAccess::Deny);
     let inserted: AgentTool = diesel::insert_into(agent_tools::table)
         .values(&tool)
-        .returning(AgentTool::as_returning())
+        .returning(agent_tools::all_columns)
         .get_result(&mut conn)
         .unwrap();
     assert!(inserted.id > 0);
@@ -268,7 +270,7 @@ fn typed_rows_round_trip_through_the_generated_insert_structs() {
     // A JSON column's SQL default, and a cascade from dashboard_users.
     let user: DashboardUser = diesel::insert_into(dashboard_users::table)
         .values(&NewDashboardUser::new("ada"))
-        .returning(DashboardUser::as_returning())
+        .returning(dashboard_users::all_columns)
         .get_result(&mut conn)
         .unwrap();
     assert_eq!(user.auth_method, AuthMethod::Password);
@@ -333,7 +335,7 @@ struct TextRow {
 #[test]
 fn an_unknown_enum_value_is_an_error_naming_the_type_and_value() {
     use orient_database::schema::*;
-    let mut conn = SqliteConnection::establish(":memory:").unwrap();
+    let mut conn = from_sqlite(SqliteConnection::establish(":memory:").unwrap());
     runner::run_pending(&mut conn, &migrations::embedded().unwrap()).unwrap();
     conn.batch_execute("INSERT INTO agents (id, name, mode) VALUES ('x', 'X', 'supervisor');")
         .unwrap();
@@ -360,12 +362,10 @@ fn an_unknown_enum_value_is_an_error_naming_the_type_and_value() {
     assert!(error.contains("primary, specialized"), "{error}");
 }
 
-#[test]
-fn insert_all_writes_full_chunks_and_the_remainder() {
+#[orient_database::test]
+fn insert_all_writes_full_chunks_and_the_remainder(db: Db) {
     use orient_database::schema::domains::MessageDirection;
     use orient_database::schema::{NewMessage, messages};
-    let dir = tempfile::tempdir().unwrap();
-    let db = orient_database::db::Db::open_path(dir.path().join("orient.db")).unwrap();
     // 14 insertable columns → chunks of 1000: two full chunks and 345 single-row inserts.
     let rows: Vec<NewMessage> = (0..2345)
         .map(|i| {

@@ -8,7 +8,6 @@
 #![cfg(feature = "studio")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
 mod studio_support;
 
 use std::net::TcpStream;
@@ -20,22 +19,11 @@ use diesel::prelude::*;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
+use orient_testkit::find_program;
 use studio_support::{DB_FILE, Studio, connect, sample_project};
 
 const WIDTH: u32 = 1440;
 const HEIGHT: u32 = 900;
-
-fn find_program(variable: &str, default: &str, name: &str) -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(variable) {
-        return Some(PathBuf::from(path));
-    }
-    if Path::new(default).is_file() {
-        return Some(PathBuf::from(default));
-    }
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
 
 /// chromedriver on a free port, stopped when dropped.
 struct Driver {

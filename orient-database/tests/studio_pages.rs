@@ -4,7 +4,6 @@
 #![cfg(feature = "studio")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
 mod studio_support;
 
 use diesel::connection::SimpleConnection;

@@ -5,7 +5,6 @@
 #![cfg(feature = "studio")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
 mod studio_support;
 
 use studio_support::{DB_FILE, Studio, fingerprint, request, sample_project};
@@ -751,8 +750,8 @@ fn another_address_needs_host_prints_a_warning_and_keeps_every_check() {
 
 #[test]
 fn a_missing_database_is_a_usage_error_and_nothing_is_created() {
-    let project = common::Project::new();
-    let listing = common::listing(project.root());
+    let project = orient_testkit::Project::new();
+    let listing = orient_testkit::listing(project.root());
     let run = project.run(
         &["studio", "--port", "0"],
         &[("SQLITE_DATABASE", "missing.db")],
@@ -763,7 +762,7 @@ fn a_missing_database_is_a_usage_error_and_nothing_is_created() {
         run.stdout.is_empty(),
         "no URL for a studio that did not start: {run:?}"
     );
-    assert_eq!(common::listing(project.root()), listing);
+    assert_eq!(orient_testkit::listing(project.root()), listing);
 }
 
 #[test]

@@ -44,6 +44,9 @@
 //! `Timestamp` BigInt (Unix seconds), `Json<T>` Text; `Option<T>` is nullable. A crate using the derive
 //! needs `diesel` and `orient_database` as dependencies, because the generated code names them.
 //!
+//! The crate also holds `#[orient_database::test]` ([`macro@test`], in `test_attr`), re-exported by
+//! `orient_database` behind its `testing` feature.
+//!
 //! The macro is split the way well-kept derives are: `attr` (syntax), `ast` (the struct), `types` (the
 //! type mapping), `valid` (meaning, every misuse a spanned error, decided once into the table `expand`
 //! reads) and `expand` (code generation, also the fallback emitted beside errors).
@@ -51,6 +54,7 @@
 mod ast;
 mod attr;
 mod expand;
+mod test_attr;
 mod types;
 mod valid;
 
@@ -90,6 +94,15 @@ fn derive_table_inner(input: proc_macro2::TokenStream) -> proc_macro2::TokenStre
         out.extend(expand::expand(&table, expand::Mode::Fallback));
         out
     }
+}
+
+/// `#[orient_database::test]`: a `#[test]` taking a fresh migrated database (`db: Db` or `db: TestDb`),
+/// deleted when the test returns; `#[orient_database::test(template = SEEDED)]` copies another template.
+/// Use it through `orient_database` (feature `testing`), which re-exports it; see
+/// `orient_database::testing`.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    test_attr::expand(args.into(), item.into()).into()
 }
 
 #[cfg(test)]

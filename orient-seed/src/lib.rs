@@ -11,6 +11,9 @@
 //!   place (same ids). Rows users created are never deleted or changed. A table that does not exist is
 //!   skipped with a warning. `dry_run` computes the same [`Report`] and writes nothing.
 //!
+//! - [`seed_connection`]: the same seeding on a connection the caller holds; `testing` (feature
+//!   `testing`) uses it to give tests a seeded database (`orient_seed::testing::SEEDED`).
+//!
 //! ```no_run
 //! use orient_database::db::Config;
 //!
@@ -25,9 +28,11 @@ mod report;
 mod runner;
 mod seeder;
 pub mod seeders;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use error::Error;
 pub use report::{Counts, Report, RowAction, RowChange, SeederReport, TableReport};
-pub use runner::{Options, run};
+pub use runner::{Options, run, seed_connection};
 pub use seeder::{Context, Seeder, seed_tables};
 pub use seeders::REGISTRY;

@@ -40,19 +40,7 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
     let started = Instant::now();
     let (selected, not_selected) = select(registry, options)?;
     let now = Timestamp::now();
-    // Inside the run's transaction, so every seeder sees the schema the rows are read from.
-    let seed_all = |conn: &mut DbConnection| {
-        let cx = Context {
-            force: options.force,
-            dry_run: options.dry_run,
-            now,
-            shape: Shape::read(conn).map_err(Error::Schema)?,
-        };
-        selected
-            .iter()
-            .map(|seeder| seeder.seed(conn, &cx))
-            .collect::<Result<Vec<SeederReport>, Error>>()
-    };
+    let seed_all = |conn: &mut DbConnection| seed_selected(conn, &selected, options, now);
     let mut report = Report {
         database: config.target.to_string(),
         dry_run: options.dry_run,
@@ -139,6 +127,40 @@ pub fn run(config: &Config, registry: &[&dyn Seeder], options: &Options) -> Resu
     }
     report.elapsed_ms = (started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0;
     Ok(report)
+}
+
+/// Runs the seeders of `registry` that `options` selects on `conn`, an open and migrated database, in
+/// ONE `BEGIN IMMEDIATE` transaction (all or nothing), and returns what each did. What [`run`] does once
+/// it has opened the database, for callers that hold the connection already (a test template:
+/// `crate::testing`). `options.dry_run` is honoured: the seeders then write nothing.
+pub fn seed_connection(
+    conn: &mut DbConnection,
+    registry: &[&dyn Seeder],
+    options: &Options,
+) -> Result<Vec<SeederReport>, Error> {
+    let (selected, _) = select(registry, options)?;
+    let now = Timestamp::now();
+    conn.write_transaction(|conn| seed_selected(conn, &selected, options, now))
+}
+
+/// Runs `selected` in order inside the caller's transaction, so every seeder sees the schema the rows
+/// are read from.
+fn seed_selected(
+    conn: &mut DbConnection,
+    selected: &[&dyn Seeder],
+    options: &Options,
+    now: Timestamp,
+) -> Result<Vec<SeederReport>, Error> {
+    let cx = Context {
+        force: options.force,
+        dry_run: options.dry_run,
+        now,
+        shape: Shape::read(conn).map_err(Error::Schema)?,
+    };
+    selected
+        .iter()
+        .map(|seeder| seeder.seed(conn, &cx))
+        .collect()
 }
 
 /// The seeders to run (in registry order) and the names left out.

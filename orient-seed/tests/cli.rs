@@ -2,14 +2,15 @@
 //! the selection flags, `--dry-run`, missing tables, usage and configuration errors.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
 use diesel::prelude::*;
 use orient_database::schema::domains::{
     AgentMode, ContextType, MessagingPlatform, ModelTier, PermissionLevel,
 };
 use orient_database::schema::*;
+use orient_testkit::Project;
+use orient_testkit::seed_report::{counts, totals};
+use orient_testkit::sqlite::{connect, content_hash, count, execute, table_rows};
+use orient_testkit::{listing, sha256_file};
 
 const HAIKU: &str = "anthropic/claude-haiku-4-5-20251001";
 const SONNET: &str = "anthropic/claude-sonnet-4-20250514";
@@ -287,7 +288,7 @@ fn a_fresh_database_gets_exactly_the_rows_of_the_spec() {
     );
     // skill_overrides is compact JSON text, as the original stores it.
     assert!(
-        table_content(&mut conn, "context_rules")[2].contains(
+        table_rows(&mut conn, "context_rules")[2].contains(
             r#"'["disable:skill-creator","disable:project-architecture","disable:mcp-debugging","disable:whatsapp-logs"]'"#
         )
     );
@@ -701,12 +702,12 @@ fn only_and_skip_run_exactly_the_selected_seeders() {
 fn dry_run_writes_nothing_and_reports_what_a_run_would_do() {
     // A database that does not exist is not created.
     let project = Project::new();
-    let before = common_listing(project.root());
+    let before = listing(project.root());
     let dry = project.seed_json(&["--dry-run"]);
     assert_eq!(dry["dry_run"], true);
     assert_eq!(totals(&dry), (89, 0, 0, 0));
     assert_eq!(dry["pending_migrations"].as_array().map(Vec::len), Some(2));
-    assert_eq!(common_listing(project.root()), before, "nothing created");
+    assert_eq!(listing(project.root()), before, "nothing created");
 
     // On an existing database: the same summary as the real run, and the file is untouched.
     let project = seeded_project();
@@ -732,21 +733,6 @@ fn dry_run_writes_nothing_and_reports_what_a_run_would_do() {
 
     let real = project.seed_json(&["--force"]);
     assert_eq!(counts(&real), counts(&dry));
-}
-
-fn common_listing(dir: &std::path::Path) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap().flatten() {
-            out.push(entry.path().display().to_string());
-            if entry.path().is_dir() {
-                stack.push(entry.path());
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
@@ -861,14 +847,14 @@ fn an_unusable_database_is_refused_with_the_cli_exit_codes_and_left_alone() {
     let not_sqlite = project.path("notes.db");
     std::fs::write(&not_sqlite, "these are my notes, not a database\n").unwrap();
     let before = std::fs::read(&not_sqlite).unwrap();
-    let listing = common_listing(project.root());
+    let files_before = listing(project.root());
     let path = not_sqlite.to_str().unwrap();
     for args in [&[][..], &["--dry-run"]] {
         let run = project.seed(args, &[("SQLITE_DATABASE", path)]);
         assert_eq!(run.code, 1, "{run:?}");
         assert!(run.stderr.contains("not an SQLite database"), "{run:?}");
         assert_eq!(std::fs::read(&not_sqlite).unwrap(), before);
-        assert_eq!(common_listing(project.root()), listing);
+        assert_eq!(listing(project.root()), files_before);
     }
 
     let dir = project.path("a-directory");

@@ -8,13 +8,12 @@
 //! runs the suite as root with `ORIENT_REQUIRE_FAULTS=1`, which makes any skip a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use common::{Project, Run, content_hash, count, execute};
+use orient_testkit::sqlite::{content_hash, count, execute};
+use orient_testkit::{Project, Run};
 
 /// Every variable the Orient tools read: cleared so the developer's environment never leaks in.
 const VARIABLES: [&str; 8] = [

@@ -2,16 +2,14 @@
 //! ORIENT_REFERENCE_DIR): it is adopted and migrated, seeded, and its other tables are left as they were.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-/// Building the original's databases, shared with orient-database's tests.
-#[path = "../../orient-database/tests/common/reference.rs"]
-mod reference;
-
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::*;
 use diesel::connection::SimpleConnection;
+use orient_testkit::Project;
+use orient_testkit::reference;
+use orient_testkit::seed_report::totals;
+use orient_testkit::sqlite::{connect, count, table_names, table_rows};
 
 const SEEDED: [&str; 7] = [
     "agents",
@@ -58,7 +56,7 @@ fn other_tables(db: &Path) -> BTreeMap<String, Vec<String>> {
         .filter(|t| !SEEDED.contains(&t.as_str()))
         .filter(|t| t != "__diesel_schema_migrations" && t != "__orient_migration_checksums")
         .map(|t| {
-            let rows = table_content(&mut conn, &t);
+            let rows = table_rows(&mut conn, &t);
             (t, rows)
         })
         .collect()
@@ -132,14 +130,14 @@ fn seeding_a_database_of_the_original_keeps_its_other_tables_and_its_own_rows() 
         let forced = project.seed_json(&["--force"]);
         assert_eq!(totals(&forced), (0, 3, 86, 0));
         let mut conn = connect(&db);
-        let agents = table_content(&mut conn, "agents");
+        let agents = table_rows(&mut conn, "agents");
         assert!(
             agents[1].starts_with("'helper','Helper',NULL"),
             "{agents:?}"
         );
         assert!(agents[0].starts_with("'ori','Ori','Orient''s everyday assistant"));
         assert_eq!(
-            table_content(&mut conn, "agent_skills")[1],
+            table_rows(&mut conn, "agent_skills")[1],
             "2,'helper','web',0,NULL"
         );
         drop(conn);

@@ -1,13 +1,12 @@
 //! The runner as a library: custom registries, all-or-nothing on a failing seeder, the dry run's plan.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod common;
-
-use common::*;
 use orient_database::db::{Config, DbConnection};
 use orient_database::seed::SeedTable;
 use orient_seed::seeders::{AgentsSeeder, PermissionsSeeder, PromptsSeeder};
 use orient_seed::{Context, Error, Options, REGISTRY, Seeder, SeederReport, seed_tables};
+use orient_testkit::sqlite::{content_hash, count, execute};
+use orient_testkit::{Project, sha256_file};
 
 /// Seeds the prompts (so there is something to roll back), then fails.
 #[derive(Debug)]

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use diesel::prelude::*;
+use orient_database::db::backend::as_sqlite;
 use orient_database::db::{self, Db};
 use orient_database::schema::{
     Agent, AgentSkill, Message, NewMessage, agent_skills, agents, messages,
@@ -206,6 +207,8 @@ fn insert(c: &mut Criterion) {
             fresh,
             |db| {
                 db.transaction(|tx| {
+                    // Hand-written Diesel on SQLite's own connection.
+                    let tx = as_sqlite(tx).unwrap();
                     let (chunks, rest) = best_rows.as_chunks::<1000>();
                     for chunk in chunks {
                         diesel::insert_into(handwritten::messages::table)
@@ -250,6 +253,7 @@ fn insert(c: &mut Criterion) {
             fresh,
             |db| {
                 db.transaction(|tx| {
+                    let tx = as_sqlite(tx).unwrap();
                     for chunk in default_rows.chunks(1000) {
                         diesel::insert_into(handwritten::messages::table)
                             .values(chunk)

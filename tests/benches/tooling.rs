@@ -11,11 +11,12 @@ use std::time::Duration;
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use diesel::connection::SimpleConnection;
-use diesel::prelude::*;
 use orient_database::check::{check_database, check_migrations};
+use orient_database::db::DbConnection;
 use orient_database::db::connection::{self, Access};
+use orient_database::dialect::sqlite::Sqlite;
 use orient_database::dialect::sqlite::replay_migrations as replay;
-use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
+use orient_database::engine::EngineConnection;
 use orient_database::migrations;
 use orient_database::model::{DefaultValue, Schema};
 use orient_database::push::{PushOptions, push};
@@ -54,7 +55,7 @@ fn migrate_and_check(c: &mut Criterion) {
             let declared = declared();
             assert!(check_migrations(&replayed, &declared, &Sqlite).clean);
             let mut conn = connection::open_read_only(&path).unwrap();
-            let live = introspect(&mut conn).unwrap().schema;
+            let live = conn.introspect().unwrap().schema;
             assert!(check_database(Some(&live), &declared, &Sqlite).clean);
         })
     });
@@ -104,7 +105,7 @@ fn million_messages(path: &Path) {
 }
 
 /// The same rebuild as raw SQL: what a careful hand-written migration would run.
-fn raw_rebuild(conn: &mut SqliteConnection, is_group_default: &str) {
+fn raw_rebuild(conn: &mut DbConnection, is_group_default: &str) {
     let sql = format!(
         "BEGIN IMMEDIATE;
          CREATE TABLE \"new_messages\" (
@@ -186,7 +187,7 @@ fn seed(c: &mut Criterion) {
             |config| {
                 let report = run(&config, orient_seed::REGISTRY, &Options::default()).unwrap();
                 assert_eq!(report.totals.inserted, 89);
-                let _ = std::fs::remove_file(&config.sqlite_path().unwrap());
+                let _ = std::fs::remove_file(config.sqlite_path().unwrap());
             },
             BatchSize::PerIteration,
         )

@@ -3,12 +3,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use diesel::prelude::*;
-use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
+use orient_database::db::backend::from_sqlite;
+use orient_database::dialect::sqlite::Sqlite;
 use orient_database::diff::diff;
+use orient_database::engine::EngineConnection;
 use orient_database::migrations::{self, runner};
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
-use orient_tests::{Project, describe, on_path};
+use orient_testkit::{Project, describe, on_path};
 
 fn diesel_cli() -> Option<std::path::PathBuf> {
     let found = std::env::var_os("ORIENT_DIESEL_CLI")
@@ -30,15 +32,15 @@ fn diesel_cli() -> Option<std::path::PathBuf> {
 #[test]
 fn diesel_migration_run_and_redo_produce_the_declared_schema() {
     let Some(diesel) = diesel_cli() else { return };
-    let project = Project::new();
+    let project = Project::with_migrations();
     let url = project.root().join("diesel.db");
     let url = url.to_str().unwrap();
 
     let run = project.command(&diesel, &["migration", "run"], &[("DATABASE_URL", url)]);
     assert!(run.status.success(), "{}", describe(&run));
     let check = |label: &str| {
-        let mut conn = SqliteConnection::establish(url).unwrap();
-        let live = introspect(&mut conn).unwrap().schema;
+        let mut conn = from_sqlite(SqliteConnection::establish(url).unwrap());
+        let live = conn.introspect().unwrap().schema;
         assert_eq!(
             diff(&live, &Schema::from_declared(TABLES), &Sqlite),
             vec![],
@@ -71,10 +73,10 @@ fn diesel_migration_run_and_redo_produce_the_declared_schema() {
 #[test]
 fn diesel_sees_a_database_migrated_by_orient_as_up_to_date() {
     let Some(diesel) = diesel_cli() else { return };
-    let project = Project::new();
-    let file = project.root().join("ours.db");
-    drop(orient_database::db::Db::open_path(&file).unwrap());
-    let url = file.to_str().unwrap();
+    let project = Project::with_migrations();
+    // A per-test copy of the template our migrator made.
+    let ours = orient_database::testing::TestDb::new().unwrap();
+    let url = ours.sqlite_path().unwrap().to_str().unwrap();
     let pending = project.command(&diesel, &["migration", "pending"], &[("DATABASE_URL", url)]);
     assert!(pending.status.success(), "{}", describe(&pending));
     assert!(
@@ -89,7 +91,7 @@ fn diesel_sees_a_database_migrated_by_orient_as_up_to_date() {
 #[test]
 fn diesel_runs_and_reverts_a_generated_rebuild_migration_without_losing_child_rows() {
     let Some(diesel) = diesel_cli() else { return };
-    let project = Project::new();
+    let project = Project::with_migrations();
     let dir = project.root().join("migrations/sqlite");
     // The structs say model_tier defaults to 'cheap'; make the migrations say 'free'.
     let second = dir.join("2026-02-02-094141_agents_model_tier");
@@ -103,7 +105,7 @@ fn diesel_runs_and_reverts_a_generated_rebuild_migration_without_losing_child_ro
     let run = project.command(&diesel, &["migration", "run"], &[("DATABASE_URL", url)]);
     assert!(run.status.success(), "{}", describe(&run));
 
-    let mut conn = SqliteConnection::establish(url).unwrap();
+    let mut conn = from_sqlite(SqliteConnection::establish(url).unwrap());
     diesel::sql_query("INSERT INTO agents (id, name) VALUES ('ori', 'Ori')")
         .execute(&mut conn)
         .unwrap();
@@ -127,8 +129,8 @@ fn diesel_runs_and_reverts_a_generated_rebuild_migration_without_losing_child_ro
 
     let run = project.command(&diesel, &["migration", "run"], &[("DATABASE_URL", url)]);
     assert!(run.status.success(), "{}", describe(&run));
-    let mut conn = SqliteConnection::establish(url).unwrap();
-    let live = introspect(&mut conn).unwrap().schema;
+    let mut conn = from_sqlite(SqliteConnection::establish(url).unwrap());
+    let live = conn.introspect().unwrap().schema;
     assert_eq!(diff(&live, &Schema::from_declared(TABLES), &Sqlite), vec![]);
     let skills: i64 =
         diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT count(*) FROM agent_skills")
@@ -142,7 +144,7 @@ fn diesel_runs_and_reverts_a_generated_rebuild_migration_without_losing_child_ro
 
     let revert = project.command(&diesel, &["migration", "revert"], &[("DATABASE_URL", url)]);
     assert!(revert.status.success(), "{}", describe(&revert));
-    let mut conn = SqliteConnection::establish(url).unwrap();
+    let mut conn = from_sqlite(SqliteConnection::establish(url).unwrap());
     let skills: i64 =
         diesel::dsl::sql::<diesel::sql_types::BigInt>("SELECT count(*) FROM agent_skills")
             .get_result(&mut conn)
@@ -153,7 +155,7 @@ fn diesel_runs_and_reverts_a_generated_rebuild_migration_without_losing_child_ro
         .unwrap()
         .schema;
     assert_eq!(
-        diff(&introspect(&mut conn).unwrap().schema, &previous, &Sqlite),
+        diff(&conn.introspect().unwrap().schema, &previous, &Sqlite),
         vec![]
     );
 }

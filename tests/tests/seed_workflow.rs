@@ -10,11 +10,11 @@ use orient_database::db::{self, Config, Db};
 use orient_database::schema::domains::{ContextType, MessagingPlatform};
 use orient_database::schema::*;
 use orient_database::seed::{self, SeedRowState};
-use orient_tests::{Project, binary, describe};
+use orient_testkit::{Project, binary, describe};
 
 #[test]
 fn orient_seed_sets_up_a_fresh_clone_and_services_read_what_it_wrote() {
-    let project = Project::new();
+    let project = Project::with_migrations();
     let seed = project.command(&binary("orient-seed"), &[], &[]);
     assert!(seed.status.success(), "{}", describe(&seed));
     let file = project.root().join(".dev-data/instance-0/orient.db");

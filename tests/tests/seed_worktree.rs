@@ -8,7 +8,7 @@ use std::process::Output;
 
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
-use orient_tests::{Project, binary, copy_dir, describe, repository};
+use orient_testkit::{Project, binary, copy_dir, describe, repository};
 
 #[derive(QueryableByName)]
 struct Count {
@@ -80,7 +80,7 @@ fn resolved_path(project: &Project) -> PathBuf {
 
 #[test]
 fn worktree_shows_the_shared_instance_database_and_creates_nothing() {
-    let project = Project::new();
+    let project = Project::with_migrations();
     let before = listing(project.root());
     let show = orient_db(&project, &["worktree"], &[]);
     assert!(show.status.success(), "{}", describe(&show));
@@ -112,7 +112,7 @@ fn worktree_shows_the_shared_instance_database_and_creates_nothing() {
 
 #[test]
 fn isolated_creates_migrates_and_seeds_a_file_and_points_env_at_it() {
-    let project = Project::new();
+    let project = Project::with_migrations();
     std::fs::write(
         project.root().join(".env"),
         "# my settings\nORIENT_LOG=info\nAPI_KEY='secret value'\n",
@@ -198,7 +198,7 @@ fn isolated_creates_migrates_and_seeds_a_file_and_points_env_at_it() {
 
 #[test]
 fn isolated_uses_the_instance_and_a_timestamped_default_name() {
-    let project = Project::new();
+    let project = Project::with_migrations();
     std::fs::write(project.root().join(".env"), "AI_INSTANCE_ID=3\n").unwrap();
     let run = orient_db(&project, &["worktree", "--isolated", "--json"], &[]);
     assert!(run.status.success(), "{}", describe(&run));
@@ -222,7 +222,7 @@ fn isolated_uses_the_instance_and_a_timestamped_default_name() {
 
 #[test]
 fn isolated_refuses_bad_names_and_a_missing_seeder_without_creating_anything() {
-    let project = Project::new();
+    let project = Project::with_migrations();
     std::fs::write(project.root().join(".env"), "A=1\n").unwrap();
     let before = listing(project.root());
     for name in ["../escape", "", ".hidden", "a/b", "orient"] {
@@ -251,7 +251,7 @@ fn isolated_refuses_bad_names_and_a_missing_seeder_without_creating_anything() {
 
 #[test]
 fn a_failed_seeding_leaves_env_alone() {
-    let project = Project::new();
+    let project = Project::with_migrations();
     std::fs::write(project.root().join(".env"), "B=2\n").unwrap();
     let dir = project.root().join(".dev-data/instance-0");
     std::fs::create_dir_all(&dir).unwrap();
@@ -272,7 +272,7 @@ fn a_failed_seeding_leaves_env_alone() {
 
 #[test]
 fn an_environment_variable_that_overrides_env_is_reported() {
-    let project = Project::new();
+    let project = Project::with_migrations();
     let elsewhere = project.root().join("elsewhere.db");
     let run = orient_db(
         &project,
@@ -290,7 +290,7 @@ fn an_environment_variable_that_overrides_env_is_reported() {
 }
 
 fn script_project() -> Project {
-    let project = Project::new();
+    let project = Project::with_migrations();
     copy_dir(
         &repository().join("scripts"),
         &project.root().join("scripts"),

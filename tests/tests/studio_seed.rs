@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use orient_tests::{DB_VARIABLES, Project, binary, describe};
+use orient_testkit::{DB_VARIABLES, Project, binary, describe};
 
 /// `GET /api/seed` from a freshly started `orient-db studio` on the project's database.
 fn seed_page(project: &Project) -> serde_json::Value {
@@ -73,7 +73,7 @@ fn states(page: &serde_json::Value) -> Vec<(String, String, String)> {
 
 #[test]
 fn the_studio_shows_which_seed_rows_exist_differ_or_are_missing() {
-    let project = Project::new();
+    let project = Project::with_migrations();
     let seed = project.command(&binary("orient-seed"), &[], &[]);
     assert!(seed.status.success(), "{}", describe(&seed));
 

@@ -6,16 +6,17 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 use orient_database::db::{self, Config, Db};
-use orient_database::dialect::sqlite::{Sqlite, introspect::introspect};
+use orient_database::dialect::sqlite::Sqlite;
 use orient_database::diff::diff;
+use orient_database::engine::EngineConnection;
 use orient_database::model::Schema;
 use orient_database::schema::domains::{ContextType, ToolAccess};
 use orient_database::schema::*;
-use orient_tests::{Project, binary, describe};
+use orient_testkit::{Project, binary, describe};
 
 #[test]
 fn migrate_then_a_service_inserts_and_joins_an_agent_with_its_skills() {
-    let project = Project::new();
+    let project = Project::with_migrations();
     let migrate = project.command(&binary("orient-db"), &["migrate"], &[]);
     assert!(migrate.status.success(), "{}", describe(&migrate));
     let file = project.root().join(".dev-data/instance-0/orient.db");
@@ -96,7 +97,7 @@ fn migrate_then_a_service_inserts_and_joins_an_agent_with_its_skills() {
 
     // And the file the binary made is exactly the declared schema.
     let mut raw = SqliteConnection::establish(file.to_str().unwrap()).unwrap();
-    let live = introspect(&mut raw).unwrap().schema;
+    let live = raw.introspect().unwrap().schema;
     assert_eq!(diff(&live, &Schema::from_declared(TABLES), &Sqlite), vec![]);
 }
 

@@ -13,6 +13,18 @@ pub type DbConnection = diesel::SqliteConnection;
 #[cfg(feature = "postgres")]
 pub use crate::db::multi::DbConnection;
 
+/// `conn` as the connection type of the build.
+#[cfg(not(feature = "postgres"))]
+pub fn from_sqlite(conn: diesel::SqliteConnection) -> DbConnection {
+    conn
+}
+
+/// `conn` as the connection type of the build.
+#[cfg(feature = "postgres")]
+pub fn from_sqlite(conn: diesel::SqliteConnection) -> DbConnection {
+    DbConnection::Sqlite(conn)
+}
+
 /// The SQLite connection inside `conn`, when it is one: for what only SQLite does (its backup API, its
 /// file-level checks).
 #[cfg(not(feature = "postgres"))]

@@ -726,16 +726,25 @@ mod tests {
         let resolve = |v: &BTreeMap<String, String>| {
             Config::resolve(&root.join("sub"), v).unwrap_or_else(|e| panic!("{e}"))
         };
-        assert_eq!(resolve(&all).sqlite_path().unwrap(), root.join("a.db"));
+        assert_eq!(
+            resolve(&all).sqlite_path().unwrap_or(Path::new("")),
+            root.join("a.db")
+        );
         let mut v = all.clone();
         v.remove("SQLITE_DATABASE");
-        assert_eq!(resolve(&v).sqlite_path().unwrap(), root.join("b.db"));
+        assert_eq!(
+            resolve(&v).sqlite_path().unwrap_or(Path::new("")),
+            root.join("b.db")
+        );
         v.remove("SQLITE_DB_PATH");
-        assert_eq!(resolve(&v).sqlite_path().unwrap(), root.join("c.db"));
+        assert_eq!(
+            resolve(&v).sqlite_path().unwrap_or(Path::new("")),
+            root.join("c.db")
+        );
         v.remove("DATABASE_URL");
         let default = resolve(&v);
         assert_eq!(
-            default.sqlite_path().unwrap(),
+            default.sqlite_path().unwrap_or(Path::new("")),
             root.join(".dev-data/instance-0/orient.db")
         );
         assert_eq!(default.path_variable, None);
@@ -752,7 +761,10 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let from_file =
             Config::resolve(&root.join("sub"), &vars(&[])).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(from_file.sqlite_path().unwrap(), root.join("from-file.db"));
+        assert_eq!(
+            from_file.sqlite_path().unwrap_or(Path::new("")),
+            root.join("from-file.db")
+        );
         assert_eq!(
             from_file.path_origin,
             Origin::EnvFile {
@@ -761,7 +773,10 @@ mod tests {
         );
         let from_env = Config::resolve(&root.join("sub"), &vars(&[("SQLITE_DATABASE", "env.db")]))
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(from_env.sqlite_path().unwrap(), root.join("env.db"));
+        assert_eq!(
+            from_env.sqlite_path().unwrap_or(Path::new("")),
+            root.join("env.db")
+        );
         assert_eq!(from_env.path_origin, Origin::Environment);
     }
 
@@ -903,7 +918,10 @@ mod tests {
         assert!(Config::resolve(cwd, &vars(&[("AI_INSTANCE_ID", "2")])).is_ok());
         std::fs::write(cwd.join(".env"), "DATABASE_URL=y.db\n").unwrap_or_else(|e| panic!("{e}"));
         let from_file = Config::resolve(cwd, &vars(&[])).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(from_file.sqlite_path().unwrap(), cwd.join("y.db"));
+        assert_eq!(
+            from_file.sqlite_path().unwrap_or(Path::new("")),
+            cwd.join("y.db")
+        );
         assert!(
             std::fs::read_dir(cwd).map(Iterator::count).unwrap_or(0) == 1,
             "resolving creates nothing"
@@ -927,7 +945,7 @@ mod tests {
         .and_then(Config::from_settings)
         .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            by_variable.sqlite_path().unwrap(),
+            by_variable.sqlite_path().unwrap_or(Path::new("")),
             checkout.path().join(".dev-data/instance-3/orient.db")
         );
         assert_eq!(
@@ -941,8 +959,8 @@ mod tests {
                 .and_then(Config::from_settings)
                 .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            by_program.sqlite_path().unwrap(),
-            by_variable.sqlite_path().unwrap()
+            by_program.sqlite_path().unwrap_or(Path::new("")),
+            by_variable.sqlite_path().unwrap_or(Path::new(""))
         );
         assert_eq!(by_program.root_source, RootSource::Named);
         let missing = Settings::resolve(

@@ -25,7 +25,7 @@ impl DbManager {
     /// One new connection, with the settings every connection of its engine gets.
     pub fn open(&self) -> Result<DbConnection, Error> {
         match &self.target {
-            Target::Sqlite { path } => Ok(sqlite::establish(path, self.access)?.into()),
+            Target::Sqlite { path } => sqlite::establish(path, self.access),
             #[cfg(feature = "postgres")]
             Target::Postgres(server) => {
                 Ok(crate::dialect::postgres::connection::establish(server, self.access)?.into())

@@ -40,12 +40,6 @@ impl From<PgConnection> for DbConnection {
     }
 }
 
-impl From<<SqliteConnection as MigrationBackend>::Lock> for DbLock {
-    fn from(lock: <SqliteConnection as MigrationBackend>::Lock) -> DbLock {
-        DbLock::Sqlite(lock)
-    }
-}
-
 impl std::fmt::Debug for DbConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {

@@ -24,6 +24,17 @@ use crate::migrations::backend::MigrationBackend;
 /// lock (PostgreSQL).
 pub type DbLock = <DbConnection as MigrationBackend>::Lock;
 
+/// An SQLite lock file's lock as the build's lock type.
+#[cfg(not(feature = "postgres"))]
+fn db_lock(lock: MigrationLock) -> DbLock {
+    lock
+}
+
+#[cfg(feature = "postgres")]
+fn db_lock(lock: MigrationLock) -> DbLock {
+    crate::db::multi::DbLock::Sqlite(lock)
+}
+
 /// Whether the configured database is known to exist without connecting: an SQLite file that is
 /// there; a PostgreSQL database always counts (connecting says whether it really does).
 pub fn exists(config: &Config) -> bool {
@@ -36,7 +47,7 @@ pub fn exists(config: &Config) -> bool {
 /// Opens the configured database read-only; a missing one is an error and nothing is created.
 pub fn open_read_only(config: &Config) -> Result<DbConnection, Error> {
     match &config.target {
-        Target::Sqlite { path } => Ok(connection::open_read_only(path)?.into()),
+        Target::Sqlite { path } => connection::open_read_only(path),
         Target::Postgres(_) => DbManager::new(config.target.clone(), Access::ReadOnly).open(),
     }
 }
@@ -47,7 +58,7 @@ pub fn open_existing(config: &Config, step: &str) -> Result<DbConnection, Error>
         Target::Sqlite { path } => {
             connection::prepare_file(path, false)?;
             writable(path, step)?;
-            Ok(connection::establish(path, Access::ReadWrite)?.into())
+            connection::establish(path, Access::ReadWrite)
         }
         Target::Postgres(_) => DbManager::new(config.target.clone(), Access::ReadWrite).open(),
     }
@@ -101,10 +112,10 @@ pub fn open_for_change(config: &Config, step: &str) -> Result<ForChange, Error> 
             let prepared = connection::prepare_file(path, true)?;
             writable(path, step)?;
             let lock = MigrationLock::acquire_within(path, config.lock_timeout)?;
-            let conn: DbConnection = connection::establish(path, Access::ReadWrite)?.into();
+            let conn: DbConnection = connection::establish(path, Access::ReadWrite)?;
             Ok(ForChange {
                 conn,
-                lock: Some(lock.into()),
+                lock: Some(db_lock(lock)),
                 created_directories: prepared.created_directories,
                 created: !prepared.existed,
             })

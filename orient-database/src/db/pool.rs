@@ -146,7 +146,7 @@ fn open_writer_steps(
 ) -> Result<(DbConnection, Opened), Error> {
     if !migrate {
         let prepared = connection::prepare_file(path, true)?;
-        let mut conn: DbConnection = connection::establish(path, Access::ReadWrite)?.into();
+        let mut conn: DbConnection = connection::establish(path, Access::ReadWrite)?;
         connection::enable_wal(&mut conn, path)?;
         let opened = Opened {
             created_directories: prepared.created_directories,
@@ -175,7 +175,7 @@ fn open_writer_steps(
         }
         Err(e) => return Err(e),
     };
-    let mut conn: DbConnection = connection::establish(path, Access::ReadWrite)?.into();
+    let mut conn: DbConnection = connection::establish(path, Access::ReadWrite)?;
     let all = embedded()?;
     let mut snapshot = None;
     let target = Target::Sqlite {
@@ -249,7 +249,18 @@ impl Db {
     pub fn open_with(config: &Config, options: &Options) -> Result<Db, Error> {
         let (conn, opened) = open_config_writer(config, options.migrate)?;
         drop(conn);
+        Db::with_pools(config, options, opened)
+    }
 
+    /// Opens the pools on a file known to be a migrated database in WAL mode, skipping the checks and the
+    /// writer step of [`Db::open_with`]: a per-test copy of a template that was itself opened and
+    /// migrated through [`open_writer`] (`crate::testing`), where those steps would only cost time.
+    #[cfg(feature = "testing")]
+    pub(crate) fn open_ready(config: &Config, options: &Options) -> Result<Db, Error> {
+        Db::with_pools(config, options, Opened::default())
+    }
+
+    fn with_pools(config: &Config, options: &Options, opened: Opened) -> Result<Db, Error> {
         // One small thread pool for both pools' housekeeping instead of three threads each.
         let housekeeping = Arc::new(ScheduledThreadPool::new(1));
         let writer = Pool::builder()

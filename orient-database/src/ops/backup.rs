@@ -251,7 +251,7 @@ pub fn restore(config: &Config, from: &Path) -> Result<RestoreReport, Error> {
     sqlite::backup::restore_into(&source, database, RESTORE_WAIT)?;
     if !prepared.existed {
         let mut conn: crate::db::backend::DbConnection =
-            connection::establish(database, connection::Access::ReadWrite)?.into();
+            connection::establish(database, connection::Access::ReadWrite)?;
         connection::enable_wal(&mut conn, database)?;
     }
     // 5. The database now holds exactly the backup's rows.

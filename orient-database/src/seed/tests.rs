@@ -7,6 +7,7 @@ use diesel::prelude::*;
 
 use super::*;
 use crate::db::backend::DbConnection;
+use crate::db::backend::from_sqlite;
 use crate::dialect::sqlite::connection::{Access, configure};
 use crate::migrations::{embedded, runner};
 use crate::schema::TABLES;
@@ -14,8 +15,9 @@ use crate::schema::domains::ToolAccess;
 use crate::types::Timestamp;
 
 fn migrated_memory_db() -> DbConnection {
-    let mut conn = DbConnection::establish(":memory:").unwrap();
+    let mut conn = SqliteConnection::establish(":memory:").unwrap();
     configure(&mut conn, Access::ReadWrite).unwrap();
+    let mut conn = from_sqlite(conn);
     runner::run_pending(&mut conn, &embedded().unwrap()).unwrap();
     conn
 }

@@ -71,7 +71,7 @@ impl Studio {
             path: path.to_path_buf(),
             writable,
             declared: Schema::from_declared(TABLES),
-            readers: Mutex::new(vec![first.into()]),
+            readers: Mutex::new(vec![first]),
             writer: Mutex::new(None),
             catalog: Mutex::new(None),
         };
@@ -96,7 +96,7 @@ impl Studio {
     ) -> Result<T, Error> {
         let mut conn = match lock(&self.readers).pop() {
             Some(conn) => conn,
-            None => connection::establish(&self.path, Access::ReadOnly)?.into(),
+            None => connection::establish(&self.path, Access::ReadOnly)?,
         };
         let result = conn.read_transaction(|conn| {
             let catalog = self.catalog(conn)?;
@@ -122,7 +122,7 @@ impl Studio {
         }
         let mut writer = lock(&self.writer);
         if writer.is_none() {
-            *writer = Some(connection::establish(&self.path, Access::ReadWrite)?.into());
+            *writer = Some(connection::establish(&self.path, Access::ReadWrite)?);
         }
         let Some(conn) = writer.as_mut() else {
             return Err(Error::ReadOnly);

@@ -13,7 +13,8 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 
-use crate::common::{DB_VARIABLES, Project};
+pub use orient_testkit::sqlite::connect;
+use orient_testkit::{DB_VARIABLES, Project, binary};
 
 /// The database file of every studio test project (relative to the project root).
 pub const DB_FILE: &str = "orient.db";
@@ -53,13 +54,6 @@ pub fn insert_messages(conn: &mut SqliteConnection, n: usize) {
     .unwrap();
 }
 
-pub fn connect(path: &Path) -> SqliteConnection {
-    let mut conn = SqliteConnection::establish(&path.to_string_lossy()).unwrap();
-    conn.batch_execute("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
-        .unwrap();
-    conn
-}
-
 /// Moves the WAL into the main file and empties it, so a fingerprint taken after this sees everything.
 pub fn checkpoint(conn: &mut SqliteConnection) {
     conn.batch_execute("PRAGMA wal_checkpoint(TRUNCATE);")
@@ -95,7 +89,7 @@ impl Studio {
     /// [`Studio::start`] with more environment variables.
     pub fn start_with(project: &Project, args: &[&str], env: &[(&str, &str)]) -> Studio {
         let stderr = project.path(&format!("studio-{}.stderr", nanos()));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_orient-db"));
+        let mut command = Command::new(binary("orient-db"));
         command
             .current_dir(project.root())
             .args(["studio", "--port", "0"])

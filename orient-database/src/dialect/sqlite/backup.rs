@@ -54,7 +54,7 @@ pub fn copy_into(source: &Path, dest: &Path) -> Result<ContentChecksum, Error> {
         }
     };
     // A connection like every other one (not `mode=ro`, which would leave `-wal`/`-shm` behind).
-    let mut conn: DbConnection = connection::establish(source, Access::ReadWrite)?.into();
+    let mut conn: DbConnection = connection::establish(source, Access::ReadWrite)?;
     let target = Sqlite.quote_text(&dest.to_string_lossy());
     for _ in 0..ATTEMPTS {
         let before = data_version(&mut conn).map_err(sqlite("PRAGMA data_version"))?;

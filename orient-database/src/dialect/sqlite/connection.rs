@@ -25,7 +25,7 @@ use crate::dialect::sqlite::storage::writable;
 pub use crate::dialect::sqlite::busy::BUSY_TIMEOUT;
 
 pub use crate::db::backend::Access;
-use crate::db::backend::DbConnection;
+use crate::db::backend::{DbConnection, from_sqlite};
 
 /// Settings applied to every connection.
 ///
@@ -206,7 +206,7 @@ fn probe_at(path: &Path, target: &str) -> Result<(), Error> {
 /// Opens one connection to an SQLite file as the connection type of the build ([`DbConnection`]);
 /// [`establish_sqlite`] for code that needs SQLite's own.
 pub fn establish(path: &Path, access: Access) -> Result<DbConnection, Error> {
-    Ok(establish_sqlite(path, access)?.into())
+    Ok(from_sqlite(establish_sqlite(path, access)?))
 }
 
 /// Opens one connection to an existing or new database file, checked by [`prepare_file`] beforehand.

@@ -10,6 +10,7 @@
 //! - [`ledger`] and [`lock`]: Diesel's migration ledger with our checksums, and the cross-process
 //!   migration lock file;
 //! - [`busy`]: recognising "database is locked";
+//! - `testing` (feature `testing`): per-test databases copied from a checkpointed template;
 //! - `text`: reading text values without copying them (for JSON and the text enums);
 //! - operations (`orient-db doctor`, `backup`, `restore`): [`backup`], [`content`] (the content
 //!   checksum's rows), [`doctor`], [`inspect`], [`wal`], [`schema_copy`] and
@@ -35,6 +36,8 @@ pub mod rebuild;
 mod render;
 pub mod schema_copy;
 pub mod storage;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod text;
 pub mod wal;
 
@@ -58,7 +61,9 @@ pub fn scratch_connection() -> Result<diesel::SqliteConnection, Error> {
 
 /// [`scratch_connection`] as a [`Scratch`] to replay in (nothing to remove afterwards).
 pub fn scratch() -> Result<Scratch, Error> {
-    Ok(Scratch::new(scratch_connection()?.into()))
+    Ok(Scratch::new(crate::db::backend::from_sqlite(
+        scratch_connection()?,
+    )))
 }
 
 /// The schema SQLite migrations produce, replayed in memory.

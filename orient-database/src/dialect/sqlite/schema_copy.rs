@@ -5,7 +5,7 @@ use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::sql_types::Text;
 
-use crate::db::backend::DbConnection;
+use crate::db::backend::{DbConnection, from_sqlite};
 use crate::dialect::sqlite::connection::{Access, configure};
 
 /// A new in-memory database holding the tables, indexes, views and triggers of `conn`'s main database
@@ -27,7 +27,7 @@ pub fn schema_only_copy(conn: &mut DbConnection) -> QueryResult<DbConnection> {
     let mut copy = SqliteConnection::establish(":memory:")
         .map_err(|e| diesel::result::Error::QueryBuilderError(e.to_string().into()))?;
     configure(&mut copy, Access::ReadWrite)?;
-    let mut copy: DbConnection = copy.into();
+    let mut copy = from_sqlite(copy);
     copy.batch_execute("PRAGMA foreign_keys = OFF;")?;
     for object in objects {
         copy.batch_execute(&object.sql)?;
@@ -39,7 +39,7 @@ pub fn schema_only_copy(conn: &mut DbConnection) -> QueryResult<DbConnection> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dialect::sqlite::introspect::introspect;
+    use crate::engine::EngineConnection;
 
     #[test]
     fn the_copy_has_the_schema_and_no_rows() {
@@ -54,8 +54,8 @@ mod tests {
         )
         .unwrap_or_else(|e| panic!("{e}"));
         let mut copy = schema_only_copy(&mut live).unwrap_or_else(|e| panic!("{e}"));
-        let a = introspect(&mut live).unwrap_or_else(|e| panic!("{e}"));
-        let b = introspect(&mut copy).unwrap_or_else(|e| panic!("{e}"));
+        let a = live.introspect().unwrap_or_else(|e| panic!("{e}"));
+        let b = copy.introspect().unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(a, b);
         #[derive(QueryableByName)]
         struct N {

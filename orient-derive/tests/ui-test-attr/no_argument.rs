@@ -1,0 +1,4 @@
+#[orient_database::test]
+fn needs_nothing() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[orient_database::test]
+struct Fixture;
+
+fn main() {}

@@ -1,0 +1,42 @@
+//! The helpers of the workspace's own tests (`orient-database/tests`, `orient-seed/tests`, `tests/`), in
+//! one place:
+//!
+//! - [`project`]: a scratch project directory ([`Project`]: `diesel.toml`, optionally the migrations),
+//!   and running the real `orient-db` / `orient-seed` in it with a clean database environment;
+//! - [`process`]: finding the workspace's binaries from the test executable's location, other programs
+//!   (chromium, diesel) on `PATH`, and what a run produced ([`Run`]);
+//! - [`files`]: listings, file hashes, copying trees, the repository's own paths;
+//! - [`sqlite`]: probing a database file (connections with the library's pragmas, one-value queries,
+//!   row dumps and content hashes);
+//! - [`reference`]: databases built the way the original TypeScript Orient builds them;
+//! - [`seed_report`]: reading `orient-seed --json` reports.
+//!
+//! Per-test *migrated* databases are not here: they are `orient_database::testing` (feature
+//! `testing`), which services' tests use too.
+//!
+//! This crate does not depend on `orient-database` (see Cargo.toml for why): helpers that need its
+//! types stay in the test that uses them, and the one piece of knowledge duplicated here (the
+//! connection pragmas, [`sqlite::connect`]) is checked against the library by
+//! `orient-database/tests/testkit.rs`.
+//!
+//! ## Where the throwaway PostgreSQL server goes
+//!
+//! A `postgres` module (`src/postgres.rs`), next to [`sqlite`]: start a private server for the test
+//! process (`initdb` into a temporary directory, `postgres` on a free port or a Unix socket, stopped and
+//! deleted on drop, skipped with a SKIPPED line when the binaries are missing, failing instead when
+//! `ORIENT_REQUIRE_POSTGRES` is set, as [`reference::reference_dir`] does) and hand out its URL.
+//! `orient_database::testing` will take that URL to build its PostgreSQL templates
+//! (`CREATE DATABASE … TEMPLATE …`); the module should depend on nothing of orient-database either.
+// Test helpers: a failed step is a failed test, so panicking with the step's context is the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+pub mod files;
+pub mod process;
+pub mod project;
+pub mod reference;
+pub mod seed_report;
+pub mod sqlite;
+
+pub use files::{copy_dir, listing, repository, repository_migrations, sha256_file};
+pub use process::{DB_VARIABLES, Run, binary, describe, find_program, on_path, run_in};
+pub use project::Project;
