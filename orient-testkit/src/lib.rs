@@ -9,7 +9,9 @@
 //! - [`sqlite`]: probing a database file (connections with the library's pragmas, one-value queries,
 //!   row dumps and content hashes);
 //! - [`reference`]: databases built the way the original TypeScript Orient builds them;
-//! - [`seed_report`]: reading `orient-seed --json` reports.
+//! - [`seed_report`]: reading `orient-seed --json` reports;
+//! - [`postgres`]: a throwaway PostgreSQL server for the test process (skipped, with a line saying
+//!   why, without the binaries unless `ORIENT_REQUIRE_POSTGRES=1`).
 //!
 //! Per-test *migrated* databases are not here: they are `orient_database::testing` (feature
 //! `testing`), which services' tests use too.
@@ -18,19 +20,11 @@
 //! types stay in the test that uses them, and the one piece of knowledge duplicated here (the
 //! connection pragmas, [`sqlite::connect`]) is checked against the library by
 //! `orient-database/tests/testkit.rs`.
-//!
-//! ## Where the throwaway PostgreSQL server goes
-//!
-//! A `postgres` module (`src/postgres.rs`), next to [`sqlite`]: start a private server for the test
-//! process (`initdb` into a temporary directory, `postgres` on a free port or a Unix socket, stopped and
-//! deleted on drop, skipped with a SKIPPED line when the binaries are missing, failing instead when
-//! `ORIENT_REQUIRE_POSTGRES` is set, as [`reference::reference_dir`] does) and hand out its URL.
-//! `orient_database::testing` will take that URL to build its PostgreSQL templates
-//! (`CREATE DATABASE … TEMPLATE …`); the module should depend on nothing of orient-database either.
 // Test helpers: a failed step is a failed test, so panicking with the step's context is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod files;
+pub mod postgres;
 pub mod process;
 pub mod project;
 pub mod reference;
