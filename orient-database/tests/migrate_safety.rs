@@ -24,7 +24,7 @@ use orient_database::engine::EngineConnection;
 use orient_database::migrations::{self, Error, Migration, checksum};
 use orient_database::model::Schema;
 
-use orient_testkit::{Project, listing, sha256_file};
+use orient_testkit::{Engine, Project, listing, sha256_file};
 
 const INITIAL: &str = "2026-02-01-231009_initial_schema";
 const MODEL_TIER: &str = "2026-02-02-094141_agents_model_tier";
@@ -399,54 +399,77 @@ fn versions_applied_by_diesel_get_their_checksums_recorded_on_the_next_migrate()
 // ---------------------------------------------------------------------------------------------------
 // The lock
 
-#[test]
-fn eight_processes_migrating_one_new_database_apply_each_migration_once() {
-    let project = Project::new();
-    let children: Vec<std::process::Child> = (0..8)
-        .map(|_| {
-            let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_orient-db"));
-            command
-                .current_dir(project.root())
-                .args(["--json", "migrate"])
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-            for var in orient_testkit::DB_VARIABLES {
-                command.env_remove(var);
-            }
-            command.spawn().unwrap()
-        })
-        .collect();
-    let mut applied: Vec<String> = Vec::new();
-    for child in children {
-        let output = child.wait_with_output().unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
+orient_testkit::on_each_engine! {
+    fn eight_processes_migrating_one_new_database_apply_each_migration_once(project: Project) {
+        let program = std::path::Path::new(env!("CARGO_BIN_EXE_orient-db"));
+        let children: Vec<std::process::Child> = (0..8)
+            .map(|_| {
+                project
+                    .process(program, &["--json", "migrate"], &[])
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let mut applied: Vec<String> = Vec::new();
+        for child in children {
+            let output = child.wait_with_output().unwrap();
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{stdout}\n{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+            assert_eq!(report["up_to_date"], true);
+            applied.extend(
+                report["applied"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|n| n.as_str().unwrap().to_owned()),
+            );
+        }
+        // Across all eight processes, each migration was applied by exactly one.
+        applied.sort();
+        assert_eq!(applied, [INITIAL, MODEL_TIER]);
         assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
+            project.rows(
+                "SELECT version AS value FROM __diesel_schema_migrations ORDER BY version"
+            ),
+            [V1, V2]
         );
-        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-        assert_eq!(report["up_to_date"], true);
-        applied.extend(
-            report["applied"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|n| n.as_str().unwrap().to_owned()),
-        );
+        let recorded: BTreeMap<String, String> = project
+            .rows(&format!(
+                "SELECT version || ' ' || checksum AS value FROM {} ORDER BY version",
+                checksum::CHECKSUM_TABLE
+            ))
+            .iter()
+            .map(|row| {
+                let (version, sum) = row.split_once(' ').unwrap();
+                (version.to_owned(), sum.to_owned())
+            })
+            .collect();
+        let shipped = match project.engine() {
+            Engine::Sqlite => migrations::embedded(),
+            Engine::Postgres => migrations::source::embedded_postgres(),
+        }
+        .unwrap();
+        let shipped: BTreeMap<String, String> = shipped
+            .iter()
+            .map(|m| (m.version.clone(), checksum::of(&m.up)))
+            .collect();
+        assert_eq!(recorded, shipped);
+        if project.engine() == Engine::Sqlite {
+            assert!(
+                project
+                    .path(".dev-data/instance-0/orient.db.migrate-lock")
+                    .is_file()
+            );
+        }
     }
-    // Across all eight processes, each migration was applied by exactly one.
-    applied.sort();
-    assert_eq!(applied, [INITIAL, MODEL_TIER]);
-    let db = project.path(".dev-data/instance-0/orient.db");
-    assert_eq!(ledger(&db), [V1, V2]);
-    assert_eq!(checksums(&db), embedded_checksums());
-    assert!(
-        project
-            .path(".dev-data/instance-0/orient.db.migrate-lock")
-            .is_file()
-    );
 }
 
 #[test]

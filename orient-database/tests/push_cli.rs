@@ -16,7 +16,7 @@ use orient_database::engine::EngineConnection;
 use orient_database::model::{DefaultValue, Schema};
 use orient_database::push::{PushOptions, push};
 use orient_testkit::sqlite::{connect, query_number as number, query_text as text};
-use orient_testkit::{Project, listing, sha256_file};
+use orient_testkit::{Engine, Project, listing, sha256_file};
 
 /// The schema the structs declare.
 fn declared() -> Schema {
@@ -102,51 +102,51 @@ fn push_creates_the_schema_then_has_nothing_to_do() {
     );
 }
 
-#[test]
-fn data_losing_push_is_refused_with_the_file_unchanged_then_done_with_the_flag() {
-    let project = Project::new();
-    assert_eq!(project.run(&["migrate"], &[]).code, 0);
-    let db = project.path(".dev-data/instance-0/orient.db");
-    {
-        let mut conn = from_sqlite(connect(&db));
-        conn.batch_execute(
+orient_testkit::on_each_engine! {
+    fn data_losing_push_is_refused_with_the_database_unchanged_then_done_with_the_flag(
+        project: Project
+    ) {
+        assert_eq!(project.run(&["migrate"], &[]).code, 0);
+        project.execute(
             "ALTER TABLE agents ADD COLUMN legacy text;
              INSERT INTO agents (id, name, legacy) VALUES ('a', 'A', 'x'), ('b', 'B', 'y');",
-        )
-        .unwrap();
+        );
+        let hash = project.content_hash();
+        let file_hash = (project.engine() == Engine::Sqlite).then(|| sha256_file(&project.db()));
+        let files = listing(project.root());
+
+        let refused = project.run(&["push"], &[]);
+        assert_eq!(refused.code, 3, "{refused:?}");
+        assert!(
+            refused
+                .stderr
+                .contains("drop column `agents`.`legacy`: 2 rows"),
+            "{refused:?}"
+        );
+        assert!(refused.stderr.contains("--accept-data-loss"), "{refused:?}");
+        assert_eq!(project.content_hash(), hash);
+        assert_eq!(listing(project.root()), files);
+        if let Some(file_hash) = &file_hash {
+            // On SQLite not even the file's bytes change (no page rewritten).
+            assert_eq!(&sha256_file(&project.db()), file_hash);
+        }
+
+        let dry = project.run(&["push", "--dry-run", "--accept-data-loss"], &[]);
+        assert_eq!(dry.code, 0, "{dry:?}");
+        assert!(
+            dry.stdout
+                .contains("ALTER TABLE \"agents\" DROP COLUMN \"legacy\";"),
+            "{dry:?}"
+        );
+        assert_eq!(project.content_hash(), hash);
+
+        let done = project.run(&["push", "--accept-data-loss"], &[]);
+        assert_eq!(done.code, 0, "{done:?}");
+        assert_eq!(project.count("agents"), 2);
+        project.add_migrations();
+        let check = project.run(&["check"], &[]);
+        assert_eq!(check.code, 0, "{check:?}");
     }
-    let hash = sha256_file(&db);
-    let files = listing(project.root());
-
-    let refused = project.run(&["push"], &[]);
-    assert_eq!(refused.code, 3, "{refused:?}");
-    assert!(
-        refused
-            .stderr
-            .contains("drop column `agents`.`legacy`: 2 rows"),
-        "{refused:?}"
-    );
-    assert!(refused.stderr.contains("--accept-data-loss"), "{refused:?}");
-    assert_eq!(sha256_file(&db), hash);
-    assert_eq!(listing(project.root()), files);
-
-    let dry = project.run(&["push", "--dry-run", "--accept-data-loss"], &[]);
-    assert_eq!(dry.code, 0, "{dry:?}");
-    assert!(
-        dry.stdout
-            .contains("ALTER TABLE \"agents\" DROP COLUMN \"legacy\";"),
-        "{dry:?}"
-    );
-    assert_eq!(sha256_file(&db), hash);
-
-    let done = project.run(&["push", "--accept-data-loss"], &[]);
-    assert_eq!(done.code, 0, "{done:?}");
-    let mut conn = from_sqlite(connect(&db));
-    assert_eq!(
-        diff(&conn.introspect().unwrap().schema, &declared(), &Sqlite),
-        vec![]
-    );
-    assert_eq!(number(&mut conn, "SELECT count(*) AS n FROM agents"), 2);
 }
 
 #[test]
@@ -297,105 +297,117 @@ fn killing_push_mid_rebuild_leaves_the_old_or_the_new_state() {
     let _ = Cow::Borrowed("");
 }
 
-#[test]
-fn check_is_clean_on_a_migrated_database() {
-    let project = Project::new();
-    orient_testkit::copy_dir(
-        &orient_testkit::repository_migrations(),
-        &project.path("migrations/sqlite"),
-    );
-    assert_eq!(project.run(&["migrate"], &[]).code, 0);
-    let run = project.run(&["check"], &[]);
-    assert_eq!(run.code, 0, "{run:?}");
-    let json = project.run(&["--json", "check"], &[]).json();
-    assert_eq!(json["clean"], true);
-    assert_eq!(json["migrations"]["clean"], true);
-    assert_eq!(json["database"]["clean"], true);
-    assert_eq!(json["database"]["missing_tables"], serde_json::json!([]));
-    assert_eq!(json["database"]["differences"], serde_json::json!([]));
+orient_testkit::on_each_engine! {
+    fn check_is_clean_on_a_migrated_database(project: Project) {
+        project.add_migrations();
+        assert_eq!(project.run(&["migrate"], &[]).code, 0);
+        let run = project.run(&["check"], &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let json = project.run(&["--json", "check"], &[]).json();
+        assert_eq!(json["clean"], true);
+        assert_eq!(json["migrations"]["clean"], true);
+        assert_eq!(json["database"]["clean"], true);
+        assert_eq!(json["database"]["missing_tables"], serde_json::json!([]));
+        assert_eq!(json["database"]["differences"], serde_json::json!([]));
+    }
 }
 
-#[test]
-fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
-    let project = Project::new();
-    orient_testkit::copy_dir(
-        &orient_testkit::repository_migrations(),
-        &project.path("migrations/sqlite"),
-    );
-    assert_eq!(project.run(&["migrate"], &[]).code, 0);
-    let db = project.path(".dev-data/instance-0/orient.db");
-    let run_check = || project.run(&["check"], &[]);
+orient_testkit::on_each_engine! {
+    fn check_finds_missing_tables_hand_made_indexes_changed_defaults_and_widths(engine: Engine) {
+        let migrated = || {
+            let project = Project::on(engine);
+            project.add_migrations();
+            assert_eq!(project.run(&["migrate"], &[]).code, 0);
+            project
+        };
 
-    {
-        let mut conn = from_sqlite(connect(&db));
-        conn.batch_execute(
-            "PRAGMA foreign_keys = OFF; DROP TABLE secrets_audit_log; DROP TABLE demo_meetings;",
-        )
-        .unwrap();
-    }
-    let missing = run_check();
-    assert_eq!(missing.code, 5, "{missing:?}");
-    assert!(
-        missing
-            .stdout
-            .contains("Missing required tables: demo_meetings, secrets_audit_log"),
-        "{missing:?}"
-    );
+        let project = migrated();
+        project.execute(match engine {
+            Engine::Sqlite => {
+                "PRAGMA foreign_keys = OFF; DROP TABLE secrets_audit_log; DROP TABLE demo_meetings;"
+            }
+            Engine::Postgres => "DROP TABLE secrets_audit_log, demo_meetings CASCADE;",
+        });
+        let missing = project.run(&["check"], &[]);
+        assert_eq!(missing.code, 5, "{missing:?}");
+        assert!(
+            missing
+                .stdout
+                .contains("Missing required tables: demo_meetings, secrets_audit_log"),
+            "{missing:?}"
+        );
 
-    let project = Project::new();
-    orient_testkit::copy_dir(
-        &orient_testkit::repository_migrations(),
-        &project.path("migrations/sqlite"),
-    );
-    assert_eq!(project.run(&["migrate"], &[]).code, 0);
-    let db = project.path(".dev-data/instance-0/orient.db");
-    {
-        let mut conn = from_sqlite(connect(&db));
-        conn.batch_execute("CREATE INDEX idx_by_hand ON agents (name);")
-            .unwrap();
-    }
-    let index = project.run(&["--json", "check"], &[]);
-    assert_eq!(index.code, 5, "{index:?}");
-    let json = index.json();
-    let differences = json["database"]["differences"].as_array().unwrap();
-    assert_eq!(differences.len(), 1, "{json}");
-    assert_eq!(differences[0]["kind"], "drop_index");
-    assert_eq!(differences[0]["table"], "agents");
-    assert!(
-        differences[0]["message"]
-            .as_str()
-            .unwrap()
-            .contains("idx_by_hand")
-    );
+        let project = migrated();
+        project.execute("CREATE INDEX idx_by_hand ON agents (name);");
+        let index = project.run(&["--json", "check"], &[]);
+        assert_eq!(index.code, 5, "{index:?}");
+        let json = index.json();
+        let differences = json["database"]["differences"].as_array().unwrap();
+        assert_eq!(differences.len(), 1, "{json}");
+        assert_eq!(differences[0]["kind"], "drop_index");
+        assert_eq!(differences[0]["table"], "agents");
+        assert!(
+            differences[0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("idx_by_hand")
+        );
+        project.execute("DROP INDEX idx_by_hand;");
 
-    {
-        let mut conn = from_sqlite(connect(&db));
-        conn.batch_execute("DROP INDEX idx_by_hand;").unwrap();
+        // A declared index dropped by hand.
+        project.execute("DROP INDEX idx_chat_context_lookup;");
+        let dropped = project.run(&["check"], &[]);
+        assert_eq!(dropped.code, 5, "{dropped:?}");
+        assert!(
+            dropped.stdout.contains("idx_chat_context_lookup"),
+            "{dropped:?}"
+        );
+
+        // A changed default.
+        let project = migrated();
+        match engine {
+            // SQLite cannot alter a default in place: rebuild `agents` with another default for `mode`.
+            Engine::Sqlite => {
+                let mut conn = from_sqlite(connect(&project.db()));
+                let mut schema = declared();
+                let agents = schema
+                    .tables
+                    .iter_mut()
+                    .find(|t| t.name == "agents")
+                    .unwrap();
+                agents
+                    .columns
+                    .to_mut()
+                    .iter_mut()
+                    .find(|c| c.name == "mode")
+                    .unwrap()
+                    .default = Some(DefaultValue::Text(Cow::Borrowed("specialized")));
+                push(&mut conn, &schema, PushOptions::default()).unwrap();
+            }
+            Engine::Postgres => {
+                project.execute("ALTER TABLE agents ALTER COLUMN mode SET DEFAULT 'specialized';")
+            }
+        }
+        let default = project.run(&["check"], &[]);
+        assert_eq!(default.code, 5, "{default:?}");
+        assert!(
+            default.stdout.contains("column `agents`.`mode` differs in the database: DEFAULT 'specialized' where DEFAULT 'primary' is declared"),
+            "{default:?}"
+        );
+
+        // An INTEGER where the struct says i64: only PostgreSQL has widths (SQLite's integers are all
+        // 64-bit, whatever the declaration says).
+        if engine == Engine::Postgres {
+            let project = migrated();
+            project.execute("ALTER TABLE chat_context ALTER COLUMN version TYPE integer;");
+            let narrowed = project.run(&["check"], &[]);
+            assert_eq!(narrowed.code, 5, "{narrowed:?}");
+            assert!(
+                narrowed.stdout.contains("column `chat_context`.`version` differs in the database"),
+                "{narrowed:?}"
+            );
+        }
     }
-    // A changed default: rebuild `agents` by hand with another default for `mode`.
-    {
-        let mut conn = from_sqlite(connect(&db));
-        let mut schema = declared();
-        let agents = schema
-            .tables
-            .iter_mut()
-            .find(|t| t.name == "agents")
-            .unwrap();
-        agents
-            .columns
-            .to_mut()
-            .iter_mut()
-            .find(|c| c.name == "mode")
-            .unwrap()
-            .default = Some(DefaultValue::Text(Cow::Borrowed("specialized")));
-        push(&mut conn, &schema, PushOptions::default()).unwrap();
-    }
-    let default = project.run(&["check"], &[]);
-    assert_eq!(default.code, 5, "{default:?}");
-    assert!(
-        default.stdout.contains("column `agents`.`mode` differs in the database: DEFAULT 'specialized' where DEFAULT 'primary' is declared"),
-        "{default:?}"
-    );
 }
 
 #[test]

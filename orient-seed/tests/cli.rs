@@ -3,13 +3,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use diesel::prelude::*;
+use orient_database::db::DbConnection;
+use orient_database::db::config::Config;
 use orient_database::schema::domains::{
     AgentMode, ContextType, MessagingPlatform, ModelTier, PermissionLevel,
 };
 use orient_database::schema::*;
-use orient_testkit::Project;
 use orient_testkit::seed_report::{counts, totals};
 use orient_testkit::sqlite::{connect, content_hash, count, execute, table_rows};
+use orient_testkit::{Engine, Project};
 use orient_testkit::{listing, sha256_file};
 
 const HAIKU: &str = "anthropic/claude-haiku-4-5-20251001";
@@ -24,6 +26,16 @@ type RuleSummary<'a> = (
     Option<Vec<String>>,
     i64,
 );
+
+/// A connection to `project`'s database, on its engine, as a service would open it.
+fn open(project: &Project) -> DbConnection {
+    let mut env = std::collections::BTreeMap::new();
+    if let Some(url) = project.url() {
+        env.insert("DATABASE_URL".to_owned(), url.to_owned());
+    }
+    let config = Config::resolve(project.root(), &env).unwrap();
+    orient_database::db::open::open_existing(&config, "reading what the seeder wrote").unwrap()
+}
 
 fn seeded_project() -> Project {
     let project = Project::new();
@@ -404,11 +416,10 @@ fn a_fresh_database_gets_exactly_the_rows_of_the_spec() {
     assert!(slack_default.contains("*single asterisks*"));
 }
 
-#[test]
-fn the_report_counts_every_row_inserted_then_unchanged() {
-    let project = Project::new();
+orient_testkit::on_each_engine! {
+fn the_report_counts_every_row_inserted_then_unchanged(project: Project) {
     let first = project.seed_json(&[]);
-    assert_eq!(first["created_database"], true);
+    assert_eq!(first["created_database"], project.engine() == Engine::Sqlite);
     assert_eq!(
         first["applied_migrations"].as_array().map(Vec::len),
         Some(2)
@@ -434,7 +445,7 @@ fn the_report_counts_every_row_inserted_then_unchanged() {
         serde_json::json!({"key": "ori", "action": "insert"})
     );
 
-    let hash = content_hash(&project.db());
+    let hash = project.content_hash();
     let second = project.seed_json(&[]);
     assert_eq!(totals(&second), (0, 0, 89, 0));
     assert!(
@@ -444,7 +455,7 @@ fn the_report_counts_every_row_inserted_then_unchanged() {
     );
     assert_eq!(second["applied_migrations"], serde_json::json!([]));
     assert_eq!(
-        content_hash(&project.db()),
+        project.content_hash(),
         hash,
         "a second run changes nothing"
     );
@@ -452,7 +463,7 @@ fn the_report_counts_every_row_inserted_then_unchanged() {
     // --force on an untouched database has nothing to rewrite either.
     let forced = project.seed_json(&["--force"]);
     assert_eq!(totals(&forced), (0, 0, 89, 0));
-    assert_eq!(content_hash(&project.db()), hash);
+    assert_eq!(project.content_hash(), hash);
 
     // And people get a table.
     let human = project.seed(&[], &[]);
@@ -461,19 +472,16 @@ fn the_report_counts_every_row_inserted_then_unchanged() {
     assert!(human.stdout.contains("unchanged"), "{human:?}");
 }
 
-#[test]
-fn force_restores_seeded_rows_in_place_and_keeps_what_users_added() {
-    let project = seeded_project();
-    let db = project.db();
-    let mut conn = connect(&db);
-    let ori_rowid = |conn: &mut SqliteConnection| -> i64 {
-        agents::table
-            .filter(agents::id.eq("ori"))
-            .select(diesel::dsl::sql::<diesel::sql_types::BigInt>("rowid"))
-            .first(conn)
-            .unwrap()
+fn force_restores_seeded_rows_in_place_and_keeps_what_users_added(project: Project) {
+    assert_eq!(project.seed(&[], &[]).code, 0);
+    let mut conn = open(&project);
+    // SQLite: the row stays where it is (same rowid), so an update, not a delete and insert.
+    // PostgreSQL rewrites every updated row (MVCC): there the ids below say the same.
+    let ori_rowid = || -> Option<String> {
+        (project.engine() == Engine::Sqlite)
+            .then(|| project.scalar("SELECT rowid FROM agents WHERE id = 'ori'"))
     };
-    let rowid_before = ori_rowid(&mut conn);
+    let rowid_before = ori_rowid();
     let ori_before: Agent = agents::table.find("ori").first(&mut conn).unwrap();
     let skill_ids_before: Vec<i64> = agent_skills::table
         .filter(agent_skills::agent_id.eq("ori"))
@@ -482,13 +490,12 @@ fn force_restores_seeded_rows_in_place_and_keeps_what_users_added() {
         .load(&mut conn)
         .unwrap();
     drop(conn);
-    execute(
-        &db,
+    project.execute(
         "UPDATE agents SET name = 'Ori the Great', updated_at = 1 WHERE id = 'ori';
          DELETE FROM agent_tools WHERE agent_id = 'ori' AND pattern = 'config_list_pending';
          INSERT INTO agents (id, name, description) VALUES ('custom', 'My Agent', 'made by a user');
          INSERT INTO agent_skills (agent_id, skill_name) VALUES ('custom', 'custom-skill');
-         INSERT INTO agent_skills (agent_id, skill_name, enabled) VALUES ('ori', 'extra-skill', 0);
+         INSERT INTO agent_skills (agent_id, skill_name, enabled) VALUES ('ori', 'extra-skill', false);
          INSERT INTO chat_permissions (chat_id, chat_type, permission) VALUES ('real@g.us', 'group', 'ignored');",
     );
 
@@ -499,7 +506,7 @@ fn force_restores_seeded_rows_in_place_and_keeps_what_users_added() {
         plain["seeders"][0]["tables"][0]["changes"],
         serde_json::json!([{"key": "ori", "action": "keep", "fields": ["name"]}])
     );
-    let mut conn = connect(&db);
+    let mut conn = open(&project);
     let name: String = agents::table
         .find("ori")
         .select(agents::name)
@@ -513,8 +520,7 @@ fn force_restores_seeded_rows_in_place_and_keeps_what_users_added() {
         "{human:?}"
     );
 
-    execute(
-        &db,
+    project.execute(
         "DELETE FROM agent_tools WHERE agent_id = 'ori' AND pattern = 'config_list_pending';",
     );
     let forced = project.seed_json(&["--force"]);
@@ -524,8 +530,8 @@ fn force_restores_seeded_rows_in_place_and_keeps_what_users_added() {
         serde_json::json!([{"key": "ori", "action": "update", "fields": ["name"]}])
     );
 
-    let mut conn = connect(&db);
-    assert_eq!(ori_rowid(&mut conn), rowid_before, "updated in place");
+    assert_eq!(ori_rowid(), rowid_before, "updated in place");
+    let mut conn = open(&project);
     let ori: Agent = agents::table.find("ori").first(&mut conn).unwrap();
     assert_eq!(ori.name, "Ori");
     assert_eq!(
@@ -546,7 +552,7 @@ fn force_restores_seeded_rows_in_place_and_keeps_what_users_added() {
         .load(&mut conn)
         .unwrap();
     assert_eq!(tool.len(), 1, "the deleted tool is back");
-    assert_eq!(count(&db, "agent_tools"), 55);
+    assert_eq!(project.count("agent_tools"), 55);
     // The user's rows are untouched.
     let custom: Agent = agents::table.find("custom").first(&mut conn).unwrap();
     assert_eq!(
@@ -581,15 +587,16 @@ fn force_restores_seeded_rows_in_place_and_keeps_what_users_added() {
         skill_ids_after, skill_ids_before,
         "seeded skills keep their ids"
     );
-    assert_eq!(count(&db, "agents"), 6);
-    assert_eq!(count(&db, "agent_skills"), 15);
-    assert_eq!(count(&db, "chat_permissions"), 4);
+    assert_eq!(project.count("agents"), 6);
+    assert_eq!(project.count("agent_skills"), 15);
+    assert_eq!(project.count("chat_permissions"), 4);
     drop(conn);
 
     // And now everything is as seeded: another --force changes nothing.
-    let hash = content_hash(&db);
+    let hash = project.content_hash();
     assert_eq!(totals(&project.seed_json(&["--force"])), (0, 0, 89, 0));
-    assert_eq!(content_hash(&db), hash);
+    assert_eq!(project.content_hash(), hash);
+}
 }
 
 #[test]
@@ -840,9 +847,18 @@ fn an_unusable_database_is_refused_with_the_cli_exit_codes_and_left_alone() {
     assert!(run.stderr.contains("DATABASE_TYPE=mysql"), "{run:?}");
     let json = project.seed(&["--json"], &[("DATABASE_TYPE", "mysql")]);
     assert_eq!(json.json()["error"]["exit_code"], 2);
-    let run = project.seed(&[], &[("DATABASE_URL", "postgres://u@h/db")]);
-    assert_eq!(run.code, 2, "{run:?}");
+    // A PostgreSQL URL: without the `postgres` feature a usage error saying so; with it, a server that
+    // cannot be reached is exit 1 naming host, port and database. Never a SQLite file named like it.
+    let run = project.seed(&[], &[("DATABASE_URL", "postgres://u@h.invalid/db")]);
+    if orient_database::db::target::POSTGRES_BUILT {
+        assert_eq!(run.code, 1, "{run:?}");
+        assert!(run.stderr.contains("db on h.invalid:5432"), "{run:?}");
+    } else {
+        assert_eq!(run.code, 2, "{run:?}");
+        assert!(run.stderr.contains("postgres"), "{run:?}");
+    }
     assert!(!project.path(".dev-data").exists());
+    assert_eq!(listing(project.root()), ["diesel.toml"]);
 
     let not_sqlite = project.path("notes.db");
     std::fs::write(&not_sqlite, "these are my notes, not a database\n").unwrap();

@@ -2,7 +2,9 @@
 //! one place:
 //!
 //! - [`project`]: a scratch project directory ([`Project`]: `diesel.toml`, optionally the migrations),
-//!   and running the real `orient-db` / `orient-seed` in it with a clean database environment;
+//!   its database on either engine with probes that speak both, and running the real `orient-db` /
+//!   `orient-seed` in it with a clean database environment;
+//! - [`engine`]: [`on_each_engine!`], one test body run on SQLite and on PostgreSQL;
 //! - [`process`]: finding the workspace's binaries from the test executable's location, other programs
 //!   (chromium, diesel) on `PATH`, and what a run produced ([`Run`]);
 //! - [`files`]: listings, file hashes, copying trees, the repository's own paths;
@@ -23,6 +25,7 @@
 // Test helpers: a failed step is a failed test, so panicking with the step's context is the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod engine;
 pub mod files;
 pub mod postgres;
 pub mod process;
@@ -31,6 +34,7 @@ pub mod reference;
 pub mod seed_report;
 pub mod sqlite;
 
+pub use engine::Engine;
 pub use files::{copy_dir, listing, repository, repository_migrations, sha256_file};
 pub use process::{DB_VARIABLES, Run, binary, describe, find_program, on_path, run_in};
 pub use project::Project;

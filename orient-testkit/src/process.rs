@@ -70,6 +70,13 @@ impl std::fmt::Debug for Run {
 
 /// `program` run in `dir` with [`DB_VARIABLES`] removed from its environment, then `env` added.
 pub fn command_in(program: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    prepare_in(program, dir, args, env)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", program.display()))
+}
+
+/// The [`Command`] [`command_in`] runs.
+pub fn prepare_in(program: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
     let mut command = Command::new(program);
     command.current_dir(dir).args(args);
     for var in DB_VARIABLES {
@@ -77,8 +84,6 @@ pub fn command_in(program: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)
     }
     command.envs(env.iter().copied());
     command
-        .output()
-        .unwrap_or_else(|e| panic!("run {}: {e}", program.display()))
 }
 
 /// `orient-db ARGS` run in `dir` with a clean database environment plus `env`.

@@ -72,6 +72,21 @@ where
         .value
 }
 
+/// The rows of a one-column query, as text (`''` for NULL), in the query's order.
+pub fn lines<C: Connection>(conn: &mut C, sql: &str) -> Vec<String>
+where
+    for<'a> diesel::query_builder::SqlQuery: diesel::query_dsl::LoadQuery<'a, C, Line>,
+{
+    diesel::sql_query(format!(
+        "SELECT CAST(v.value AS TEXT) AS line FROM (SELECT * FROM ({sql})) AS v"
+    ))
+    .load::<Line>(conn)
+    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    .into_iter()
+    .map(|l| l.line.unwrap_or_default())
+    .collect()
+}
+
 /// The one integer (named `n`) a query returns.
 pub fn query_number<C: Connection>(conn: &mut C, sql: &str) -> i64
 where

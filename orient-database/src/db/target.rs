@@ -12,6 +12,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 /// The URL schemes of PostgreSQL, as libpq accepts them.
+/// Whether this build can open PostgreSQL targets (the `postgres` cargo feature). Tests that run one
+/// body per engine read it to skip the PostgreSQL half of a SQLite-only build with a line saying so.
+pub const POSTGRES_BUILT: bool = cfg!(feature = "postgres");
+
 pub const POSTGRES_SCHEMES: [&str; 2] = ["postgres://", "postgresql://"];
 
 /// Whether `value` is written as a PostgreSQL URL (any case of the scheme).

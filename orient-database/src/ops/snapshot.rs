@@ -328,6 +328,21 @@ fn take_for(
     Ok(Some(snapshot))
 }
 
+/// Whether `conn` is on a database file this module can copy. A PostgreSQL database is not: its
+/// snapshots are the server's business (`pg_dump`, base backups, point-in-time recovery), which a
+/// client cannot take from inside a transaction; say so rather than pretend.
+fn on_a_file(conn: &mut DbConnection, reason: Reason) -> bool {
+    if crate::db::backend::as_sqlite(conn).is_some() {
+        return true;
+    }
+    tracing::warn!(
+        "no automatic snapshot before this data-losing {} on PostgreSQL: take one with `pg_dump` \
+         first if the data matters",
+        reason.as_str()
+    );
+    false
+}
+
 /// Before a change whose measured `losses` are about to be carried out on the database `conn` is open
 /// on: a snapshot when anything is lost. `None` when nothing is lost, the database is in memory, or
 /// snapshots are turned off. Another connection takes the copy, so `conn` may be inside the transaction
@@ -337,7 +352,7 @@ pub fn before_data_loss(
     reason: Reason,
     losses: &[DataLoss],
 ) -> Result<Option<Snapshot>, Error> {
-    if losses.is_empty() {
+    if losses.is_empty() || !on_a_file(conn, reason) {
         return Ok(None);
     }
     let Some(database) = main_file(conn).map_err(|e| Error::Sqlite {
@@ -388,7 +403,7 @@ pub fn before_migrations(
     conn: &mut DbConnection,
     pending: &[&Migration],
 ) -> Result<Option<Snapshot>, Error> {
-    if pending.is_empty() {
+    if pending.is_empty() || !on_a_file(conn, Reason::Migrate) {
         return Ok(None);
     }
     let sqlite = |step: &'static str| {

@@ -104,36 +104,44 @@ macro_rules! text_enum {
             }
         }
 
+        $crate::__text_enum_from_sql!($name);
+    };
+}
+
+/// Reading a text enum: the borrowed text matched against the variants, no `String` allocated per
+/// value. In a SQLite-only build one impl generic over [`TextBackend`](crate::types::TextBackend); in a
+/// build with PostgreSQL one impl per backend, the multi-engine connection's handing the value to the
+/// engine's own: a generic impl beside one for `MultiBackend` would be refused by coherence in every
+/// crate but this one ("upstream crates may add a new impl of `TextBackend` for `MultiBackend`"), so a
+/// service declaring its own enum would not compile. Not public API.
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(feature = "postgres"))]
+macro_rules! __text_enum_from_sql {
+    ($name:ident) => {
+        $crate::__text_enum_from_sql!(@generic $name);
+    };
+    (@generic $name:ident) => {
         impl<DB: $crate::types::TextBackend>
             $crate::__private::diesel::deserialize::FromSql<$crate::__private::diesel::sql_types::Text, DB>
             for $name
         {
-            // Matches the borrowed text: no String is allocated per value read.
             fn from_sql(value: DB::RawValue<'_>)
                 -> $crate::__private::diesel::deserialize::Result<Self> {
                 DB::with_text(value, |text| text.parse::<$name>())?
                     .map_err(|e: $crate::types::UnknownValue| e.into())
             }
         }
-
-        $crate::__text_enum_on_both_engines!($name);
     };
-}
-
-/// Reading a text enum through the multi-engine connection (a build with PostgreSQL): the value is
-/// handed to the engine's own conversion (writing needs nothing more: `str` converts on every backend). Empty in a SQLite-only build. Not public API.
-#[doc(hidden)]
-#[macro_export]
-#[cfg(not(feature = "postgres"))]
-macro_rules! __text_enum_on_both_engines {
-    ($name:ident) => {};
 }
 
 #[doc(hidden)]
 #[macro_export]
 #[cfg(feature = "postgres")]
-macro_rules! __text_enum_on_both_engines {
+macro_rules! __text_enum_from_sql {
     ($name:ident) => {
+        $crate::__text_enum_from_sql!(@one $name, $crate::__private::diesel::sqlite::Sqlite);
+        $crate::__text_enum_from_sql!(@one $name, $crate::__private::diesel::pg::Pg);
         impl
             $crate::__private::diesel::deserialize::FromSql<
                 $crate::__private::diesel::sql_types::Text,
@@ -144,6 +152,18 @@ macro_rules! __text_enum_on_both_engines {
                 bytes: <$crate::db::multi::MultiBackend as $crate::__private::diesel::backend::Backend>::RawValue<'_>,
             ) -> $crate::__private::diesel::deserialize::Result<Self> {
                 bytes.from_sql::<Self, $crate::__private::diesel::sql_types::Text>()
+            }
+        }
+    };
+    (@one $name:ident, $backend:ty) => {
+        impl
+            $crate::__private::diesel::deserialize::FromSql<$crate::__private::diesel::sql_types::Text, $backend>
+            for $name
+        {
+            fn from_sql(value: <$backend as $crate::__private::diesel::backend::Backend>::RawValue<'_>)
+                -> $crate::__private::diesel::deserialize::Result<Self> {
+                <$backend as $crate::types::TextBackend>::with_text(value, |text| text.parse::<$name>())?
+                    .map_err(|e: $crate::types::UnknownValue| e.into())
             }
         }
     };
