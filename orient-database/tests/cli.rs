@@ -1,7 +1,7 @@
 //! The `orient-db` binary, driven as a process on real files: configuration, bad input, exit codes.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use orient_testkit::{Project, listing, sha256_file};
+use orient_testkit::{Engine, Project, listing, sha256_file};
 
 #[test]
 fn migrate_creates_missing_directories_says_so_and_is_idempotent() {
@@ -264,34 +264,33 @@ fn instance_numbers_follow_ai_instance_id_then_the_worktree_name() {
     assert!(bad.stderr.contains("AI_INSTANCE_ID=three"), "{bad:?}");
 }
 
-#[test]
-fn a_database_migrated_by_a_newer_binary_is_refused_unchanged() {
-    let project = Project::new();
-    assert_eq!(project.run(&["migrate"], &[]).code, 0);
-    let db = project.path(".dev-data/instance-0/orient.db");
-    {
-        use diesel::prelude::*;
-        let mut conn = SqliteConnection::establish(db.to_str().unwrap()).unwrap();
-        diesel::sql_query(
-            "INSERT INTO __diesel_schema_migrations (version) VALUES ('20991231000000')",
-        )
-        .execute(&mut conn)
-        .unwrap();
-        diesel::sql_query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&mut conn)
-            .unwrap();
+orient_testkit::on_each_engine! {
+    /// Every command that writes refuses a ledger naming a version this binary does not ship: it
+    /// would not know what that migration did (a `push` would drop the newer tables and columns).
+    fn a_database_migrated_by_a_newer_binary_is_refused_unchanged(project: Project) {
+        assert_eq!(project.run(&["migrate"], &[]).code, 0);
+        project.execute(
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ('20991231000000');
+             CREATE TABLE newer_feature (id integer PRIMARY KEY, note text);
+             INSERT INTO newer_feature (id, note) VALUES (1, 'made by the newer binary');",
+        );
+        if project.engine() == Engine::Sqlite {
+            project.execute("PRAGMA wal_checkpoint(TRUNCATE);");
+        }
+        let hash = project.content_hash();
+        for args in [&["migrate"][..], &["push"], &["push", "--accept-data-loss"]] {
+            let run = project.run(args, &[]);
+            assert_eq!(run.code, 3, "{args:?}: {run:?}");
+            assert!(run.stderr.contains("20991231000000"), "{args:?}: {run:?}");
+            assert_eq!(project.content_hash(), hash, "{args:?}");
+        }
+        let status = project.run(&["migrate", "status"], &[]);
+        assert_eq!(status.code, 0, "{status:?}");
+        assert!(
+            status.stdout.contains("UNKNOWN  20991231000000"),
+            "{status:?}"
+        );
     }
-    let hash = sha256_file(&db);
-    let run = project.run(&["migrate"], &[]);
-    assert_eq!(run.code, 3, "{run:?}");
-    assert!(run.stderr.contains("20991231000000"), "{run:?}");
-    assert_eq!(sha256_file(&db), hash);
-    let status = project.run(&["migrate", "status"], &[]);
-    assert_eq!(status.code, 0, "{status:?}");
-    assert!(
-        status.stdout.contains("UNKNOWN  20991231000000"),
-        "{status:?}"
-    );
 }
 
 #[test]

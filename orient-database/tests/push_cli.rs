@@ -447,3 +447,25 @@ fn check_on_a_missing_database_reports_every_table_missing_and_creates_nothing()
     );
     assert_eq!(listing(project.root()), before);
 }
+
+orient_testkit::on_each_engine! {
+    fn push_names_the_pending_migrations_it_runs_ahead_of(project: Project) {
+        assert_eq!(project.run(&["migrate"], &[]).code, 0);
+        assert_eq!(project.run(&["migrate", "revert"], &[]).code, 0);
+        let run = project.run(&["push", "--dry-run"], &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        assert!(
+            run.stderr.starts_with("warning: 1 migration is pending on ")
+                && run
+                    .stderr
+                    .contains("(2026-02-02-094141_agents_model_tier)"),
+            "{run:?}"
+        );
+        assert!(run.stderr.contains("orient-db migrate"), "{run:?}");
+        // Up to date: nothing said.
+        assert_eq!(project.run(&["migrate"], &[]).code, 0);
+        let quiet = project.run(&["push"], &[]);
+        assert_eq!(quiet.code, 0, "{quiet:?}");
+        assert!(!quiet.stderr.contains("warning"), "{quiet:?}");
+    }
+}

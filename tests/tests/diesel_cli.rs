@@ -23,67 +23,92 @@ fn diesel_cli() -> Option<std::path::PathBuf> {
         );
         eprintln!(
             "SKIPPED: the Diesel CLI is not on PATH; install it with `cargo install diesel_cli \
-             --no-default-features --features sqlite-bundled` (.ci/run does)"
+             --no-default-features --features sqlite-bundled,postgres-bundled` (.ci/run does)"
         );
     }
     found
 }
 
-#[test]
-fn diesel_migration_run_and_redo_produce_the_declared_schema() {
-    let Some(diesel) = diesel_cli() else { return };
-    let project = Project::with_migrations();
-    let url = project.root().join("diesel.db");
-    let url = url.to_str().unwrap();
-
-    let run = project.command(&diesel, &["migration", "run"], &[("DATABASE_URL", url)]);
-    assert!(run.status.success(), "{}", describe(&run));
-    let check = |label: &str| {
-        let mut conn = from_sqlite(SqliteConnection::establish(url).unwrap());
-        let live = conn.introspect().unwrap().schema;
-        assert_eq!(
-            diff(&live, &Schema::from_declared(TABLES), &Sqlite),
-            vec![],
-            "after {label}"
-        );
-        let status = runner::status(&mut conn, &migrations::embedded().unwrap()).unwrap();
-        assert_eq!(status.applied.len(), 2, "after {label}: {status:?}");
-        assert!(status.pending.is_empty() && status.unknown.is_empty());
-    };
-    check("diesel migration run");
-
-    // down.sql and up.sql of the last migration, through Diesel's own runner.
-    let redo = project.command(&diesel, &["migration", "redo"], &[("DATABASE_URL", url)]);
-    assert!(redo.status.success(), "{}", describe(&redo));
-    check("diesel migration redo");
-
-    // Diesel lists both as applied, reading the same ledger our runner wrote nothing to.
-    let list = project.command(&diesel, &["migration", "list"], &[("DATABASE_URL", url)]);
-    let text = String::from_utf8_lossy(&list.stdout);
-    assert!(
-        text.contains("[X] 2026-02-01-231009_initial_schema"),
-        "{text}"
-    );
-    assert!(
-        text.contains("[X] 2026-02-02-094141_agents_model_tier"),
-        "{text}"
-    );
+/// The `DATABASE_URL` and `--migration-dir` the Diesel CLI gets for `project`'s database: the default
+/// instance file (created empty, as `diesel` only opens) with `migrations/sqlite`, or the PostgreSQL
+/// database with `migrations/postgres`.
+fn diesel_target(project: &Project) -> (String, &'static str) {
+    match project.url() {
+        Some(url) => (url.to_owned(), "migrations/postgres"),
+        None => {
+            let db = project.db();
+            std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+            (db.to_str().unwrap().to_owned(), "migrations/sqlite")
+        }
+    }
 }
 
-#[test]
-fn diesel_sees_a_database_migrated_by_orient_as_up_to_date() {
-    let Some(diesel) = diesel_cli() else { return };
-    let project = Project::with_migrations();
-    // A per-test copy of the template our migrator made.
-    let ours = orient_database::testing::TestDb::new().unwrap();
-    let url = ours.sqlite_path().unwrap().to_str().unwrap();
-    let pending = project.command(&diesel, &["migration", "pending"], &[("DATABASE_URL", url)]);
-    assert!(pending.status.success(), "{}", describe(&pending));
-    assert!(
-        String::from_utf8_lossy(&pending.stdout).contains("false"),
-        "{}",
-        describe(&pending)
+/// `orient-db --json check` on the project's database must be clean, and `migrate status` list every
+/// shipped migration as applied: our runner reads the ledger Diesel wrote.
+fn assert_orient_agrees(project: &Project, label: &str) {
+    let check = project.run(&["--json", "check"], &[]);
+    assert_eq!(check.code, 0, "after {label}: {check:?}");
+    let status = project.run(&["--json", "migrate", "status"], &[]).json();
+    assert_eq!(
+        status["applied"].as_array().map(Vec::len),
+        Some(2),
+        "after {label}: {status}"
     );
+    assert_eq!(status["pending"], serde_json::json!([]), "after {label}");
+    assert_eq!(status["unknown"], serde_json::json!([]), "after {label}");
+}
+
+orient_testkit::on_each_engine! {
+    fn diesel_migration_run_and_redo_produce_the_declared_schema(project: Project) {
+        let Some(diesel) = diesel_cli() else { return };
+        project.add_migrations();
+        let (url, dir) = diesel_target(&project);
+        let diesel_run = |args: &[&str]| {
+            let mut all = args.to_vec();
+            all.extend(["--migration-dir", dir]);
+            project.command(&diesel, &all, &[("DATABASE_URL", &url)])
+        };
+
+        let run = diesel_run(&["migration", "run"]);
+        assert!(run.status.success(), "{}", describe(&run));
+        assert_orient_agrees(&project, "diesel migration run");
+
+        // down.sql and up.sql of the last migration, through Diesel's own runner.
+        let redo = diesel_run(&["migration", "redo"]);
+        assert!(redo.status.success(), "{}", describe(&redo));
+        assert_orient_agrees(&project, "diesel migration redo");
+
+        // Diesel lists both as applied.
+        let list = diesel_run(&["migration", "list"]);
+        let text = String::from_utf8_lossy(&list.stdout);
+        assert!(
+            text.contains("[X] 2026-02-01-231009_initial_schema"),
+            "{text}"
+        );
+        assert!(
+            text.contains("[X] 2026-02-02-094141_agents_model_tier"),
+            "{text}"
+        );
+    }
+
+    fn diesel_sees_a_database_migrated_by_orient_as_up_to_date(project: Project) {
+        let Some(diesel) = diesel_cli() else { return };
+        project.add_migrations();
+        let migrate = project.run(&["migrate"], &[]);
+        assert_eq!(migrate.code, 0, "{migrate:?}");
+        let (url, dir) = diesel_target(&project);
+        let pending = project.command(
+            &diesel,
+            &["migration", "pending", "--migration-dir", dir],
+            &[("DATABASE_URL", &url)],
+        );
+        assert!(pending.status.success(), "{}", describe(&pending));
+        assert!(
+            String::from_utf8_lossy(&pending.stdout).contains("false"),
+            "{}",
+            describe(&pending)
+        );
+    }
 }
 
 /// A rebuild migration written by `generate` (its own transaction, foreign keys off before BEGIN) under

@@ -30,4 +30,9 @@ impl Output {
     pub fn note(&self, text: impl AsRef<str>) {
         stderr(text.as_ref());
     }
+
+    /// A warning: a note that says so (also under `--json`, on stderr).
+    pub fn warn(&self, text: impl AsRef<str>) {
+        stderr(&format!("warning: {}", text.as_ref()));
+    }
 }

@@ -2,8 +2,10 @@
 
 use serde::Serialize;
 
+use orient_database::db::target::Target;
 use orient_database::db::{self, Config};
 use orient_database::dialect::sqlite;
+use orient_database::migrations;
 use orient_database::model::Schema;
 use orient_database::push::{PushOptions, PushReport, push};
 use orient_database::schema::TABLES;
@@ -21,6 +23,34 @@ struct Report<'a> {
     statements: Vec<&'a str>,
 }
 
+/// What the migration ledger says before a push: a version this binary does not ship means a newer
+/// binary migrated the database, and pushing this binary's structs would drop what that migration added
+/// while the ledger still calls it applied, so refuse as `migrate` does (exit 3). Pending migrations
+/// are allowed (a push may run ahead of them) but said loudly, since `migrate` will then find their
+/// changes already made.
+fn check_ledger(conn: &mut db::DbConnection, target: &Target, out: &Output) -> anyhow::Result<()> {
+    let shipped = migrations::embedded_for(target)?;
+    let status = migrations::runner::status(conn, &shipped).at(target, "reading the ledger")?;
+    if !status.unknown.is_empty() {
+        return Err(migrations::Error::UnknownVersions {
+            versions: status.unknown.into_iter().map(|a| a.version).collect(),
+        }
+        .into());
+    }
+    // A database without a ledger (made by push, or empty) has nothing pending to speak of.
+    if !status.applied.is_empty() && !status.pending.is_empty() {
+        let names: Vec<&str> = status.pending.iter().map(|m| &*m.name).collect();
+        out.warn(format!(
+            "{} migration{} pending on {target} ({}): push makes the schema match the structs without \
+             recording them; run `orient-db migrate` instead to keep the ledger in step",
+            names.len(),
+            if names.len() == 1 { " is" } else { "s are" },
+            names.join(", ")
+        ));
+    }
+    Ok(())
+}
+
 pub fn run(dry_run: bool, accept_data_loss: bool, out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
     let target = &config.target;
@@ -35,6 +65,7 @@ pub fn run(dry_run: bool, accept_data_loss: bool, out: Output) -> anyhow::Result
         push(empty.connection(), &desired, options)?
     } else if dry_run {
         let mut conn = db::open_read_only(&config).at(target, "opening the database read-only")?;
+        check_ledger(&mut conn, target, &out)?;
         push(&mut conn, &desired, options).at(target, "planning the push")?
     } else {
         let step = "opening the database for push";
@@ -46,6 +77,7 @@ pub fn run(dry_run: bool, accept_data_loss: bool, out: Output) -> anyhow::Result
         if change.created {
             out.note(format!("created database {target}"));
         }
+        check_ledger(&mut change.conn, target, &out)?;
         let report = push(&mut change.conn, &desired, options)
             .at(target, "push (its one transaction, rolled back on failure)")?;
         if report.executed || change.created {
