@@ -381,3 +381,88 @@ fn listing(dir: &Path) -> Vec<String> {
     out.sort();
     out
 }
+
+/// On PostgreSQL, `--isolated` gives the checkout a database of its own on the same server
+/// (`<configured database>__<name>`), migrated and seeded, and points `.env`'s `DATABASE_URL` at it.
+#[test]
+fn isolated_on_postgres_creates_a_database_beside_the_configured_one() {
+    if !orient_testkit::Engine::postgres_available(orient_database::db::target::POSTGRES_BUILT) {
+        return;
+    }
+    let server = orient_testkit::postgres::server().unwrap();
+    let base = server.create_database("worktree_base");
+    let project = Project::with_migrations();
+    std::fs::write(
+        project.root().join(".env"),
+        format!("ORIENT_LOG=info\nDATABASE_URL={}\n", server.url(&base)),
+    )
+    .unwrap();
+
+    let run = orient_db(
+        &project,
+        &["worktree", "--isolated", "--name", "feature-x", "--json"],
+        &[],
+    );
+    assert!(run.status.success(), "{}", describe(&run));
+    let report = stdout_json(&run);
+    let isolated = format!("{base}__feature_x");
+    assert_eq!(report["created"], true, "{report}");
+    assert_eq!(report["seed"]["totals"]["inserted"], 89, "{report}");
+    assert_eq!(
+        server.psql(&isolated, "SELECT count(*) FROM agents"),
+        "5",
+        "seeded"
+    );
+    assert_eq!(
+        server.psql(&isolated, "SELECT count(*) FROM __diesel_schema_migrations"),
+        "2",
+        "migrated"
+    );
+    assert_eq!(
+        server.psql(
+            &base,
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+        ),
+        "0",
+        "the configured database is not touched"
+    );
+    assert_eq!(
+        env_lines(&project),
+        [
+            "ORIENT_LOG=info".to_owned(),
+            format!("DATABASE_URL={}", server.url(&isolated)),
+        ]
+    );
+    let path = stdout_json(&orient_db(&project, &["path", "--json"], &[]));
+    assert!(
+        path.to_string().contains(&isolated),
+        "later commands use it: {path}"
+    );
+
+    // The same name again reuses the database.
+    let again = orient_db(
+        &project,
+        &["worktree", "--isolated", "--name", "feature-x", "--json"],
+        &[],
+    );
+    assert!(again.status.success(), "{}", describe(&again));
+    let report = stdout_json(&again);
+    assert_eq!(report["created"], false, "{report}");
+    assert_eq!(report["seed"]["totals"]["unchanged"], 89, "{report}");
+
+    // From the isolated database, another name makes a sibling, not `<base>__feature_x__other`.
+    let other = orient_db(
+        &project,
+        &["worktree", "--isolated", "--name", "other", "--json"],
+        &[],
+    );
+    assert!(other.status.success(), "{}", describe(&other));
+    assert_eq!(
+        server.psql(&format!("{base}__other"), "SELECT count(*) FROM agents"),
+        "5"
+    );
+    assert_eq!(
+        env_lines(&project)[1],
+        format!("DATABASE_URL={}", server.url(&format!("{base}__other")))
+    );
+}

@@ -125,6 +125,19 @@ pub enum Error {
     },
 
     #[error(
+        "cannot create the PostgreSQL database {database} beside {beside}: {reason}. The user of \
+         DATABASE_URL needs the CREATEDB privilege (`ALTER ROLE … CREATEDB`), or create the database \
+         yourself (`createdb {database}`) and run this again; nothing was changed"
+    )]
+    CreateDatabase {
+        /// The configured database's URL with its password hidden.
+        beside: String,
+        database: String,
+        /// What the server said.
+        reason: String,
+    },
+
+    #[error(
         "{what} works on SQLite databases only, and {target} is a PostgreSQL database: {instead}"
     )]
     NotOnThisEngine {

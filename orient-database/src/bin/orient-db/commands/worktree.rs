@@ -2,9 +2,10 @@
 //! it one of its own.
 //!
 //! Without flags it only reads the configuration (nothing is opened or created). With `--isolated` it
-//! creates `.dev-data/instance-N/<name>.db`, migrates and seeds it, and writes `SQLITE_DATABASE=<its
-//! path>` into this checkout's `.env` (that one line, the rest kept), so every later command and service
-//! run from the checkout uses it.
+//! creates `.dev-data/instance-N/<name>.db` (on PostgreSQL: database `<shared database>__<name>` on
+//! the same server), migrates and seeds it, and writes `SQLITE_DATABASE=<its path>` (`DATABASE_URL=<its
+//! URL>`) into this checkout's `.env` (that one line, the rest kept), so every later command and
+//! service run from the checkout uses it.
 //!
 //! Seeding without a package cycle: the seeder lives in the `orient-seed` package, which depends on this
 //! one, so `orient-db` cannot link it. It runs the `orient-seed` binary that Cargo builds into the same
@@ -20,13 +21,20 @@ use serde::Serialize;
 
 use orient_database::db::config::{Origin, Settings, default_path};
 use orient_database::db::instance::{Instance, InstanceSource, instance_for};
+use orient_database::db::target::Target;
 use orient_database::db::{Config, env_file};
 use orient_database::types::Timestamp;
 
 use crate::exit::{CommandError, Exit};
 use crate::output::Output;
 
-const VARIABLE: &str = "SQLITE_DATABASE";
+/// The `.env` variable `--isolated` writes: the file on SQLite, the URL on PostgreSQL.
+const SQLITE_VARIABLE: &str = "SQLITE_DATABASE";
+const URL_VARIABLE: &str = "DATABASE_URL";
+
+/// Between the shared database's name and an isolated one's on PostgreSQL.
+#[cfg(feature = "postgres")]
+const ISOLATED_SEPARATOR: &str = "__";
 
 #[derive(Serialize)]
 struct ShowReport {
@@ -116,21 +124,148 @@ struct IsolatedReport {
 
 pub fn isolated(name: Option<&str>, force: bool, out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    let instance = instance(&config)?;
-    let file_name = file_name(name)?;
-    let database = config
-        .project_root
-        .join(".dev-data")
-        .join(format!("instance-{}", instance.id))
-        .join(&file_name);
-    let seeder = seeder_binary()?;
-    let created = !database.exists();
+    let stem = stem(name)?;
+    // Before anything is created: the seeder must be there to finish the job.
+    seeder_binary()?;
+    // Where the new database goes, and the `.env` line that points at it.
+    let (database, created, variable, value, seed_env) = match &config.target {
+        Target::Sqlite { .. } => {
+            let instance = instance(&config)?;
+            let file = config
+                .project_root
+                .join(".dev-data")
+                .join(format!("instance-{}", instance.id))
+                .join(format!("{stem}.db"));
+            let value = file.to_string_lossy().into_owned();
+            (
+                file.display().to_string(),
+                !file.exists(),
+                SQLITE_VARIABLE,
+                value.clone(),
+                (SQLITE_VARIABLE, value),
+            )
+        }
+        Target::Postgres(beside) => {
+            let (target, created) = postgres_beside(beside, &stem)?;
+            (
+                target.redacted().to_owned(),
+                created,
+                URL_VARIABLE,
+                target.url().to_owned(),
+                (URL_VARIABLE, target.url().to_owned()),
+            )
+        }
+    };
+    let seed = seed(&config, &seed_env, force, &database)?;
 
-    // Create, migrate and seed, all by orient-seed; `.env` changes only once that has succeeded.
+    let env_path = config.project_root.join(".env");
+    env_file::set_variable(&env_path, variable, &value)
+        .map_err(|e| anyhow::anyhow!("cannot write {variable} into {}: {e}", env_path.display()))?;
+
+    // Say so when something still overrides the line just written.
+    let mut warnings = Vec::new();
+    let after = Config::from_env()?;
+    if after.target.to_string() != database {
+        warnings.push(match (&after.path_variable, &after.path_origin) {
+            (Some(var), Origin::Environment) => format!(
+                "{var} is set in this shell's environment ({}), which wins over .env; unset it to use {database}",
+                after.path_value,
+            ),
+            _ => format!(
+                "the configuration still resolves to {} (see `orient-db path`)",
+                after.target
+            ),
+        });
+    }
+    for warning in &warnings {
+        out.warn(warning);
+    }
+
+    let report = IsolatedReport {
+        database,
+        created,
+        // The password stays out of what is printed; `.env` holds the whole URL.
+        env_line: format!("{variable}={}", shown(&value)),
+        env_file: env_path.display().to_string(),
+        seed,
+        warnings,
+    };
+    out.emit(&report, |r| {
+        let t = &r.seed["totals"];
+        format!(
+            "{} {}, migrated and seeded ({} rows inserted, {} updated, {} unchanged, {} skipped)\n\
+             wrote {} into {}: commands and services run from this checkout now use it\n",
+            if r.created { "created" } else { "reused" },
+            r.database,
+            t["inserted"],
+            t["updated"],
+            t["unchanged"],
+            t["skipped"],
+            r.env_line,
+            r.env_file
+        )
+    });
+    Ok(Exit::Ok)
+}
+
+/// A `.env` value as printed: a PostgreSQL URL with its password hidden.
+fn shown(value: &str) -> String {
+    match orient_database::db::target::PostgresTarget::parse(value) {
+        Ok(target) => target.redacted().to_owned(),
+        Err(_) => value.to_owned(),
+    }
+}
+
+/// Database `<shared database>__<stem>` on the configured server, created unless it exists. The shared
+/// database is the configured one, or, when that is itself an isolated one (this checkout ran
+/// `--isolated` before and `.env` points at it), the part of its name before `__`: a second
+/// `--isolated` makes a sibling, not a child.
+#[cfg(feature = "postgres")]
+fn postgres_beside(
+    beside: &orient_database::db::target::PostgresTarget,
+    stem: &str,
+) -> anyhow::Result<(orient_database::db::target::PostgresTarget, bool)> {
+    let shared = beside
+        .database
+        .split_once(ISOLATED_SEPARATOR)
+        .map_or(beside.database.as_str(), |(shared, _)| shared);
+    let mut name = format!(
+        "{shared}{ISOLATED_SEPARATOR}{}",
+        stem.replace(['-', '.'], "_")
+    );
+    // Identifiers are at most 63 bytes; the stem is ASCII, so this cuts on a character.
+    name.truncate(63);
+    Ok(orient_database::dialect::postgres::database::ensure_beside(
+        beside, &name,
+    )?)
+}
+
+#[cfg(not(feature = "postgres"))]
+fn postgres_beside(
+    beside: &orient_database::db::target::PostgresTarget,
+    _stem: &str,
+) -> anyhow::Result<(orient_database::db::target::PostgresTarget, bool)> {
+    // The configuration refuses PostgreSQL targets in a build without it; this is that refusal again.
+    Err(CommandError::usage(format!(
+        "{} is a PostgreSQL database and this orient-db was built without the `postgres` feature",
+        beside.redacted()
+    )))
+}
+
+/// Creates (when missing), migrates and seeds the database `env` points the seeder at, by running
+/// `orient-seed --json` (see the module documentation); its report. `.env` is not touched here: the
+/// caller changes it only once this has succeeded.
+fn seed(
+    config: &Config,
+    env: &(&str, String),
+    force: bool,
+    database: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let seeder = seeder_binary()?;
     let mut command = Command::new(&seeder);
     command
         .current_dir(&config.project_root)
-        .env(VARIABLE, &database)
+        .env(env.0, &env.1)
         .arg("--json")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -158,62 +293,12 @@ pub fn isolated(name: Option<&str>, force: bool, out: Output) -> anyhow::Result<
         return Err(anyhow::Error::new(CommandError {
             exit,
             message: format!(
-                "seeding {} failed ({reason}); {} was not changed",
-                database.display(),
+                "seeding {database} failed ({reason}); {} was not changed",
                 config.project_root.join(".env").display()
             ),
         }));
     }
-
-    let env_path = config.project_root.join(".env");
-    let value = database.to_string_lossy().into_owned();
-    env_file::set_variable(&env_path, VARIABLE, &value)
-        .map_err(|e| anyhow::anyhow!("cannot write {VARIABLE} into {}: {e}", env_path.display()))?;
-
-    // Say so when something still overrides the line just written.
-    let mut warnings = Vec::new();
-    let after = Config::from_env()?;
-    if after.sqlite_path() != Some(database.as_path()) {
-        warnings.push(match (&after.path_variable, &after.path_origin) {
-            (Some(var), Origin::Environment) => format!(
-                "{var} is set in this shell's environment ({}), which wins over .env; unset it to use {}",
-                after.path_value,
-                database.display()
-            ),
-            _ => format!(
-                "the configuration still resolves to {} (see `orient-db path`)",
-                after.target
-            ),
-        });
-    }
-    for warning in &warnings {
-        out.note(format!("warning: {warning}"));
-    }
-
-    let report = IsolatedReport {
-        database: database.display().to_string(),
-        created,
-        env_line: format!("{VARIABLE}={value}"),
-        env_file: env_path.display().to_string(),
-        seed,
-        warnings,
-    };
-    out.emit(&report, |r| {
-        let t = &r.seed["totals"];
-        format!(
-            "{} {}, migrated and seeded ({} rows inserted, {} updated, {} unchanged, {} skipped)\n\
-             wrote {} into {}: commands and services run from this checkout now use it\n",
-            if r.created { "created" } else { "reused" },
-            r.database,
-            t["inserted"],
-            t["updated"],
-            t["unchanged"],
-            t["skipped"],
-            r.env_line,
-            r.env_file
-        )
-    });
-    Ok(Exit::Ok)
+    Ok(seed)
 }
 
 /// The instance of this checkout, also when a path variable chose the database (the default path would
@@ -228,8 +313,8 @@ fn instance(config: &Config) -> anyhow::Result<Instance> {
     ))
 }
 
-/// `<name>.db`, from `--name` or `worktree_<unix time>`.
-fn file_name(name: Option<&str>) -> anyhow::Result<String> {
+/// The new database's name without `.db`: `--name` or `worktree_<unix time>`.
+fn stem(name: Option<&str>) -> anyhow::Result<String> {
     let name = name.map_or_else(
         || format!("worktree_{}", Timestamp::now().unix_seconds()),
         str::to_owned,
@@ -251,7 +336,7 @@ fn file_name(name: Option<&str>) -> anyhow::Result<String> {
             "--name orient is the shared instance database; choose another name",
         ));
     }
-    Ok(format!("{stem}.db"))
+    Ok(stem.to_owned())
 }
 
 /// The `orient-seed` binary beside this one.
