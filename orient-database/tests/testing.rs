@@ -218,3 +218,63 @@ fn a_test_that_panics_still_deletes_its_database() {
     let dir = PANICKED_IN.lock().unwrap().clone().unwrap();
     assert!(!dir.exists(), "{} is still there", dir.display());
 }
+
+// PostgreSQL: the same databases on a server (`CREATE DATABASE … TEMPLATE …`).
+
+#[cfg(feature = "postgres")]
+static PG_HOOK_RUNS: AtomicUsize = AtomicUsize::new(0);
+
+#[cfg(feature = "postgres")]
+fn seed_two_agents_on_postgres(conn: &mut DbConnection) -> Result<(), SeedError> {
+    PG_HOOK_RUNS.fetch_add(1, Ordering::SeqCst);
+    NewAgent::insert_all(
+        conn,
+        &[
+            NewAgent::new("seeded-a", "A"),
+            NewAgent::new("seeded-b", "B"),
+        ],
+    )?;
+    Ok(())
+}
+
+#[cfg(feature = "postgres")]
+static TWO_AGENTS_PG: Template = Template::seeded("two agents (pg)", seed_two_agents_on_postgres);
+
+#[cfg(feature = "postgres")]
+#[test]
+fn on_postgres_each_test_gets_a_copy_of_the_template_dropped_with_it() {
+    let Some(server) = orient_testkit::postgres::server() else {
+        return;
+    };
+    let first = TestDb::on(Engine::Postgres, &TWO_AGENTS_PG, "first").unwrap();
+    let second = TestDb::on(Engine::Postgres, &TWO_AGENTS_PG, "second").unwrap();
+    assert_eq!(first.engine(), Engine::Postgres);
+    assert_eq!(agent_ids(&first), ["seeded-a", "seeded-b"]);
+    add_agent(&first, "extra");
+    assert_eq!(agent_ids(&first), ["extra", "seeded-a", "seeded-b"]);
+    assert_eq!(agent_ids(&second), ["seeded-a", "seeded-b"]);
+    assert_eq!(PG_HOOK_RUNS.load(Ordering::SeqCst), 1);
+    // Migrated: the ledger holds every shipped PostgreSQL migration.
+    let mut conn = second.connect().unwrap();
+    let status = runner::status(&mut conn, &migrations::embedded_postgres().unwrap()).unwrap();
+    assert!(
+        status.pending.is_empty() && status.unknown.is_empty(),
+        "{status:?}"
+    );
+    assert_eq!(status.applied.len(), 2);
+    drop(conn);
+
+    let databases = || {
+        server.psql(
+            "postgres",
+            "SELECT count(*) FROM pg_database WHERE datname LIKE 'orient_t_%'",
+        )
+    };
+    let before: i64 = databases().parse().unwrap();
+    let leaked = first.connect().unwrap(); // a connection the test forgot to close
+    drop(first);
+    drop(leaked);
+    assert_eq!(databases().parse::<i64>().unwrap(), before - 1);
+    drop(second);
+    assert_eq!(databases().parse::<i64>().unwrap(), before - 2);
+}

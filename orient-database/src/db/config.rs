@@ -561,11 +561,34 @@ impl Config {
     /// A configuration for an explicit file (tools and tests), with the default settings.
     pub fn for_path(path: impl AsRef<Path>) -> Config {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
-        let path = absolute(&cwd, path.as_ref());
+        Config::for_target(Target::Sqlite {
+            path: absolute(&cwd, path.as_ref()),
+        })
+    }
+
+    /// A configuration for an explicit target (tools and tests), with the default settings. A relative
+    /// file path is relative to the current directory.
+    pub fn for_target(target: Target) -> Config {
+        let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+        let (database_type, path_value, target) = match target {
+            Target::Sqlite { path } => {
+                let path = absolute(&cwd, &path);
+                (
+                    DatabaseType::Sqlite,
+                    path.to_string_lossy().into_owned(),
+                    Target::Sqlite { path },
+                )
+            }
+            Target::Postgres(server) => (
+                DatabaseType::Postgres,
+                server.redacted().to_owned(),
+                Target::Postgres(server),
+            ),
+        };
         Config {
-            database_type: DatabaseType::Sqlite,
-            path_value: path.to_string_lossy().into_owned(),
-            target: Target::Sqlite { path },
+            database_type,
+            path_value,
+            target,
             path_variable: None,
             path_origin: Origin::Default,
             project_root: cwd,

@@ -65,14 +65,18 @@
 //!
 //! Nothing here names an engine's types: a test gets a [`Db`](crate::db::Db) and
 //! [`DbConnection`](crate::db::DbConnection)s. What an engine does is behind two private enums
-//! (`Prepared`: a built template; `Files`: one test's database). SQLite is the engine of this build
-//! ([`Engine::Sqlite`]). PostgreSQL will add a variant to each: the template is a database on a
-//! throwaway server, migrated and seeded the same way, and each test's database is
-//! `CREATE DATABASE … TEMPLATE …`, dropped when the test ends.
+//! (`Prepared`: a built template; `Files`: one test's database). [`TestDb::new`] and the attribute use
+//! SQLite ([`Engine::of_this_build`]). With the `postgres` feature, [`TestDb::on`] with
+//! [`Engine::Postgres`] makes the same database on a PostgreSQL server: the template is a database
+//! there, migrated and seeded the same way once per process, and each test's database is
+//! `CREATE DATABASE … TEMPLATE …`, dropped when the test ends (see `dialect::postgres::testing` for
+//! where the server comes from).
 
 use std::sync::{Arc, OnceLock};
 
 use crate::db::{self, Db, DbConnection};
+#[cfg(feature = "postgres")]
+use crate::dialect::postgres::testing as postgres;
 use crate::dialect::sqlite::testing as sqlite;
 
 /// What a seed hook returns on failure.
@@ -86,10 +90,12 @@ pub type SeedHook = fn(&mut DbConnection) -> Result<(), SeedError>;
 #[non_exhaustive]
 pub enum Engine {
     Sqlite,
+    #[cfg(feature = "postgres")]
+    Postgres,
 }
 
 impl Engine {
-    /// The engine of this build's [`DbConnection`].
+    /// The engine test databases use unless told otherwise: SQLite, the default engine.
     pub const fn of_this_build() -> Engine {
         Engine::Sqlite
     }
@@ -105,6 +111,8 @@ pub struct Template {
     seed: Option<SeedHook>,
     // A failure is kept too, so the other tests of the process report it instead of retrying.
     built: OnceLock<Result<Prepared, Arc<Error>>>,
+    #[cfg(feature = "postgres")]
+    built_postgres: OnceLock<Result<Prepared, Arc<Error>>>,
 }
 
 /// The migrated template without data: what [`TestDb::new`] copies.
@@ -117,6 +125,8 @@ impl Template {
             name: "migrated",
             seed: None,
             built: OnceLock::new(),
+            #[cfg(feature = "postgres")]
+            built_postgres: OnceLock::new(),
         }
     }
 
@@ -126,6 +136,8 @@ impl Template {
             name,
             seed: Some(seed),
             built: OnceLock::new(),
+            #[cfg(feature = "postgres")]
+            built_postgres: OnceLock::new(),
         }
     }
 
@@ -138,12 +150,20 @@ impl Template {
         TestDb::from_template(self)
     }
 
-    fn prepared(&self) -> Result<&Prepared, Error> {
-        let built = self.built.get_or_init(|| match Engine::of_this_build() {
-            Engine::Sqlite => sqlite::Template::build(self.seed)
-                .map(Prepared::Sqlite)
-                .map_err(Arc::new),
-        });
+    fn prepared(&self, engine: Engine) -> Result<&Prepared, Error> {
+        let built = match engine {
+            Engine::Sqlite => self.built.get_or_init(|| {
+                sqlite::Template::build(self.seed)
+                    .map(Prepared::Sqlite)
+                    .map_err(Arc::new)
+            }),
+            #[cfg(feature = "postgres")]
+            Engine::Postgres => self.built_postgres.get_or_init(|| {
+                postgres::Template::build(self.name, self.seed)
+                    .map(Prepared::Postgres)
+                    .map_err(Arc::new)
+            }),
+        };
         built.as_ref().map_err(|cause| Error::Template {
             template: self.name,
             cause: cause.clone(),
@@ -155,12 +175,16 @@ impl Template {
 #[derive(Debug)]
 enum Prepared {
     Sqlite(sqlite::Template),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::Template),
 }
 
 /// One test's database, per engine: deleted when dropped.
 #[derive(Debug)]
 enum Files {
     Sqlite(sqlite::Instance),
+    #[cfg(feature = "postgres")]
+    Postgres(postgres::Instance),
 }
 
 /// A test's own database: a [`Db`] (it derefs to one) on a copy of a [`Template`], deleted when this is
@@ -186,12 +210,25 @@ impl TestDb {
     /// A copy of `template` whose files are named after `test` (what `#[orient_database::test]` uses),
     /// so a database left behind by a killed test says whose it was.
     pub fn named(template: &'static Template, test: &str) -> Result<TestDb, Error> {
-        match template.prepared()? {
+        TestDb::on(Engine::of_this_build(), template, test)
+    }
+
+    /// A copy of `template` on `engine`, named after `test` (see [`TestDb::named`]).
+    pub fn on(engine: Engine, template: &'static Template, test: &str) -> Result<TestDb, Error> {
+        match template.prepared(engine)? {
             Prepared::Sqlite(prepared) => {
                 let (db, instance) = prepared.instantiate(test)?;
                 Ok(TestDb {
                     db,
                     files: Files::Sqlite(instance),
+                })
+            }
+            #[cfg(feature = "postgres")]
+            Prepared::Postgres(prepared) => {
+                let (db, instance) = prepared.instantiate(test)?;
+                Ok(TestDb {
+                    db,
+                    files: Files::Postgres(instance),
                 })
             }
         }
@@ -204,6 +241,8 @@ impl TestDb {
     pub fn engine(&self) -> Engine {
         match self.files {
             Files::Sqlite(_) => Engine::Sqlite,
+            #[cfg(feature = "postgres")]
+            Files::Postgres(_) => Engine::Postgres,
         }
     }
 
@@ -212,6 +251,8 @@ impl TestDb {
     pub fn connect(&self) -> Result<DbConnection, Error> {
         match &self.files {
             Files::Sqlite(instance) => instance.connect(),
+            #[cfg(feature = "postgres")]
+            Files::Postgres(instance) => instance.connect(),
         }
     }
 }
@@ -333,6 +374,26 @@ pub enum Error {
         path: std::path::PathBuf,
         step: &'static str,
         source: std::io::Error,
+    },
+
+    #[error(
+        "no PostgreSQL server for test databases: set {variable} to a server where the user may \
+         CREATE DATABASE, or install PostgreSQL's server binaries (Debian: `postgresql`; or set \
+         ORIENT_PG_BIN) so that a throwaway one is started"
+    )]
+    NoPostgres { variable: &'static str },
+
+    #[error("{variable} is not a usable PostgreSQL URL: {reason}")]
+    BadServerUrl {
+        variable: &'static str,
+        reason: String,
+    },
+
+    #[error("{server}: {step} failed: {source}")]
+    Server {
+        server: String,
+        step: &'static str,
+        source: Box<db::Error>,
     },
 
     #[error("cannot open the test database {path}: {source}")]

@@ -11,6 +11,7 @@
 //! - [`introspect`]: reading a live database (`pg_catalog`, in `current_schema()`) into the model;
 //! - [`engine`]: the schema engine's work through a `PgConnection`;
 //! - [`ledger`]: Diesel's migration ledger with our checksums, and the advisory migration lock;
+//! - [`testing`]: per-test databases (feature `testing`): `CREATE DATABASE … TEMPLATE …`;
 //! - `text`: reading text values without copying them (for JSON and the text enums).
 //!
 //! Constraint names follow PostgreSQL's own naming of unnamed constraints (`<table>_pkey`,
@@ -28,6 +29,8 @@ pub mod introspect;
 pub mod ledger;
 pub mod planner;
 mod render;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod text;
 
 use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Name, Table};
