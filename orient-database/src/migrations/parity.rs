@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use crate::check::Difference;
 use crate::dialect::sqlite::Sqlite;
 use crate::migrations::source::{POSTGRES_DIRECTORY, SQLITE_DIRECTORY, version_of};
 use crate::migrations::{Error, Migration, project_directory};
@@ -59,7 +60,10 @@ pub struct ParityProblem {
 }
 
 /// A migration directory as listed on disk: version directory names, and whether each has `up.sql`.
-fn listing(dir: &Path) -> Result<Option<BTreeMap<String, (String, bool)>>, Error> {
+/// Version → (directory name, whether it has `up.sql`).
+type Listing = BTreeMap<String, (String, bool)>;
+
+fn listing(dir: &Path) -> Result<Option<Listing>, Error> {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -115,9 +119,27 @@ pub fn compare_directories(dirs: &Directories) -> Result<Vec<ParityProblem>, Err
             return Ok(problems);
         }
     };
+    problems.extend(compare_listings(&sqlite, &postgres));
+    Ok(problems)
+}
+
+/// The migrations embedded in this binary for each engine, compared like [`compare_directories`] (the
+/// build already refused a version without `up.sql`).
+pub fn compare_embedded(sqlite: &[Migration], postgres: &[Migration]) -> Vec<ParityProblem> {
+    let list = |migrations: &[Migration]| -> Listing {
+        migrations
+            .iter()
+            .map(|m| (m.version.clone(), (m.name.to_string(), true)))
+            .collect()
+    };
+    compare_listings(&list(sqlite), &list(postgres))
+}
+
+fn compare_listings(sqlite: &Listing, postgres: &Listing) -> Vec<ParityProblem> {
+    let mut problems = Vec::new();
     let sides = [
-        (SQLITE_DIRECTORY, &sqlite, POSTGRES_DIRECTORY, &postgres),
-        (POSTGRES_DIRECTORY, &postgres, SQLITE_DIRECTORY, &sqlite),
+        (SQLITE_DIRECTORY, sqlite, POSTGRES_DIRECTORY, postgres),
+        (POSTGRES_DIRECTORY, postgres, SQLITE_DIRECTORY, sqlite),
     ];
     for (here, mine, there, theirs) in sides {
         for (version, (name, has_up)) in mine {
@@ -151,7 +173,7 @@ pub fn compare_directories(dirs: &Directories) -> Result<Vec<ParityProblem>, Err
             }
         }
     }
-    Ok(problems)
+    problems
 }
 
 fn missing_directory(path: &Path, label: &str, other: &Path) -> ParityProblem {
@@ -288,6 +310,38 @@ pub fn last_changed_by<'a>(
         before = now;
     }
     last
+}
+
+/// Names, in each of `differences`, the migration that last changed its table or column
+/// ([`last_changed_by`]), appending it to the message.
+pub fn name_migrations(
+    differences: &mut [Difference],
+    prefixes: &[Introspection],
+    migrations: &[Migration],
+    dialect: &dyn Dialect,
+) {
+    for difference in differences {
+        let Some(migration) = last_changed_by(
+            prefixes,
+            migrations,
+            &difference.table,
+            difference.column.as_deref(),
+            dialect,
+        ) else {
+            continue;
+        };
+        let what = if difference.column.is_some() {
+            "column"
+        } else {
+            "table"
+        };
+        difference.message.push_str(&format!(
+            " (the {what} was last changed by version {} in {})",
+            migration.version,
+            migration.up_path()
+        ));
+        difference.migration = Some(migration.name.to_string());
+    }
 }
 
 /// What `migrations/postgres/` produces, as far as can be told without a server, for `generate`: the
