@@ -299,11 +299,7 @@ fn killing_push_mid_rebuild_leaves_the_old_or_the_new_state() {
 
 #[test]
 fn check_is_clean_on_a_migrated_database() {
-    let project = Project::new();
-    orient_testkit::copy_dir(
-        &orient_testkit::repository_migrations(),
-        &project.path("migrations/sqlite"),
-    );
+    let project = Project::with_migrations();
     assert_eq!(project.run(&["migrate"], &[]).code, 0);
     let run = project.run(&["check"], &[]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -317,11 +313,7 @@ fn check_is_clean_on_a_migrated_database() {
 
 #[test]
 fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
-    let project = Project::new();
-    orient_testkit::copy_dir(
-        &orient_testkit::repository_migrations(),
-        &project.path("migrations/sqlite"),
-    );
+    let project = Project::with_migrations();
     assert_eq!(project.run(&["migrate"], &[]).code, 0);
     let db = project.path(".dev-data/instance-0/orient.db");
     let run_check = || project.run(&["check"], &[]);
@@ -342,11 +334,7 @@ fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
         "{missing:?}"
     );
 
-    let project = Project::new();
-    orient_testkit::copy_dir(
-        &orient_testkit::repository_migrations(),
-        &project.path("migrations/sqlite"),
-    );
+    let project = Project::with_migrations();
     assert_eq!(project.run(&["migrate"], &[]).code, 0);
     let db = project.path(".dev-data/instance-0/orient.db");
     {
@@ -400,10 +388,17 @@ fn check_finds_missing_tables_hand_made_indexes_and_changed_defaults() {
 
 #[test]
 fn check_fails_when_a_struct_changed_without_a_migration() {
-    let project = Project::new();
-    let migrations = project.path("migrations/sqlite");
-    orient_testkit::copy_dir(&orient_testkit::repository_migrations(), &migrations);
-    std::fs::remove_dir_all(migrations.join("2026-02-02-094141_agents_model_tier")).unwrap();
+    // Both engines' directories, without the model_tier migration (so they stay in parity).
+    let project = Project::with_migrations();
+    for engine in ["sqlite", "postgres"] {
+        std::fs::remove_dir_all(
+            project
+                .path("migrations")
+                .join(engine)
+                .join("2026-02-02-094141_agents_model_tier"),
+        )
+        .unwrap();
+    }
     let run = project.run(&["check", "--no-database"], &[]);
     assert_eq!(run.code, 5, "{run:?}");
     assert!(
