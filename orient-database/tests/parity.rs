@@ -198,7 +198,8 @@ mod with_a_server {
             .join("2026-02-01-231009_initial_schema")
             .join("up.sql");
         let sql = std::fs::read_to_string(&up).unwrap();
-        // `agents` is the first table: its created_at (i64 Unix seconds) becomes a 32-bit integer.
+        // `agents` is the first table: its created_at (a Timestamp, i64 Unix seconds, bigint) becomes a
+        // 32-bit integer.
         let narrowed = sql.replacen("\"created_at\" bigint", "\"created_at\" integer", 1);
         assert_ne!(narrowed, sql);
         assert!(
@@ -215,7 +216,7 @@ mod with_a_server {
             .find(|l| l.contains("`agents`.`created_at`"))
             .unwrap_or_else(|| panic!("no line names the column: {run:?}"));
         assert!(
-            line.contains("type integer where bigint is declared"),
+            line.contains("type integer where timestamp is declared"),
             "{line}"
         );
         assert!(
