@@ -242,6 +242,36 @@ mod with_a_server {
     }
 
     #[test]
+    fn a_deleted_postgres_up_sql_is_drift_naming_the_version_and_the_column() {
+        let Some(url) = database("parity_deleted") else {
+            return;
+        };
+        let project = Project::with_migrations();
+        std::fs::remove_file(
+            project
+                .path("migrations/postgres")
+                .join(MODEL_TIER)
+                .join("up.sql"),
+        )
+        .unwrap();
+        let env = [("DATABASE_URL", url.as_str())];
+        let run = project.run(&["check", "--no-database"], &env);
+        assert_eq!(run.code, 5, "{run:?}");
+        assert!(
+            run.stdout
+                .contains("has no up.sql (version 20260202094141)"),
+            "{run:?}"
+        );
+        // The rest was replayed, so the column the missing file made is named.
+        assert!(
+            run.stdout.contains(
+                "column `agents`.`model_tier` is declared but missing from the PostgreSQL migrations"
+            ),
+            "{run:?}"
+        );
+    }
+
+    #[test]
     fn a_column_changed_by_a_later_postgres_migration_names_that_migration() {
         let Some(url) = database("parity_later") else {
             return;

@@ -96,16 +96,16 @@ fn sources(settings: &Settings) -> anyhow::Result<Sources> {
         });
     }
     let problems = parity::compare_directories(&dirs)?;
-    // A directory that is missing, or has a version without up.sql, cannot be replayed; the problem
-    // says so.
+    // A missing directory cannot be replayed (the problem says so); a version without up.sql is left
+    // out of the replay (the problem names it), so the replay names the columns it would have made.
     let readable = |dir: &std::path::Path, label: &str| -> anyhow::Result<Option<Vec<Migration>>> {
-        let broken = problems.iter().any(|p| {
-            p.directory == label && (p.kind == "missing_up_sql" || p.kind == "missing_directory")
-        });
-        Ok(if broken {
+        let missing = problems
+            .iter()
+            .any(|p| p.directory == label && p.kind == "missing_directory");
+        Ok(if missing {
             None
         } else {
-            Some(migrations::from_directory(dir)?)
+            Some(migrations::source::from_directory_skipping_incomplete(dir)?)
         })
     };
     Ok(Sources {
@@ -197,7 +197,7 @@ pub fn run(no_database: bool, out: Output) -> anyhow::Result<Exit> {
             source: sources.label_postgres.clone(),
             replayed: false,
             skipped: Some(
-                "PostgreSQL migrations not replayed: the directory cannot be read (see parity)"
+                "PostgreSQL migrations not replayed: the directory does not exist (see parity)"
                     .to_owned(),
             ),
             server: None,
