@@ -17,6 +17,7 @@
 //! Everything here speaks processes (`initdb`, `pg_ctl`, `psql`), not libpq: this crate is built for the
 //! SQLite-only lane too, where no PostgreSQL client library is compiled.
 
+
 use std::io::Write as _;
 use std::net::TcpListener;
 use std::os::unix::process::CommandExt as _;
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::process::{ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, OnceLock};
+
 
 /// A running server. See the module documentation.
 #[derive(Debug)]
