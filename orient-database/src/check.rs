@@ -19,6 +19,10 @@ pub struct Difference {
     /// The kind of change that would remove it (`add_column`, `alter_column`, …).
     pub kind: String,
     pub message: String,
+    /// The migration that last changed the table or column (its directory name), when it was looked
+    /// for: `check` names it for differences between the migrations and the structs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub migration: Option<String>,
 }
 
 /// (a): the migrations against the structs.
@@ -44,9 +48,19 @@ pub fn check_migrations(
     declared: &Schema,
     dialect: &dyn Dialect,
 ) -> MigrationsCheck {
+    check_migrations_in(replayed, declared, dialect, "the migrations")
+}
+
+/// [`check_migrations`], with the migrations called `place` in messages ("the PostgreSQL migrations").
+pub fn check_migrations_in(
+    replayed: &Schema,
+    declared: &Schema,
+    dialect: &dyn Dialect,
+    place: &str,
+) -> MigrationsCheck {
     let differences: Vec<Difference> = diff(replayed, declared, dialect)
         .iter()
-        .map(|c| difference(c, "the migrations"))
+        .map(|c| difference(c, place))
         .collect();
     MigrationsCheck {
         clean: differences.is_empty(),
@@ -186,5 +200,6 @@ fn difference(change: &Change, place: &str) -> Difference {
         column: change.column().map(str::to_owned),
         kind,
         message,
+        migration: None,
     }
 }

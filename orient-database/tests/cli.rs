@@ -295,17 +295,24 @@ orient_testkit::on_each_engine! {
 
 #[test]
 fn generate_writes_the_missing_migration_and_nothing_when_up_to_date() {
-    let project = Project::new();
-    let migrations = project.path("migrations/sqlite");
-    orient_testkit::copy_dir(&orient_testkit::repository_migrations(), &migrations);
+    // Both engines' directories: generate writes the same version into each.
+    let project = Project::with_migrations();
     let before = listing(project.root());
     let none = project.run(&["generate", "nothing"], &[]);
     assert_eq!(none.code, 0, "{none:?}");
     assert!(none.stdout.contains("nothing to generate"), "{none:?}");
     assert_eq!(listing(project.root()), before);
 
-    // Without the model_tier migration, generate writes it again from the structs.
-    std::fs::remove_dir_all(migrations.join("2026-02-02-094141_agents_model_tier")).unwrap();
+    // Without the model_tier migration, generate writes it again from the structs, for both engines.
+    for engine in ["sqlite", "postgres"] {
+        std::fs::remove_dir_all(
+            project
+                .path("migrations")
+                .join(engine)
+                .join("2026-02-02-094141_agents_model_tier"),
+        )
+        .unwrap();
+    }
     let run = project.run(&["--json", "generate", "add_model_tier"], &[]);
     assert_eq!(run.code, 0, "{run:?}");
     let report = run.json();
@@ -321,6 +328,43 @@ fn generate_writes_the_missing_migration_and_nothing_when_up_to_date() {
     assert!(up.contains("ALTER TABLE \"agents\" ADD COLUMN \"model_tier\" text DEFAULT 'cheap';"));
     let down = std::fs::read_to_string(dir.join("down.sql")).unwrap();
     assert!(down.contains("ALTER TABLE \"agents\" DROP COLUMN \"model_tier\";"));
+    assert_eq!(
+        dir,
+        project
+            .path("migrations/sqlite")
+            .join(dir.file_name().unwrap())
+    );
+    // The same version in migrations/postgres, rendered for PostgreSQL (its planner names the locks).
+    let pg = std::path::PathBuf::from(report["directories"]["postgres"].as_str().unwrap());
+    assert_eq!(
+        pg,
+        project
+            .path("migrations/postgres")
+            .join(dir.file_name().unwrap())
+    );
+    let pg_up = std::fs::read_to_string(pg.join("up.sql")).unwrap();
+    assert!(
+        pg_up.contains("ALTER TABLE \"agents\" ADD COLUMN \"model_tier\" text DEFAULT 'cheap';")
+    );
+    assert!(
+        pg_up.contains("lock: ACCESS EXCLUSIVE on `agents`"),
+        "{pg_up}"
+    );
+    let pg_down = std::fs::read_to_string(pg.join("down.sql")).unwrap();
+    assert!(pg_down.contains("ALTER TABLE \"agents\" DROP COLUMN \"model_tier\";"));
+    let files: Vec<&str> = report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    assert_eq!(files.len(), 4, "{report}");
+    // The human output names both files too, and a second run finds nothing to do.
+    let again = project.run(&["generate", "again"], &[]);
+    assert_eq!(again.code, 0, "{again:?}");
+    assert!(again.stdout.contains("nothing to generate"), "{again:?}");
+    let check = project.run(&["check", "--no-database"], &[]);
+    assert_eq!(check.code, 0, "{check:?}");
 
     // A bad name is a usage error, like every other bad argument (exit 2).
     let bad = project.run(&["generate", "Bad Name"], &[]);

@@ -4,10 +4,10 @@
 //! the model ([`crate::sql::Dialect`]), which changes its `ALTER TABLE` cannot make and how it makes them
 //! instead ([`crate::plan::Planner`]), its work through a live connection
 //! ([`crate::engine::EngineConnection`]) and its migration ledger and lock
-//! ([`crate::migrations::backend::MigrationBackend`]). [`sqlite`] is always built; [`postgres`] with the
-//! cargo feature `postgres`.
+//! ([`crate::migrations::backend::MigrationBackend`]). [`sqlite`] is always built; so are [`postgres`]'s
+//! dialect and planner (`generate` writes both engines' migrations in every build), its connections,
+//! introspection, ledger and lock only with the cargo feature `postgres`.
 
-#[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod sqlite;
 
@@ -18,11 +18,8 @@ use crate::plan::Planner;
 pub fn planner_for(target: &Target) -> &'static dyn Planner {
     match target {
         Target::Sqlite { .. } => &sqlite::Sqlite,
-        #[cfg(feature = "postgres")]
+        // A build without the feature `postgres` renders for PostgreSQL too; only connecting needs it
+        // (a configuration naming PostgreSQL there is `ConfigError::PostgresNotBuilt`).
         Target::Postgres(_) => &postgres::Postgres,
-        // A configuration never names PostgreSQL in a build without it (`ConfigError::PostgresNotBuilt`);
-        // a target built by hand still gets a dialect that renders, and every connection refuses it.
-        #[cfg(not(feature = "postgres"))]
-        Target::Postgres(_) => &sqlite::Sqlite,
     }
 }

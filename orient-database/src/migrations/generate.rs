@@ -1,17 +1,26 @@
 //! `orient-db generate <name>`: a new migration from the difference between what the existing migrations
 //! produce and what the structs declare. `up.sql` makes the change, `down.sql` undoes it.
+//!
+//! [`generate_both`] (what the command runs) writes the same version into `migrations/sqlite/` and
+//! `migrations/postgres/` from one diff, without a server: it relies on the two directories being in
+//! parity (same versions, same columns), which `orient-db check` enforces, and refuses when they
+//! visibly are not (see [`parity`]). [`generate`] writes one engine's directory from a replay in a
+//! scratch database of that engine.
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use crate::assess::loss_checks;
+use crate::dialect::postgres::Postgres;
+use crate::dialect::sqlite::Sqlite;
 use crate::diff::{Change, diff};
 use crate::engine::EngineConnection;
+use crate::migrations::parity::{self, Directories};
 use crate::migrations::replay::{Scratch, replay};
-use crate::migrations::{Error, from_directory};
-use crate::model::Schema;
-use crate::plan::{PlanOptions, plan};
+use crate::migrations::{Error, Migration, from_directory};
+use crate::model::{Schema, UnmodelledObject};
+use crate::plan::{PlanOptions, Planner, plan};
 use crate::types::Timestamp;
 
 /// A migration written by [`generate`].
@@ -56,40 +65,22 @@ pub struct Prepared {
     pub warnings: Vec<String>,
 }
 
-/// The changes between the migrations in `dir` and `desired`, rendered as SQL for the engine of
-/// `scratch` (an empty database of that engine, where the migrations are replayed); `None` when there is
-/// nothing to generate. Writes nothing.
-pub fn prepare(
-    dir: &Path,
+/// The changes between `current` (with the objects outside the model it holds, `unmodelled`) and
+/// `desired`, rendered as SQL by `planner`; `None` when there is nothing to change.
+pub fn prepare_from(
+    current: &Schema,
+    unmodelled: &[UnmodelledObject],
     desired: &Schema,
-    mut scratch: Scratch,
+    planner: &dyn Planner,
 ) -> Result<Option<Prepared>, Error> {
-    let planner = scratch.connection().planner();
-    let migrations = from_directory(dir)?;
-    let replayed = replay(scratch, &migrations)?;
-    let current = replayed.schema;
-    let changes = diff(&current, desired, planner);
+    let changes = diff(current, desired, planner);
     if changes.is_empty() {
         return Ok(None);
     }
     let options = PlanOptions::default();
-    let up = plan(
-        &changes,
-        &current,
-        desired,
-        &replayed.unmodelled,
-        planner,
-        options,
-    )?;
-    let reverse = diff(desired, &current, planner);
-    let down = plan(
-        &reverse,
-        desired,
-        &current,
-        &replayed.unmodelled,
-        planner,
-        options,
-    )?;
+    let up = plan(&changes, current, desired, unmodelled, planner, options)?;
+    let reverse = diff(desired, current, planner);
+    let down = plan(&reverse, desired, current, unmodelled, planner, options)?;
     // Diesel applies metadata.toml to both directions: if either rebuilds, both manage their own
     // transaction.
     let self_managed = up.rebuilds() || down.rebuilds();
@@ -100,7 +91,7 @@ pub fn prepare(
             plan.to_sql()
         }
     };
-    let warnings = loss_checks(&changes, &current, desired, planner)
+    let warnings = loss_checks(&changes, current, desired, planner)
         .into_iter()
         .map(|check| format!("{} ({})", check.change, check.kind.consequence()))
         .collect();
@@ -113,9 +104,24 @@ pub fn prepare(
     }))
 }
 
+/// The changes between the migrations in `dir` and `desired`, rendered as SQL for the engine of
+/// `scratch` (an empty database of that engine, where the migrations are replayed); `None` when there is
+/// nothing to generate. Writes nothing.
+pub fn prepare(
+    dir: &Path,
+    desired: &Schema,
+    mut scratch: Scratch,
+) -> Result<Option<Prepared>, Error> {
+    let planner = scratch.connection().planner();
+    let migrations = from_directory(dir)?;
+    let replayed = replay(scratch, &migrations)?;
+    prepare_from(&replayed.schema, &replayed.unmodelled, desired, planner)
+}
+
 /// Writes `<dir>/<version>_<name>/{up.sql,down.sql}` for the changes between the migrations in `dir` and
-/// `desired`, for the engine of `scratch` (see [`prepare`]). Returns `None`, writing nothing, when the
-/// migrations already produce `desired`.
+/// `desired`, for the engine of `scratch` (see [`prepare`]), one engine only. Returns `None`, writing
+/// nothing, when the migrations already produce `desired`. `orient-db generate` writes both engines'
+/// directories with [`generate_both`].
 pub fn generate(
     dir: &Path,
     name: &str,
@@ -128,19 +134,35 @@ pub fn generate(
         return Ok(None);
     };
     let existing = from_directory(dir)?;
+    let directory_name = format!("{}_{name}", next_version(now, &existing));
+    let header = header(name, &prepared, None);
+    write_migration(&dir.join(&directory_name), &header, prepared).map(Some)
+}
+
+/// The first version at or after `now` that sorts after every version of `existing`, even when the
+/// clock disagrees or two migrations are generated within one second.
+fn next_version(now: Timestamp, existing: &[Migration]) -> String {
     let mut time = now;
-    // Versions must sort after every existing one, even when the clock disagrees or two migrations are
-    // generated within one second.
     while existing
         .iter()
         .any(|m| m.version >= crate::migrations::source::version_of(&version_dir_name(time)))
     {
         time = Timestamp::from_unix_seconds(time.unix_seconds() + 1);
     }
-    let directory = dir.join(format!("{}_{name}", version_dir_name(time)));
-    let mut header = format!(
-        "-- {name}: generated by `orient-db generate` from the declared structs.\n\
-         -- Review it before committing; once applied anywhere, a migration must not change.\n"
+    version_dir_name(time)
+}
+
+/// The comment a generated migration starts with; `twin` names the same version for the other engine.
+fn header(name: &str, prepared: &Prepared, twin: Option<&str>) -> String {
+    let mut header =
+        format!("-- {name}: generated by `orient-db generate` from the declared structs.\n");
+    if let Some(twin) = twin {
+        header.push_str(&format!(
+            "-- The same version as {twin}, from the same diff.\n"
+        ));
+    }
+    header.push_str(
+        "-- Review it before committing; once applied anywhere, a migration must not change.\n",
     );
     if !prepared.warnings.is_empty() {
         header.push_str(
@@ -152,14 +174,20 @@ pub fn generate(
         }
     }
     header.push('\n');
+    header
+}
+
+/// Writes `directory/{up.sql,down.sql}` (and `metadata.toml` for a migration that manages its own
+/// transaction).
+fn write_migration(directory: &Path, header: &str, prepared: Prepared) -> Result<Generated, Error> {
     let up = format!("{header}{}", prepared.up);
     let down = format!("{header}{}", prepared.down);
     let write = |file: &str, text: &str| -> Result<(), Error> {
         let path = directory.join(file);
         std::fs::write(&path, text).map_err(|source| Error::Write { path, source })
     };
-    std::fs::create_dir_all(&directory).map_err(|source| Error::Write {
-        path: directory.clone(),
+    std::fs::create_dir_all(directory).map_err(|source| Error::Write {
+        path: directory.to_path_buf(),
         source,
     })?;
     write("up.sql", &up)?;
@@ -170,16 +198,94 @@ pub fn generate(
             "# This migration rebuilds tables and opens its own transaction (see up.sql).\nrun_in_transaction = false\n",
         )?;
     }
-    Ok(Some(Generated {
+    Ok(Generated {
         name: directory
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
-        directory,
+        directory: directory.to_path_buf(),
         changes: prepared.changes,
         up,
         down,
         self_managed: prepared.self_managed,
+    })
+}
+
+/// One migration written for both engines by [`generate_both`]: the same version and name in
+/// `migrations/sqlite/` and `migrations/postgres/`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GeneratedBoth {
+    /// The version directory's name, e.g. `2026-03-01-120000_add_agent_tier`.
+    pub name: String,
+    pub sqlite: Generated,
+    pub postgres: Generated,
+}
+
+/// A migration with nothing to do on one engine, when only the other sees a change (a type SQLite
+/// stores as the same affinity); it keeps the version sets of both directories equal.
+fn nothing_for(engine: &str) -> Prepared {
+    let sql = format!(
+        "-- Nothing changes on {engine}: the change is one this engine does not distinguish.\nSELECT 1;\n"
+    );
+    Prepared {
+        changes: Vec::new(),
+        up: sql.clone(),
+        down: sql,
+        self_managed: false,
+        warnings: Vec::new(),
+    }
+}
+
+/// Writes `<version>_<name>/` into both directories of `dirs` from ONE diff: the SQLite migrations,
+/// replayed in memory, against `desired`, rendered by each engine's planner (SQLite's may rebuild
+/// tables, PostgreSQL's alters in place). No server is needed: PostgreSQL's current schema is the
+/// SQLite replay read at the declared widths ([`parity::assumed_postgres`]), which holds while the two
+/// directories are in parity, so this refuses (writing nothing) when they are not: a version in one
+/// only, a version without `up.sql`, a directory missing. `None`, writing nothing, when the migrations
+/// already produce `desired`.
+pub fn generate_both(
+    dirs: &Directories,
+    name: &str,
+    desired: &Schema,
+    now: Timestamp,
+) -> Result<Option<GeneratedBoth>, Error> {
+    check_name(name)?;
+    let problems = parity::compare_directories(dirs)?;
+    if !problems.is_empty() {
+        return Err(Error::OutOfParity {
+            problems: problems.into_iter().map(|p| p.message).collect(),
+        });
+    }
+    let sqlite_migrations = from_directory(&dirs.sqlite)?;
+    let postgres_migrations = from_directory(&dirs.postgres)?;
+    let replayed = crate::dialect::sqlite::replay_migrations(&sqlite_migrations)?;
+    let sqlite = prepare_from(&replayed.schema, &replayed.unmodelled, desired, &Sqlite)?;
+    // The SQLite replay's views and triggers are SQLite's SQL: nothing of them is PostgreSQL's.
+    let postgres_current = parity::assumed_postgres(&replayed.schema, desired);
+    let postgres = prepare_from(&postgres_current, &[], desired, &Postgres)?;
+    let (sqlite, postgres) = match (sqlite, postgres) {
+        (None, None) => return Ok(None),
+        (s, p) => (
+            s.unwrap_or_else(|| nothing_for("SQLite")),
+            p.unwrap_or_else(|| nothing_for("PostgreSQL")),
+        ),
+    };
+    let mut existing = sqlite_migrations;
+    existing.extend(postgres_migrations);
+    let directory_name = format!("{}_{name}", next_version(now, &existing));
+    let twin = |engine: &str| format!("migrations/{engine}/{directory_name}");
+    let sqlite_header = header(name, &sqlite, Some(&twin("postgres")));
+    let postgres_header = header(name, &postgres, Some(&twin("sqlite")));
+    let sqlite = write_migration(&dirs.sqlite.join(&directory_name), &sqlite_header, sqlite)?;
+    let postgres = write_migration(
+        &dirs.postgres.join(&directory_name),
+        &postgres_header,
+        postgres,
+    )?;
+    Ok(Some(GeneratedBoth {
+        name: directory_name,
+        sqlite,
+        postgres,
     }))
 }
 

@@ -10,13 +10,16 @@
 //! - [`source`]: reading migrations (embedded, or from a directory);
 //! - [`runner`]: the status of the migrations against a ledger, and applying what is pending;
 //! - [`replay`]: the schema a list of migrations produces, computed in a scratch database;
-//! - [`generate`]: writing a new migration from the difference between the migrations and the structs.
+//! - [`generate`]: writing a new migration, for both engines, from the difference between the migrations
+//!   and the structs;
+//! - [`parity`]: `migrations/sqlite/` and `migrations/postgres/` agreeing (same versions, same columns).
 
 pub mod adopt;
 pub mod backend;
 pub mod checksum;
 pub mod generate;
 pub mod migrator;
+pub mod parity;
 pub mod replay;
 pub mod runner;
 pub mod source;
@@ -186,6 +189,14 @@ pub enum Error {
 
     #[error(transparent)]
     Plan(#[from] crate::plan::PlanError),
+
+    #[error(
+        "migrations/sqlite and migrations/postgres are not in parity, so a migration generated from \
+         them would not do the same on both engines; nothing was written:\n{}\nFix that (`orient-db \
+         check` reports everything), then run the command again",
+        problems.iter().map(|p| format!("  - {p}")).collect::<Vec<_>>().join("\n")
+    )]
+    OutOfParity { problems: Vec<String> },
 
     #[error("replaying the migrations in memory failed: {0}")]
     Replay(Box<Error>),

@@ -126,8 +126,18 @@ fn from_embedded(
 }
 
 /// The migrations in a directory (e.g. the working tree's `migrations/sqlite`), in version order. A
-/// missing directory has none.
+/// missing directory has none; a version directory without `up.sql` is an error.
 pub fn from_directory(dir: &Path) -> Result<Vec<Migration>, Error> {
+    read_directory(dir, false)
+}
+
+/// [`from_directory`], leaving out version directories without `up.sql` instead of failing: `check`
+/// reports those itself and still replays the rest, so that what they would have done is named too.
+pub fn from_directory_skipping_incomplete(dir: &Path) -> Result<Vec<Migration>, Error> {
+    read_directory(dir, true)
+}
+
+fn read_directory(dir: &Path, skip_incomplete: bool) -> Result<Vec<Migration>, Error> {
     // Messages name the repository's directory of the same engine.
     let directory = if dir.file_name().is_some_and(|n| n == "postgres") {
         POSTGRES_DIRECTORY
@@ -166,6 +176,9 @@ pub fn from_directory(dir: &Path) -> Result<Vec<Migration>, Error> {
             }
         };
         let Some(up) = read("up.sql")? else {
+            if skip_incomplete {
+                continue;
+            }
             return Err(Error::BadMigration {
                 name,
                 reason: "it has no up.sql".to_owned(),

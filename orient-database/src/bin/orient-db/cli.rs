@@ -51,7 +51,8 @@ pub enum Command {
         #[arg(long)]
         declared: bool,
     },
-    /// Write a new migration from the difference between the migrations and the declared structs.
+    /// Write a new migration from the difference between the migrations and the declared structs, the
+    /// same version into migrations/sqlite and migrations/postgres.
     Generate {
         /// The migration's name, in lower_snake_case (e.g. add_agent_tier).
         name: String,
@@ -85,7 +86,9 @@ pub enum Command {
         force: bool,
     },
     /// Check, for CI, that the migrations produce the declared structs, that every registered table exists
-    /// in the live database and that the live database matches. Exit 5 on any difference.
+    /// in the live database and that the live database matches. Also the parity gate: migrations/sqlite
+    /// and migrations/postgres hold the same versions, and with a PostgreSQL server configured
+    /// migrations/postgres is replayed in a scratch schema and compared too. Exit 5 on any difference.
     Check {
         /// Only compare the migrations with the structs; do not look at a database.
         #[arg(long)]

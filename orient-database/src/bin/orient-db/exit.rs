@@ -99,6 +99,8 @@ fn migration_exit(error: &migrations::Error) -> Exit {
     }
     match error {
         migrations::Error::Config(_) => Exit::Usage,
+        // The two engines' directories disagree: the drift `check` reports (exit 5 there too).
+        migrations::Error::OutOfParity { .. } => Exit::Drift,
         _ => Exit::Error,
     }
 }

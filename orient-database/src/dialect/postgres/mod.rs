@@ -1,4 +1,9 @@
-//! PostgreSQL: everything the schema engine does that is true of PostgreSQL only (feature `postgres`).
+//! PostgreSQL: everything the schema engine does that is true of PostgreSQL only.
+//!
+//! The pure parts (the dialect, the planner, rendering, conversions, default spelling) are always
+//! compiled, so a SQLite-only build still writes `migrations/postgres/` (`orient-db generate`) and
+//! reads it (`check`'s static parity checks); what talks to a server through libpq (`connection`,
+//! `engine`, `introspect`, `ledger`, `text`) needs the cargo feature `postgres`.
 //!
 //! - this file: the [`Dialect`]: exact integer widths (`i32` integer, `i64` and Unix-seconds timestamps
 //!   bigint), boolean, text for JSON and enums, identity ids, named constraints;
@@ -20,17 +25,23 @@
 //!
 //! [`Planner`]: crate::plan::Planner
 
+#[cfg(feature = "postgres")]
 pub mod connection;
 pub mod convert;
+#[cfg(feature = "postgres")]
 pub mod database;
 pub mod default_sql;
+#[cfg(feature = "postgres")]
 pub mod engine;
+#[cfg(feature = "postgres")]
 pub mod introspect;
+#[cfg(feature = "postgres")]
 pub mod ledger;
 pub mod planner;
 mod render;
-#[cfg(feature = "testing")]
+#[cfg(all(feature = "postgres", feature = "testing"))]
 pub mod testing;
+#[cfg(feature = "postgres")]
 mod text;
 
 use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Name, Table};

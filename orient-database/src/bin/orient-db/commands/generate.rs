@@ -1,11 +1,12 @@
-//! `orient-db generate <name>`: a migration from the structs, without needing a database.
+//! `orient-db generate <name>`: a migration from the structs for both engines (`migrations/sqlite/` and
+//! `migrations/postgres/`, the same version), without needing a database.
 
 use serde::Serialize;
 
 use orient_database::db::config::Settings;
-use orient_database::dialect::sqlite;
 use orient_database::migrations;
-use orient_database::migrations::generate::{check_name, generate};
+use orient_database::migrations::generate::{check_name, generate_both};
+use orient_database::migrations::parity::project_directories;
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
 use orient_database::types::Timestamp;
@@ -15,9 +16,21 @@ use crate::output::Output;
 
 #[derive(Serialize)]
 struct GenerateReport {
+    /// The version directory's name, the same in both engines' directories.
     generated: Option<String>,
+    /// The SQLite migration's directory.
     directory: Option<String>,
+    /// Each engine's migration directory.
+    directories: Option<Directories>,
+    /// Every file written.
+    files: Vec<String>,
     changes: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Directories {
+    sqlite: String,
+    postgres: String,
 }
 
 pub fn run(name: &str, out: Output) -> anyhow::Result<Exit> {
@@ -29,28 +42,61 @@ pub fn run(name: &str, out: Output) -> anyhow::Result<Exit> {
         other => CommandError::usage(other.to_string()),
     })?;
     let settings = Settings::from_env()?;
-    let dir = migrations::project_directory(&settings.project_root)?;
+    let dirs = project_directories(&settings.project_root)?;
     let desired = Schema::from_declared(TABLES);
-    let generated = generate(&dir, name, &desired, Timestamp::now(), sqlite::scratch()?)?;
+    let generated = generate_both(&dirs, name, &desired, Timestamp::now())?;
     let report = match &generated {
         None => GenerateReport {
             generated: None,
             directory: None,
+            directories: None,
+            files: Vec::new(),
             changes: Vec::new(),
         },
-        Some(g) => GenerateReport {
-            generated: Some(g.name.clone()),
-            directory: Some(g.directory.display().to_string()),
-            changes: g.changes.iter().map(ToString::to_string).collect(),
-        },
+        Some(g) => {
+            let changes = if g.sqlite.changes.is_empty() {
+                &g.postgres.changes
+            } else {
+                &g.sqlite.changes
+            };
+            let mut files = Vec::new();
+            for written in [&g.sqlite, &g.postgres] {
+                files.push(written.directory.join("up.sql").display().to_string());
+                files.push(written.directory.join("down.sql").display().to_string());
+                if written.self_managed {
+                    files.push(
+                        written
+                            .directory
+                            .join("metadata.toml")
+                            .display()
+                            .to_string(),
+                    );
+                }
+            }
+            GenerateReport {
+                generated: Some(g.name.clone()),
+                directory: Some(g.sqlite.directory.display().to_string()),
+                directories: Some(Directories {
+                    sqlite: g.sqlite.directory.display().to_string(),
+                    postgres: g.postgres.directory.display().to_string(),
+                }),
+                files,
+                changes: changes.iter().map(ToString::to_string).collect(),
+            }
+        }
     };
-    out.emit(&report, |r| match &r.directory {
+    out.emit(&report, |r| match &r.directories {
         None => format!(
-            "nothing to generate: the migrations in {} already produce the declared schema\n",
-            dir.display()
+            "nothing to generate: the migrations in {} and {} already produce the declared schema\n",
+            dirs.sqlite.display(),
+            dirs.postgres.display()
         ),
-        Some(directory) => {
-            let mut text = format!("wrote {directory}/up.sql and down.sql:\n");
+        Some(directories) => {
+            let mut text = format!(
+                "wrote {}/up.sql and down.sql\nwrote {}/up.sql and down.sql\n",
+                directories.sqlite, directories.postgres
+            );
+            text.push_str("changes:\n");
             for change in &r.changes {
                 text.push_str(&format!("  {change}\n"));
             }
