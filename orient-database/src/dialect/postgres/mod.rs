@@ -10,6 +10,7 @@
 //! - [`introspect`]: reading a live database (`pg_catalog`, in `current_schema()`) into the model;
 //! - [`engine`]: the schema engine's work through a `PgConnection`;
 //! - [`ledger`]: Diesel's migration ledger with our checksums, and the advisory migration lock;
+//! - [`studio`]: the studio's values, parameters and read-only sessions (feature `studio`);
 //! - `text`: reading text values without copying them (for JSON and the text enums).
 //!
 //! Constraint names follow PostgreSQL's own naming of unnamed constraints (`<table>_pkey`,
@@ -26,6 +27,8 @@ pub mod introspect;
 pub mod ledger;
 pub mod planner;
 mod render;
+#[cfg(feature = "studio")]
+pub mod studio;
 mod text;
 
 use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Name, Table};
