@@ -148,9 +148,10 @@ impl Sample {
                     t: String,
                 }
                 let mut conn = connect(&self.project.path(DB_FILE));
-                let rows: Vec<One> = diesel::sql_query(format!("WITH q(t) AS ({sql}) SELECT t FROM q"))
-                    .load(&mut conn)
-                    .unwrap();
+                let rows: Vec<One> =
+                    diesel::sql_query(format!("WITH q(t) AS ({sql}) SELECT t FROM q"))
+                        .load(&mut conn)
+                        .unwrap();
                 rows.into_iter().map(|r| r.t).collect()
             }
             Some((name, _)) => pg().psql(name, sql).lines().map(str::to_owned).collect(),
@@ -189,7 +190,9 @@ fn copy_to_postgres(project: &Project) -> Option<(String, String)> {
          FROM information_schema.columns WHERE table_schema = current_schema() \
          AND left(table_name, 2) <> '__' ORDER BY table_name, ordinal_position",
     );
-    let mut tables: Vec<(String, Vec<(String, String, bool)>)> = Vec::new();
+    // (table, [(column, data type, is identity)])
+    type Columns = Vec<(String, String, bool)>;
+    let mut tables: Vec<(String, Columns)> = Vec::new();
     for line in columns.lines() {
         let parts: Vec<&str> = line.split('|').collect();
         let [table, column, ty, identity] = parts[..] else {
