@@ -125,7 +125,11 @@ impl Sample {
             None => fingerprint(&self.project.path(DB_FILE)),
             Some((name, _)) => pg().psql(
                 name,
-                "SELECT md5(string_agg(t || ':' || md5(query_to_xml(format(                    'SELECT * FROM %I AS r ORDER BY r::text', t), true, false, '')::text), ',' ORDER BY t))                  FROM (SELECT tablename::text AS t FROM pg_tables WHERE schemaname = current_schema()) AS l",
+                "SELECT md5(string_agg(t || ':' || md5(query_to_xml(format( \
+                   'SELECT * FROM %I AS r ORDER BY r::text', t), true, false, '')::text), ',' \
+                   ORDER BY t)) \
+                 FROM (SELECT tablename::text AS t FROM pg_tables \
+                   WHERE schemaname = current_schema()) AS l",
             ),
         }
     }
