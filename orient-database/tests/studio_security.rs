@@ -2,12 +2,17 @@
 //! refused request is checked for its status code and for the database file being unchanged (SHA-256
 //! of the file and its WAL); every response is checked for CSP and Referrer-Policy and for the absence
 //! of any `Access-Control-*` header (in `studio_support::request`).
+//!
+//! Each test body runs on both engines (`on_each_engine!` at the end): on the sample SQLite file, and
+//! with feature `postgres` on the same rows in a PostgreSQL database of its own, where the database's
+//! fingerprint is a hash of every table's rows.
 #![cfg(feature = "studio")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
 mod studio_support;
 
-use studio_support::{DB_FILE, Studio, fingerprint, request, sample_project};
+use studio_support::{Engine, Sample, Studio, request};
 
 /// A change a browser page on this origin would send: set an agent's name.
 fn rename_body() -> serde_json::Value {
@@ -16,10 +21,11 @@ fn rename_body() -> serde_json::Value {
 
 const RENAME: &str = "/api/tables/agents/rows/ori";
 
-#[test]
-fn listens_on_loopback_only_and_prints_a_fresh_token_once() {
-    let project = sample_project(0);
-    let studio = Studio::start(&project, &[]);
+fn listens_on_loopback_only_and_prints_a_fresh_token_once(engine: Engine) {
+    let Some(db) = Sample::new(engine, 0) else {
+        return;
+    };
+    let studio = Studio::on(&db, &[]);
     let (prefix, token) = studio.url.split_once("/?token=").unwrap();
     assert_eq!(prefix, format!("http://127.0.0.1:{}", studio.port));
     assert_eq!(token.len(), 64, "256 bits as hex: {token}");
@@ -64,18 +70,18 @@ fn listens_on_loopback_only_and_prints_a_fresh_token_once() {
         );
     }
 
-    let second = Studio::start(&project, &[]);
+    let second = Studio::on(&db, &[]);
     assert_ne!(second.token, studio.token, "every launch gets a new token");
     second.stop();
     studio.stop();
 }
 
-#[test]
-fn requests_without_the_right_token_get_401() {
-    let project = sample_project(10);
-    let db = project.path(DB_FILE);
-    let studio = Studio::start(&project, &[]);
-    let before = fingerprint(&db);
+fn requests_without_the_right_token_get_401(engine: Engine) {
+    let Some(db) = Sample::new(engine, 10) else {
+        return;
+    };
+    let studio = Studio::on(&db, &[]);
+    let before = db.fingerprint();
 
     let mut last_char_differs = studio.token.clone();
     let last = last_char_differs.pop().unwrap();
@@ -148,7 +154,7 @@ fn requests_without_the_right_token_get_401() {
             !response.body.contains("agents"),
             "{what}: no data in a 401"
         );
-        assert_eq!(fingerprint(&db), before, "{what}");
+        assert_eq!(db.fingerprint(), before, "{what}");
     }
 
     // The right token: the page, and the cookie that replaces it.
@@ -170,17 +176,17 @@ fn requests_without_the_right_token_get_401() {
             .status,
         200
     );
-    assert_eq!(fingerprint(&db), before);
+    assert_eq!(db.fingerprint(), before);
     studio.stop();
-    assert_eq!(fingerprint(&db), before, "after the studio stopped");
+    assert_eq!(db.fingerprint(), before, "after the studio stopped");
 }
 
-#[test]
-fn foreign_host_headers_get_403_before_routing() {
-    let project = sample_project(10);
-    let db = project.path(DB_FILE);
-    let studio = Studio::start(&project, &["--write"]);
-    let before = fingerprint(&db);
+fn foreign_host_headers_get_403_before_routing(engine: Engine) {
+    let Some(db) = Sample::new(engine, 10) else {
+        return;
+    };
+    let studio = Studio::on(&db, &["--write"]);
+    let before = db.fingerprint();
     let cookie = studio.cookie();
     let port = studio.port;
     let hosts = [
@@ -223,7 +229,7 @@ fn foreign_host_headers_get_403_before_routing() {
             Some(&rename_body().to_string()),
         );
         assert_eq!(response.status, 403, "Host {host}, PUT: {response:?}");
-        assert_eq!(fingerprint(&db), before, "Host {host}");
+        assert_eq!(db.fingerprint(), before, "Host {host}");
     }
     // The loopback names with the real port are served.
     for host in [
@@ -240,15 +246,15 @@ fn foreign_host_headers_get_403_before_routing() {
         assert_eq!(response.status, 200, "Host {host}");
     }
     studio.stop();
-    assert_eq!(fingerprint(&db), before);
+    assert_eq!(db.fingerprint(), before);
 }
 
-#[test]
-fn changes_need_the_exact_origin_the_custom_header_and_json() {
-    let project = sample_project(10);
-    let db = project.path(DB_FILE);
-    let studio = Studio::start(&project, &["--write"]);
-    let before = fingerprint(&db);
+fn changes_need_the_exact_origin_the_custom_header_and_json(engine: Engine) {
+    let Some(db) = Sample::new(engine, 10) else {
+        return;
+    };
+    let studio = Studio::on(&db, &["--write"]);
+    let before = db.fingerprint();
     let cookie = studio.cookie();
     let origin = studio.origin();
     let other_port = format!("http://127.0.0.1:{}", studio.port.wrapping_add(1));
@@ -391,37 +397,28 @@ fn changes_need_the_exact_origin_the_custom_header_and_json() {
             all.extend(headers.iter().copied());
             let response = studio.request(method, target, &all, Some(body));
             assert_eq!(response.status, *status, "{method} {what}: {response:?}");
-            assert_eq!(fingerprint(&db), before, "{method} {what}");
+            assert_eq!(db.fingerprint(), before, "{method} {what}");
         }
     }
 
     // The same change, sent as the page sends it, is made.
     let response = studio.send("PUT", RENAME, &rename_body());
     assert_eq!(response.status, 200, "{response:?}");
-    assert_ne!(fingerprint(&db), before, "the accepted change was written");
+    assert_ne!(db.fingerprint(), before, "the accepted change was written");
     studio.stop();
-    let mut conn = studio_support::connect(&db);
-    let name: Vec<Name> = diesel::RunQueryDsl::load(
-        diesel::sql_query("SELECT name FROM agents WHERE id = 'ori'"),
-        &mut conn,
-    )
-    .unwrap();
-    assert_eq!(name[0].name, "Renamed");
+    assert_eq!(
+        db.texts("SELECT name FROM agents WHERE id = 'ori'"),
+        ["Renamed"]
+    );
 }
 
-#[derive(diesel::QueryableByName)]
-struct Name {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    name: String,
-}
-
-#[test]
-fn a_read_only_studio_refuses_changes() {
-    let project = sample_project(10);
-    let db = project.path(DB_FILE);
-    let files = studio_support::database_files(&db);
-    let studio = Studio::start(&project, &[]);
-    let before = fingerprint(&db);
+fn a_read_only_studio_refuses_changes(engine: Engine) {
+    let Some(db) = Sample::new(engine, 10) else {
+        return;
+    };
+    let files = db.files();
+    let studio = Studio::on(&db, &[]);
+    let before = db.fingerprint();
     let info = studio.get("/api/info").json();
     assert_eq!(info["writable"], false);
     for (method, target, body) in [
@@ -436,23 +433,31 @@ fn a_read_only_studio_refuses_changes() {
         let response = studio.send(method, target, &body);
         assert_eq!(response.status, 403, "{method}: {response:?}");
         assert!(response.error().contains("read-only"), "{response:?}");
-        assert_eq!(fingerprint(&db), before, "{method}");
+        assert_eq!(db.fingerprint(), before, "{method}");
     }
     assert_eq!(studio.get("/api/tables").status, 200);
     assert_eq!(studio.stop(), 0, "Ctrl-C / SIGTERM is a clean stop");
-    assert_eq!(fingerprint(&db), before);
+    assert_eq!(db.fingerprint(), before);
     // Its connections closed on the way out: no -wal or -shm is left behind.
-    assert_eq!(studio_support::database_files(&db), files);
+    assert_eq!(db.files(), files);
+}
+
+// The desktop opener is a Unix `xdg-open` here.
+#[cfg_attr(not(unix), allow(unused_variables))]
+fn open_hands_the_link_to_the_desktop_opener(engine: Engine) {
+    #[cfg(unix)]
+    open_hands_the_link_on_unix(engine);
 }
 
 #[cfg(unix)]
-#[test]
-fn open_hands_the_link_to_the_desktop_opener() {
+fn open_hands_the_link_on_unix(engine: Engine) {
     use std::os::unix::fs::PermissionsExt;
-    let project = sample_project(0);
-    let bin = project.path("fake-bin");
+    let Some(db) = Sample::new(engine, 0) else {
+        return;
+    };
+    let bin = db.project.path("fake-bin");
     std::fs::create_dir(&bin).unwrap();
-    let opened = project.path("opened.txt");
+    let opened = db.project.path("opened.txt");
     let opener = bin.join("xdg-open");
     std::fs::write(&opener, "#!/bin/sh\nprintf '%s' \"$1\" > \"$OPENED\"\n").unwrap();
     std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
@@ -461,8 +466,8 @@ fn open_hands_the_link_to_the_desktop_opener() {
         bin.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let studio = Studio::start_with(
-        &project,
+    let studio = Studio::on_with(
+        &db,
         &["--open"],
         &[("PATH", &path), ("OPENED", &opened.to_string_lossy())],
     );
@@ -479,12 +484,12 @@ fn open_hands_the_link_to_the_desktop_opener() {
     studio.stop();
 }
 
-#[test]
-fn no_cors_headers_on_any_response_preflight_included() {
-    let project = sample_project(10);
-    let db = project.path(DB_FILE);
-    let studio = Studio::start(&project, &["--write"]);
-    let before = fingerprint(&db);
+fn no_cors_headers_on_any_response_preflight_included(engine: Engine) {
+    let Some(db) = Sample::new(engine, 10) else {
+        return;
+    };
+    let studio = Studio::on(&db, &["--write"]);
+    let before = db.fingerprint();
     let cookie = studio.cookie();
     let origin = studio.origin();
     for (what, origin) in [
@@ -535,14 +540,15 @@ fn no_cors_headers_on_any_response_preflight_included() {
             "{target}"
         );
     }
-    assert_eq!(fingerprint(&db), before);
+    assert_eq!(db.fingerprint(), before);
     studio.stop();
 }
 
-#[test]
-fn websocket_upgrades_and_cross_site_reads_are_refused() {
-    let project = sample_project(10);
-    let studio = Studio::start(&project, &[]);
+fn websocket_upgrades_and_cross_site_reads_are_refused(engine: Engine) {
+    let Some(db) = Sample::new(engine, 10) else {
+        return;
+    };
+    let studio = Studio::on(&db, &[]);
     let cookie = studio.cookie();
     for origin in ["https://evil.example", studio.origin().as_str()] {
         let response = studio.request(
@@ -578,12 +584,12 @@ fn websocket_upgrades_and_cross_site_reads_are_refused() {
     studio.stop();
 }
 
-#[test]
-fn injection_attempts_in_table_column_sort_and_filter_parameters_get_400() {
-    let project = sample_project(200);
-    let db = project.path(DB_FILE);
-    let studio = Studio::start(&project, &["--write"]);
-    let before = fingerprint(&db);
+fn injection_attempts_in_table_column_sort_and_filter_parameters_get_400(engine: Engine) {
+    let Some(db) = Sample::new(engine, 200) else {
+        return;
+    };
+    let studio = Studio::on(&db, &["--write"]);
+    let before = db.fingerprint();
     let rejected = [
         // Table names.
         "/api/tables/agents%3B%20DROP%20TABLE%20agents/rows",
@@ -627,7 +633,7 @@ fn injection_attempts_in_table_column_sort_and_filter_parameters_get_400() {
         let response = studio.get(target);
         assert_eq!(response.status, 400, "{target}: {response:?}");
         assert!(!response.error().is_empty(), "{target}");
-        assert_eq!(fingerprint(&db), before, "{target}");
+        assert_eq!(db.fingerprint(), before, "{target}");
     }
     // Values are bound, never spliced: quotes and LIKE wildcards match themselves.
     let bound = [
@@ -672,18 +678,18 @@ fn injection_attempts_in_table_column_sort_and_filter_parameters_get_400() {
     ] {
         let response = studio.send(method, target, &body);
         assert_eq!(response.status, 400, "{method} {target}: {response:?}");
-        assert_eq!(fingerprint(&db), before, "{method} {target}");
+        assert_eq!(db.fingerprint(), before, "{method} {target}");
     }
     studio.stop();
-    assert_eq!(fingerprint(&db), before);
+    assert_eq!(db.fingerprint(), before);
 }
 
-#[test]
-fn path_traversal_gets_404() {
-    let project = sample_project(0);
-    let db = project.path(DB_FILE);
-    let studio = Studio::start(&project, &[]);
-    let before = fingerprint(&db);
+fn path_traversal_gets_404(engine: Engine) {
+    let Some(db) = Sample::new(engine, 0) else {
+        return;
+    };
+    let studio = Studio::on(&db, &[]);
+    let before = db.fingerprint();
     for target in [
         "/..%2f..%2fetc/passwd",
         "/..%2F..%2F..%2Fetc%2Fpasswd",
@@ -705,14 +711,15 @@ fn path_traversal_gets_404() {
         assert!(!response.body.contains("SQLite format"), "{target}");
     }
     assert_eq!(studio.get("/assets/app.js").status, 200);
-    assert_eq!(fingerprint(&db), before);
+    assert_eq!(db.fingerprint(), before);
     studio.stop();
 }
 
-#[test]
-fn another_address_needs_host_prints_a_warning_and_keeps_every_check() {
-    let project = sample_project(0);
-    let studio = Studio::start(&project, &["--host", "0.0.0.0"]);
+fn another_address_needs_host_prints_a_warning_and_keeps_every_check(engine: Engine) {
+    let Some(db) = Sample::new(engine, 0) else {
+        return;
+    };
+    let studio = Studio::on(&db, &["--host", "0.0.0.0"]);
     assert!(
         studio.stderr_text().contains("warning"),
         "{}",
@@ -741,36 +748,48 @@ fn another_address_needs_host_prints_a_warning_and_keeps_every_check() {
     assert_eq!(studio.get("/api/tables").status, 200);
     studio.stop();
 
-    let bad = project.run(
-        &["studio", "--host", "example.com"],
-        &[("SQLITE_DATABASE", DB_FILE)],
-    );
+    let bad = db.run(&["studio", "--host", "example.com"]);
     assert_eq!(bad.code, 2, "{bad:?}");
 }
 
-#[test]
-fn a_missing_database_is_a_usage_error_and_nothing_is_created() {
+/// A missing SQLite file is a usage error (exit 2, like every read-only command); a database missing
+/// from a reachable PostgreSQL server is exit 1 naming it. Neither is created.
+fn a_missing_database_is_a_usage_error_and_nothing_is_created(engine: Engine) {
     let project = orient_testkit::Project::new();
     let listing = orient_testkit::listing(project.root());
-    let run = project.run(
-        &["studio", "--port", "0"],
-        &[("SQLITE_DATABASE", "missing.db")],
-    );
-    assert_eq!(run.code, 2, "{run:?}");
-    assert!(run.stderr.contains("not found"), "{run:?}");
+    let (variable, value, code, says) = match engine {
+        Engine::Sqlite => ("SQLITE_DATABASE", "missing.db".to_owned(), 2, "not found"),
+        Engine::Postgres => {
+            let Some(server) = orient_testkit::postgres::server() else {
+                return;
+            };
+            let url = server.url("studio_missing_database");
+            ("DATABASE_URL", url, 1, "studio_missing_database")
+        }
+    };
+    let run = project.run(&["studio", "--port", "0"], &[(variable, &value)]);
+    assert_eq!(run.code, code, "{run:?}");
+    assert!(run.stderr.contains(says), "{run:?}");
     assert!(
         run.stdout.is_empty(),
         "no URL for a studio that did not start: {run:?}"
     );
     assert_eq!(orient_testkit::listing(project.root()), listing);
+    if let (Engine::Postgres, Some(server)) = (engine, orient_testkit::postgres::server()) {
+        let found = server.psql(
+            "postgres",
+            "SELECT count(*) FROM pg_database WHERE datname = 'studio_missing_database'",
+        );
+        assert_eq!(found, "0", "the database was not created");
+    }
 }
 
-#[test]
-fn the_diagram_routes_are_guarded_like_every_page() {
-    let project = sample_project(10);
-    let db = project.path(DB_FILE);
-    let studio = Studio::start(&project, &[]);
-    let before = fingerprint(&db);
+fn the_diagram_routes_are_guarded_like_every_page(engine: Engine) {
+    let Some(db) = Sample::new(engine, 10) else {
+        return;
+    };
+    let studio = Studio::on(&db, &[]);
+    let before = db.fingerprint();
     let cookie = studio.cookie();
     let wrong = format!("orient_studio_{}={}", studio.port, "0".repeat(64));
     let foreign_host = format!("evil.example:{}", studio.port);
@@ -842,7 +861,158 @@ fn the_diagram_routes_are_guarded_like_every_page() {
     // Changing methods are not routes of the diagram; refused without the CSRF header whatever they are.
     let post = studio.request("POST", "/api/diagram", &[("Cookie", &cookie)], Some("{}"));
     assert_eq!(post.status, 403, "{post:?}");
-    assert_eq!(fingerprint(&db), before);
+    assert_eq!(db.fingerprint(), before);
     studio.stop();
-    assert_eq!(fingerprint(&db), before);
+    assert_eq!(db.fingerprint(), before);
 }
+
+/// The pages serve what the database holds, read through the engine: counts, a row, a boolean filter,
+/// a sorted next page.
+fn pages_show_the_rows_the_database_holds(engine: Engine) {
+    let Some(db) = Sample::new(engine, 30) else {
+        return;
+    };
+    let studio = Studio::on(&db, &[]);
+    let tables = studio.get("/api/tables").json();
+    let messages = tables["tables"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "messages")
+        .unwrap()
+        .clone();
+    assert_eq!(messages["rows"], 30, "{tables}");
+    assert_eq!(messages["status"], "ok", "{tables}");
+    let ori = studio.get("/api/tables/agents/rows/ori").json();
+    let columns = ori["table"]["columns"].as_array().unwrap();
+    let at = |name: &str| columns.iter().position(|c| c["name"] == name).unwrap();
+    assert_eq!(ori["row"]["values"][at("name")], "Ori", "{ori}");
+    // Booleans read as SQLite shows them, whatever the engine stores.
+    assert_eq!(ori["row"]["values"][at("enabled")], 1, "{ori}");
+    assert!(
+        ori["referenced_by"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["table"]["name"] == "agent_skills" && r["count"] == 6),
+        "{ori}"
+    );
+    for (filter, expected) in [
+        ("eq.is_group=true", 6),
+        ("eq.is_group=0", 24),
+        ("has.text=NUMBER%202", 11),
+    ] {
+        let count = studio.get(&format!("/api/tables/messages/count?{filter}"));
+        assert_eq!(count.status, 200, "{filter}: {count:?}");
+        assert_eq!(count.json()["count"], expected, "{filter}");
+    }
+    let first = studio
+        .get("/api/tables/messages/rows?sort=timestamp&dir=desc&limit=20")
+        .json();
+    assert_eq!(first["rows"].as_array().unwrap().len(), 20, "{first}");
+    let next = first["next"].as_str().unwrap();
+    let second = studio
+        .get(&format!(
+            "/api/tables/messages/rows?sort=timestamp&dir=desc&limit=20&after={}",
+            urlencode(next)
+        ))
+        .json();
+    let keys: Vec<&str> = second["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        keys,
+        ["10", "9", "8", "7", "6", "5", "4", "3", "2", "1"],
+        "{second}"
+    );
+    studio.stop();
+}
+
+/// A table without a primary key: browsed by SQLite's rowid (and editable, as before), and on
+/// PostgreSQL shown by `ctid` and read-only, the page saying why.
+fn a_table_without_a_primary_key(engine: Engine) {
+    let Some(db) = Sample::new(engine, 0) else {
+        return;
+    };
+    db.execute("CREATE TABLE notes (body TEXT NOT NULL); INSERT INTO notes (body) VALUES ('first'), ('second');");
+    let studio = Studio::on(&db, &["--write"]);
+    let page = studio.get("/api/tables/notes/rows").json();
+    let bodies: Vec<&str> = page["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["values"][0].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["first", "second"], "{page}");
+    assert_eq!(page["table"]["key_is_rowid"], true);
+    let key = page["rows"][0]["key"].as_str().unwrap().to_owned();
+    let row = studio.get(&format!("/api/tables/notes/rows/{}", urlencode(&key)));
+    assert_eq!(row.status, 200, "{row:?}");
+    assert_eq!(row.json()["row"]["values"][0], "first");
+    let before = db.fingerprint();
+    let edit = studio.send(
+        "PUT",
+        &format!("/api/tables/notes/rows/{}", urlencode(&key)),
+        &serde_json::json!({ "values": { "body": "changed" } }),
+    );
+    match engine {
+        Engine::Sqlite => {
+            assert_eq!(page["table"]["key"][0], "rowid");
+            assert!(page["table"].get("read_only").is_none(), "{page}");
+            assert_eq!(edit.status, 200, "{edit:?}");
+            assert_eq!(
+                db.texts("SELECT body FROM notes ORDER BY rowid"),
+                ["changed", "second"]
+            );
+        }
+        Engine::Postgres => {
+            assert_eq!(page["table"]["key"][0], "ctid");
+            let why = page["table"]["read_only"].as_str().unwrap_or_default();
+            assert!(why.contains("no primary key"), "{page}");
+            assert_eq!(edit.status, 403, "{edit:?}");
+            assert!(edit.error().contains("no primary key"), "{edit:?}");
+            let insert = studio.send(
+                "POST",
+                "/api/tables/notes/rows",
+                &serde_json::json!({ "values": { "body": "third" } }),
+            );
+            assert_eq!(insert.status, 403, "{insert:?}");
+            assert_eq!(db.fingerprint(), before);
+        }
+    }
+    studio.stop();
+}
+
+/// Percent-encodes a query-string value.
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+on_each_engine!(
+    listens_on_loopback_only_and_prints_a_fresh_token_once,
+    requests_without_the_right_token_get_401,
+    foreign_host_headers_get_403_before_routing,
+    changes_need_the_exact_origin_the_custom_header_and_json,
+    a_read_only_studio_refuses_changes,
+    open_hands_the_link_to_the_desktop_opener,
+    no_cors_headers_on_any_response_preflight_included,
+    websocket_upgrades_and_cross_site_reads_are_refused,
+    injection_attempts_in_table_column_sort_and_filter_parameters_get_400,
+    path_traversal_gets_404,
+    another_address_needs_host_prints_a_warning_and_keeps_every_check,
+    a_missing_database_is_a_usage_error_and_nothing_is_created,
+    the_diagram_routes_are_guarded_like_every_page,
+    pages_show_the_rows_the_database_holds,
+    a_table_without_a_primary_key,
+);

@@ -8,20 +8,23 @@
 use serde::Serialize;
 
 use crate::check::{DatabaseCheck, Difference, check_database};
-use crate::dialect::sqlite::Sqlite;
 use crate::model::UnmodelledObject;
 use crate::model::{AppDefault, ColumnType, FkAction, Schema, Table};
-use crate::sql::Dialect;
+use crate::plan::Planner;
+use crate::studio::engine::StudioDialect;
 use crate::studio::error::Error;
 
 /// The schema of the database at one `schema_version`, with the declared one and their differences.
-#[derive(Debug)]
 pub struct Catalog {
     pub schema_version: i64,
     pub live: Schema,
     pub unmodelled: Vec<UnmodelledObject>,
     pub declared: Schema,
     pub check: DatabaseCheck,
+    /// The engine's dialect, for the diagram's types.
+    pub planner: &'static dyn Planner,
+    /// How the engine's SQL reads any column.
+    pub studio: &'static dyn StudioDialect,
 }
 
 /// What a table looks like to the pages: its live columns with their declared types.
@@ -30,12 +33,19 @@ pub struct TableView {
     pub name: String,
     pub declared: bool,
     pub columns: Vec<ColumnInfo>,
-    /// The columns identifying a row: the primary key, or `rowid` for a table without one.
+    /// The columns identifying a row: the primary key, or the engine's row identity (SQLite's `rowid`,
+    /// PostgreSQL's `ctid`) for a table without one.
     pub key: Vec<String>,
-    /// Whether `key` is SQLite's `rowid` (not a column of the table).
+    /// Whether `key` is the engine's row identity (not a column of the table).
     pub key_is_rowid: bool,
+    /// Why the rows of this table cannot be edited, when they cannot (a PostgreSQL table without a
+    /// primary key: `ctid` moves when a row is updated, so it cannot name a row to change).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<String>,
     /// The differences `check` finds between this table and its struct.
     pub differences: Vec<Difference>,
+    #[serde(skip)]
+    pub dialect: &'static dyn StudioDialect,
 }
 
 /// One live column.
@@ -69,21 +79,35 @@ pub struct ColumnReference {
     pub on_delete: FkAction,
 }
 
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("schema_version", &self.schema_version)
+            .field("live", &self.live)
+            .field("check", &self.check)
+            .field("dialect", &self.planner.name())
+            .finish_non_exhaustive()
+    }
+}
+
 impl Catalog {
     pub fn new(
         schema_version: i64,
         live: Schema,
         unmodelled: Vec<UnmodelledObject>,
         declared: Schema,
-        dialect: &dyn Dialect,
+        planner: &'static dyn Planner,
+        studio: &'static dyn StudioDialect,
     ) -> Catalog {
-        let check = check_database(Some(&live), &declared, dialect);
+        let check = check_database(Some(&live), &declared, planner);
         Catalog {
             schema_version,
             live,
             unmodelled,
             declared,
             check,
+            planner,
+            studio,
         }
     }
 
@@ -154,18 +178,25 @@ impl Catalog {
             })
             .collect();
         let key_is_rowid = live.primary_key.is_empty();
+        let implicit = self.studio.implicit_key();
         let key = if key_is_rowid {
-            vec!["rowid".to_owned()]
+            vec![implicit.name.to_owned()]
         } else {
             live.primary_key.iter().map(ToString::to_string).collect()
         };
+        let read_only = key_is_rowid
+            .then_some(implicit.read_only)
+            .flatten()
+            .map(|why| format!("`{name}` {why}"));
         Ok(TableView {
             name: name.to_owned(),
             declared: declared.is_some(),
             columns,
             key,
             key_is_rowid,
+            read_only,
             differences: self.differences_of(name),
+            dialect: self.studio,
         })
     }
 
@@ -198,22 +229,39 @@ impl TableView {
 
     /// The quoted table name.
     pub fn quoted(&self) -> String {
-        quote(&self.name)
+        self.quote(&self.name)
     }
 
-    /// The SQL of the key columns (`"id"`, or `rowid`).
+    /// Quotes an identifier found in the live schema, the engine's way.
+    pub fn quote(&self, ident: &str) -> String {
+        self.dialect.quote_ident(ident)
+    }
+
+    /// The SQL reading a column, as values the studio decodes and compares.
+    pub fn expression(&self, column: &ColumnInfo) -> String {
+        self.dialect
+            .column_expression(self.quote(&column.name), column.ty)
+    }
+
+    /// The SQL of the key columns (`"id"`, or the engine's row identity).
     pub fn key_sql(&self) -> Vec<String> {
         if self.key_is_rowid {
-            vec!["rowid".to_owned()]
+            vec![self.dialect.implicit_key().expression.to_owned()]
         } else {
-            self.key.iter().map(|k| quote(k)).collect()
+            self.key
+                .iter()
+                .map(|k| match self.column(k) {
+                    Ok(column) => self.expression(column),
+                    Err(_) => self.quote(k),
+                })
+                .collect()
         }
     }
 
-    /// The type of each key column (`rowid` is an integer).
+    /// The type of each key column (the row identity's type for a table without a primary key).
     pub fn key_types(&self) -> Vec<ColumnType> {
         if self.key_is_rowid {
-            return vec![ColumnType::BigInt];
+            return vec![self.dialect.implicit_key().ty];
         }
         self.key
             .iter()
@@ -221,11 +269,11 @@ impl TableView {
             .collect()
     }
 
-    /// The select list: every column, then `rowid` when it is the key.
+    /// The select list: every column, then the row identity when it is the key.
     pub fn select_list(&self) -> String {
-        let mut list: Vec<String> = self.columns.iter().map(|c| quote(&c.name)).collect();
+        let mut list: Vec<String> = self.columns.iter().map(|c| self.expression(c)).collect();
         if self.key_is_rowid {
-            list.push("rowid".to_owned());
+            list.push(self.dialect.implicit_key().expression.to_owned());
         }
         list.join(", ")
     }
@@ -240,11 +288,14 @@ impl TableView {
             .filter_map(|k| self.column_index(k))
             .collect()
     }
-}
 
-/// Quotes an identifier that was found in the live schema.
-pub fn quote(ident: &str) -> String {
-    Sqlite.quote_ident(ident)
+    /// A refusal when the rows of this table cannot be edited.
+    pub fn check_writable(&self) -> Result<(), Error> {
+        match &self.read_only {
+            Some(why) => Err(Error::Refused(why.clone())),
+            None => Ok(()),
+        }
+    }
 }
 
 /// A name from a request, shortened and stripped of control characters for an error message.

@@ -15,6 +15,10 @@ pub enum Error {
     /// A write while the studio runs without `--write`: 403.
     #[error("the studio is read-only; start it with `orient-db studio --write` to edit rows")]
     ReadOnly,
+    /// A change the engine cannot make safely through the studio (a table without a primary key on
+    /// PostgreSQL): 403, saying why.
+    #[error("{0}")]
+    Refused(String),
     /// The database refused a write (a constraint), or changed under it: 409.
     #[error("{0}")]
     Conflict(String),
@@ -41,7 +45,7 @@ impl Error {
         match self {
             Error::BadRequest(_) | Error::Invalid(_) => 400,
             Error::NotFound(_) => 404,
-            Error::ReadOnly => 403,
+            Error::ReadOnly | Error::Refused(_) => 403,
             Error::Conflict(_) => 409,
             Error::Database(e) if e.is_locked() => 503,
             Error::Query(e) if crate::db::backend::is_locked(e) => 503,

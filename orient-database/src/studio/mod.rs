@@ -3,12 +3,15 @@
 //! - [`server`]: the HTTP server (axum on tokio): binding, routes, handlers;
 //! - [`security`]: the per-launch token and its cookie, the Host allow-list, the Origin and CSRF checks,
 //!   the response headers; everything a request passes before it reaches a route;
-//! - [`Studio`] (this file): the database side: `query_only` reader connections, an optional writer
-//!   (`--write`), and the [`catalog`] of tables, read again when `PRAGMA schema_version` changes;
+//! - [`Studio`] (this file): the database side: read-only reader connections (SQLite's `query_only`,
+//!   PostgreSQL's read-only sessions), an optional writer (`--write`), and the [`catalog`] of tables,
+//!   read again when the engine's schema version changes;
 //! - [`pages`]: what each page shows (tables, a table, a row, schema, diagram, migrations, seed data), as
 //!   JSON (the diagram's SVG is drawn by [`crate::diagram::svg`]);
 //! - [`query`]: keyset pagination, filters and references; [`write`]: edits, inserts and deletes;
 //! - [`value`]: values of any column, and input checked against the declared types;
+//! - [`engine`]: what the studio asks of the engine (its SQL, its row identity, decoding rows), done by
+//!   `dialect/sqlite/studio.rs` and `dialect/postgres/studio.rs`;
 //! - [`assets`]: the HTML, CSS and JavaScript, embedded in the binary.
 //!
 //! The studio holds no transaction between requests: each request takes a connection, reads (or writes)
@@ -17,6 +20,7 @@
 
 pub mod assets;
 pub mod catalog;
+pub mod engine;
 pub mod error;
 pub mod pages;
 pub mod query;
@@ -26,15 +30,16 @@ pub mod server;
 pub mod value;
 pub mod write;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::db::backend::DbConnection;
-use crate::dialect::sqlite::connection::{self, Access};
+use crate::db::backend::{Access, DbConnection};
+use crate::db::target::Target;
 use crate::engine::EngineConnection;
 use crate::model::Schema;
 use crate::schema::TABLES;
 use crate::studio::catalog::Catalog;
+use crate::studio::engine::StudioConnection;
 pub use crate::studio::error::Error;
 
 pub use server::{Options, Server};
@@ -44,7 +49,7 @@ const IDLE_READERS: usize = 4;
 
 /// The database side of the studio.
 pub struct Studio {
-    path: PathBuf,
+    target: Target,
     writable: bool,
     declared: Schema,
     readers: Mutex<Vec<DbConnection>>,
@@ -55,20 +60,32 @@ pub struct Studio {
 impl std::fmt::Debug for Studio {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Studio")
-            .field("path", &self.path)
+            .field("target", &self.target)
             .field("writable", &self.writable)
             .finish_non_exhaustive()
     }
 }
 
 impl Studio {
-    /// Opens an existing database file (never creating one, never migrating it, never changing its
-    /// journal mode). With `writable`, edits are allowed; otherwise every connection is `query_only`.
+    /// Opens an existing SQLite database file (never creating one, never migrating it, never changing
+    /// its journal mode). With `writable`, edits are allowed; otherwise every connection is `query_only`.
     pub fn open(path: &Path, writable: bool) -> Result<Studio, Error> {
-        // Checks that the file exists and is SQLite, and opens the first reader.
-        let first = connection::open_read_only(path)?;
+        Studio::open_target(
+            &Target::Sqlite {
+                path: path.to_path_buf(),
+            },
+            writable,
+        )
+    }
+
+    /// Opens an existing database on either engine, creating and migrating nothing. With `writable`,
+    /// edits are allowed; otherwise every connection is read-only.
+    pub fn open_target(target: &Target, writable: bool) -> Result<Studio, Error> {
+        // Checks that the database exists (and, for a file, that it is SQLite), and opens the first
+        // reader.
+        let first = connect(target, Access::ReadOnly, true)?;
         let studio = Studio {
-            path: path.to_path_buf(),
+            target: target.clone(),
             writable,
             declared: Schema::from_declared(TABLES),
             readers: Mutex::new(vec![first]),
@@ -80,8 +97,14 @@ impl Studio {
         Ok(studio)
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The database: a file, or a server's database.
+    pub fn target(&self) -> &Target {
+        &self.target
+    }
+
+    /// The database as the pages show it (a server's password hidden).
+    pub fn location(&self) -> String {
+        self.target.to_string()
     }
 
     pub fn writable(&self) -> bool {
@@ -96,7 +119,7 @@ impl Studio {
     ) -> Result<T, Error> {
         let mut conn = match lock(&self.readers).pop() {
             Some(conn) => conn,
-            None => connection::establish(&self.path, Access::ReadOnly)?,
+            None => connect(&self.target, Access::ReadOnly, false)?,
         };
         let result = conn.read_transaction(|conn| {
             let catalog = self.catalog(conn)?;
@@ -111,7 +134,7 @@ impl Studio {
         result
     }
 
-    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer connection: committed when it returns
+    /// Runs `f` in one write transaction (SQLite's `BEGIN IMMEDIATE`) on the writer connection: committed when it returns
     /// `Ok`, rolled back otherwise. Refused unless the studio was started with `--write`.
     pub fn write<T>(
         &self,
@@ -122,7 +145,7 @@ impl Studio {
         }
         let mut writer = lock(&self.writer);
         if writer.is_none() {
-            *writer = Some(connection::establish(&self.path, Access::ReadWrite)?);
+            *writer = Some(connect(&self.target, Access::ReadWrite, false)?);
         }
         let Some(conn) = writer.as_mut() else {
             return Err(Error::ReadOnly);
@@ -149,9 +172,28 @@ impl Studio {
             found.unmodelled,
             self.declared.clone(),
             conn.planner(),
+            conn.studio_dialect(),
         ));
         *lock(&self.catalog) = Some(catalog.clone());
         Ok(catalog)
+    }
+}
+
+/// A new connection to the studio's database, the engine's way. `first`: the one opened at start, which
+/// checks that the database is there and readable before anything else.
+fn connect(target: &Target, access: Access, first: bool) -> Result<DbConnection, Error> {
+    match target {
+        Target::Sqlite { path } => Ok(crate::dialect::sqlite::studio::connect(
+            path, access, first,
+        )?),
+        #[cfg(feature = "postgres")]
+        Target::Postgres(server) => Ok(crate::dialect::postgres::studio::connect(server, access)?),
+        #[cfg(not(feature = "postgres"))]
+        Target::Postgres(_) => Err(Error::Database(crate::db::error::Error::NotOnThisEngine {
+            what: "orient-db studio",
+            target: target.to_string(),
+            instead: "build orient-database with the `postgres` feature to reach PostgreSQL",
+        })),
     }
 }
 

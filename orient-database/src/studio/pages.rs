@@ -4,7 +4,6 @@ use serde::Serialize;
 
 use crate::check::Difference;
 use crate::diagram::{self, mermaid, svg};
-use crate::dialect::sqlite::Sqlite;
 use crate::migrations::{self, runner};
 use crate::model::Table;
 use crate::model::UnmodelledObject;
@@ -26,7 +25,7 @@ pub struct Info {
 pub fn info(studio: &Studio) -> Result<Info, Error> {
     studio.read(|_, catalog| {
         Ok(Info {
-            database: studio.path().display().to_string(),
+            database: studio.location(),
             writable: studio.writable(),
             schema_version: catalog.schema_version,
         })
@@ -85,7 +84,7 @@ pub fn tables(studio: &Studio) -> Result<TablesPage, Error> {
         }
         tables.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(TablesPage {
-            database: studio.path().display().to_string(),
+            database: studio.location(),
             writable: studio.writable(),
             tables,
             unmodelled: catalog.unmodelled.clone(),
@@ -148,9 +147,11 @@ fn referencing(
             let Some(value) = table.column_index(target).and_then(|i| values.get(i)) else {
                 continue;
             };
-            condition
-                .sql
-                .push(format!("{} = ?", crate::studio::catalog::quote(column)));
+            let expression = match child_view.column(column) {
+                Ok(info) => child_view.expression(info),
+                Err(_) => child_view.quote(column),
+            };
+            condition.sql.push(format!("{expression} = ?"));
             condition.binds.push(value.clone());
             shown.push(value.to_json());
             filter.push((format!("eq.{column}"), value.to_text()));
@@ -253,7 +254,8 @@ pub struct DiagramPage {
 
 pub fn diagram(studio: &Studio) -> Result<DiagramPage, Error> {
     studio.read(|_, catalog| {
-        let schema = diagram::with_declared_types(&catalog.live, &catalog.declared, &Sqlite);
+        let schema =
+            diagram::with_declared_types(&catalog.live, &catalog.declared, catalog.planner);
         let options = svg::Options {
             link_prefix: Some("#/table/".to_owned()),
             ..svg::Options::default()
@@ -270,7 +272,8 @@ pub fn diagram(studio: &Studio) -> Result<DiagramPage, Error> {
 /// The diagram as a file of its own (no links: they only lead somewhere inside the page).
 pub fn diagram_svg(studio: &Studio) -> Result<String, Error> {
     studio.read(|_, catalog| {
-        let schema = diagram::with_declared_types(&catalog.live, &catalog.declared, &Sqlite);
+        let schema =
+            diagram::with_declared_types(&catalog.live, &catalog.declared, catalog.planner);
         Ok(svg::render(&schema, &svg::Options::default()))
     })
 }
@@ -283,7 +286,7 @@ pub struct MigrationsPage {
 }
 
 pub fn migrations(studio: &Studio) -> Result<MigrationsPage, Error> {
-    let all = migrations::embedded()?;
+    let all = migrations::embedded_for(studio.target())?;
     studio.read(|conn, _| {
         Ok(MigrationsPage {
             status: runner::status(conn, &all)?,

@@ -11,14 +11,13 @@
 //! bound parameter.
 
 use crate::db::backend::DbConnection;
-use diesel::SqliteConnection;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::model::ColumnType;
-use crate::studio::catalog::{TableView, printable, quote};
+use crate::studio::catalog::{TableView, printable};
+use crate::studio::engine::StudioConnection;
 use crate::studio::error::Error;
-use crate::studio::value::{self, CursorValue, DynRow, Value};
+use crate::studio::value::{self, CursorValue, Value};
 
 /// Rows per page when the request does not say.
 pub const DEFAULT_LIMIT: usize = 50;
@@ -182,17 +181,18 @@ pub fn filter_condition(table: &TableView, filters: &[Filter]) -> Result<Conditi
     let mut condition = Condition::default();
     for filter in filters {
         let column = table.column(&filter.column)?;
-        let name = quote(&column.name);
+        let name = table.expression(column);
         match filter.op {
             FilterOp::Eq => {
                 let value = value::parse_text(column.ty, &filter.value).map_err(|e| {
                     Error::BadRequest(format!("filter on `{}`: {}", column.name, e.0))
                 })?;
+                let value = table.dialect.bind_value(column.ty, value);
                 condition.and(format!("{name} = ?"), [value]);
             }
             FilterOp::Contains => {
                 condition.and(
-                    format!("{name} LIKE ? ESCAPE '\\'"),
+                    table.dialect.contains(&name),
                     [Value::Text(format!("%{}%", escape_like(&filter.value)))],
                 );
             }
@@ -453,7 +453,7 @@ fn resolve_order(table: &TableView, request: &PageRequest) -> Result<(String, Or
         }
     };
     let order = Order {
-        sort: sort.map(|c| (quote(&c.name), c.nullable)),
+        sort: sort.map(|c| (table.expression(c), c.nullable)),
         sort_position: sort.and_then(|c| table.column_index(&c.name)),
         key,
         descending: request.descending,
@@ -487,20 +487,9 @@ fn parse_cursor(
     Ok((sort, key))
 }
 
-/// The SQLite connection the studio's queries run on (the studio opens SQLite files only).
-pub fn sqlite(conn: &mut DbConnection) -> Result<&mut SqliteConnection, Error> {
-    crate::db::backend::as_sqlite(conn)
-        .ok_or_else(|| Error::BadRequest("the studio opens SQLite databases only".to_owned()))
-}
-
 /// Runs a query and reads each row as values.
 pub fn load(conn: &mut DbConnection, sql: &str, binds: &[Value]) -> Result<Vec<Vec<Value>>, Error> {
-    let mut query = diesel::sql_query(sql).into_boxed();
-    for bind in binds {
-        query = value::bind(query, bind);
-    }
-    let rows: Vec<DynRow> = query.load(sqlite(conn)?)?;
-    Ok(rows.into_iter().map(|r| r.0).collect())
+    Ok(conn.load_values(sql, binds)?)
 }
 
 /// `SELECT count(*)` with a condition.
@@ -580,8 +569,8 @@ pub fn parse_key(table: &TableView, text: &str) -> Result<Vec<Value>, Error> {
     types
         .iter()
         .zip(&parts)
-        .map(|(ty, part)| {
-            let ty = match ty {
+        .map(|(declared, part)| {
+            let ty = match declared {
                 // Keys are compared as stored: integers as integers, everything else as text.
                 ColumnType::Integer
                 | ColumnType::BigInt
@@ -589,14 +578,16 @@ pub fn parse_key(table: &TableView, text: &str) -> Result<Vec<Value>, Error> {
                 | ColumnType::Bool => ColumnType::BigInt,
                 _ => ColumnType::Text,
             };
-            value::parse_text(ty, part).map_err(|e| {
-                Error::BadRequest(format!(
-                    "`{}` is not a key of `{}`: {}",
-                    printable(part),
-                    table.name,
-                    e.0
-                ))
-            })
+            value::parse_text(ty, part)
+                .map(|v| table.dialect.bind_value(*declared, v))
+                .map_err(|e| {
+                    Error::BadRequest(format!(
+                        "`{}` is not a key of `{}`: {}",
+                        printable(part),
+                        table.name,
+                        e.0
+                    ))
+                })
         })
         .collect()
 }

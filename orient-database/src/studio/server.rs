@@ -32,6 +32,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::Serialize;
 
+use crate::db::target::Target;
 use crate::studio::error::Error;
 use crate::studio::query::PageRequest;
 use crate::studio::security::{self, Guard, Token};
@@ -69,8 +70,8 @@ pub struct Server {
 
 impl Server {
     /// Opens the database and binds the port (so the real port is known before anything is printed).
-    pub fn bind(database: &std::path::Path, options: &Options) -> Result<Server, Error> {
-        let studio = Studio::open(database, options.write)?;
+    pub fn bind(database: &Target, options: &Options) -> Result<Server, Error> {
+        let studio = Studio::open_target(database, options.write)?;
         let wanted = SocketAddr::new(options.host, options.port);
         let listener = TcpListener::bind(wanted).map_err(|source| Error::Bind {
             address: wanted.to_string(),

@@ -1,23 +1,22 @@
-//! Values of any column, as SQLite stores them, and reading user input into them by declared type.
+//! Values of any column, and reading user input into them by declared type.
 //!
 //! The studio shows tables it learns at run time, so it cannot use typed Diesel structs: a row is read as
-//! a list of [`Value`]s (SQLite's five storage classes), and input (filters, edits) is converted to a
+//! a list of [`Value`]s (SQLite's five storage classes, and PostgreSQL's booleans; each engine decodes
+//! its rows in its `dialect/…/studio.rs`), and input (filters, edits) is converted to a
 //! `Value` by the column's declared [`ColumnType`] before it is bound as a parameter. Nothing typed by a
 //! user is ever written into SQL text.
 
-use diesel::deserialize::{self, FromSql, QueryableByName};
-use diesel::row::{NamedRow, Row};
-use diesel::sql_types::{BigInt, Binary, Double, Nullable, Text};
-use diesel::sqlite::{Sqlite, SqliteType, SqliteValue};
 use serde::{Deserialize, Serialize};
 
 use crate::model::ColumnType;
 
-/// One SQLite value.
+/// One value of a row.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
     Integer(i64),
+    /// A boolean of an engine that has them (PostgreSQL); SQLite stores 0 and 1.
+    Bool(bool),
     Real(f64),
     Text(String),
     Blob(Vec<u8>),
@@ -36,6 +35,8 @@ impl Value {
             Value::Null => serde_json::Value::Null,
             Value::Integer(n) if (-SAFE..=SAFE).contains(n) => serde_json::Value::from(*n),
             Value::Integer(n) => serde_json::Value::from(n.to_string()),
+            // As SQLite shows them, so the page reads booleans the same from either engine.
+            Value::Bool(b) => serde_json::Value::from(i64::from(*b)),
             Value::Real(x) => serde_json::Number::from_f64(*x)
                 .map_or(serde_json::Value::Null, serde_json::Value::Number),
             Value::Text(t) => serde_json::Value::from(t.as_str()),
@@ -51,58 +52,11 @@ impl Value {
         match self {
             Value::Null => "NULL".to_owned(),
             Value::Integer(n) => n.to_string(),
+            Value::Bool(b) => i64::from(*b).to_string(),
             Value::Real(x) => x.to_string(),
             Value::Text(t) => t.clone(),
             Value::Blob(b) => format!("x'{}'", hex(b)),
         }
-    }
-}
-
-impl FromSql<Text, Sqlite> for Value {
-    fn from_sql(mut value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-        Ok(match value.value_type() {
-            None => Value::Null,
-            Some(SqliteType::Long | SqliteType::Integer | SqliteType::SmallInt) => {
-                Value::Integer(value.read_long())
-            }
-            Some(SqliteType::Double | SqliteType::Float) => Value::Real(value.read_double()),
-            Some(SqliteType::Binary) => Value::Blob(value.read_blob().to_vec()),
-            Some(_) => Value::Text(value.read_text().to_owned()),
-        })
-    }
-
-    fn from_nullable_sql(bytes: Option<SqliteValue<'_, '_, '_>>) -> deserialize::Result<Self> {
-        match bytes {
-            Some(value) => Value::from_sql(value),
-            None => Ok(Value::Null),
-        }
-    }
-}
-
-/// A result row of any width, each column read as a [`Value`] by position.
-#[derive(Debug, Clone)]
-pub struct DynRow(pub Vec<Value>);
-
-impl QueryableByName<Sqlite> for DynRow {
-    fn build<'a>(row: &impl NamedRow<'a, Sqlite>) -> deserialize::Result<Self> {
-        let values = (0..Row::field_count(row))
-            .map(|i| Row::get_value::<Text, Value, usize>(row, i))
-            .collect::<deserialize::Result<Vec<Value>>>()?;
-        Ok(DynRow(values))
-    }
-}
-
-/// Binds a [`Value`] with the SQL type matching its storage class.
-pub fn bind<'f>(
-    query: diesel::query_builder::BoxedSqlQuery<'f, Sqlite, diesel::query_builder::SqlQuery>,
-    value: &Value,
-) -> diesel::query_builder::BoxedSqlQuery<'f, Sqlite, diesel::query_builder::SqlQuery> {
-    match value.clone() {
-        Value::Null => query.bind::<Nullable<Text>, Option<String>>(None),
-        Value::Integer(n) => query.bind::<BigInt, i64>(n),
-        Value::Real(x) => query.bind::<Double, f64>(x),
-        Value::Text(t) => query.bind::<Text, String>(t),
-        Value::Blob(b) => query.bind::<Binary, Vec<u8>>(b),
     }
 }
 
@@ -111,6 +65,7 @@ pub fn bind<'f>(
 pub enum CursorValue {
     N,
     I(i64),
+    Z(bool),
     R(f64),
     T(String),
     B(String),
@@ -121,6 +76,7 @@ impl From<&Value> for CursorValue {
         match value {
             Value::Null => CursorValue::N,
             Value::Integer(n) => CursorValue::I(*n),
+            Value::Bool(b) => CursorValue::Z(*b),
             Value::Real(x) => CursorValue::R(*x),
             Value::Text(t) => CursorValue::T(t.clone()),
             Value::Blob(b) => CursorValue::B(hex(b)),
@@ -133,6 +89,7 @@ impl CursorValue {
         Some(match self {
             CursorValue::N => Value::Null,
             CursorValue::I(n) => Value::Integer(*n),
+            CursorValue::Z(b) => Value::Bool(*b),
             CursorValue::R(x) => Value::Real(*x),
             CursorValue::T(t) => Value::Text(t.clone()),
             CursorValue::B(h) => Value::Blob(unhex(h)?),
@@ -337,6 +294,7 @@ mod tests {
         for value in [
             Value::Null,
             Value::Integer(5),
+            Value::Bool(true),
             Value::Text("5".into()),
             Value::Real(0.5),
             Value::Blob(vec![0, 255]),

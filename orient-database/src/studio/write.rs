@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use crate::db::backend::DbConnection;
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ColumnType, FkAction, Table};
-use crate::studio::catalog::{Catalog, TableView, quote};
+use crate::model::{FkAction, Table};
+use crate::studio::catalog::{Catalog, TableView};
+use crate::studio::engine::StudioConnection;
 use crate::studio::error::Error;
 use crate::studio::query::{self, Condition};
 use crate::studio::value::{self, Value};
@@ -37,8 +38,12 @@ fn checked_values(
             ));
             continue;
         }
+        if let Some(why) = table.dialect.unwritable(column.ty) {
+            problems.push(format!("`{name}`: {why}"));
+            continue;
+        }
         match value::parse_json(column.ty, column.nullable, raw) {
-            Ok(v) => values.push((column.name.clone(), v)),
+            Ok(v) => values.push((column.name.clone(), table.dialect.bind_value(column.ty, v))),
             Err(e) => problems.push(format!("`{name}` ({}): {}", column.ty, e.0)),
         }
     }
@@ -56,6 +61,7 @@ pub fn update(
     key: &[Value],
     input: &RowInput,
 ) -> Result<(), Error> {
+    table.check_writable()?;
     let values = checked_values(table, input, false)?;
     if values.is_empty() {
         return Err(Error::BadRequest("nothing to change".to_owned()));
@@ -63,7 +69,7 @@ pub fn update(
     let condition = query::key_condition(table, key);
     let assignments: Vec<String> = values
         .iter()
-        .map(|(name, _)| format!("{} = ?", quote(name)))
+        .map(|(name, _)| format!("{} = ?", table.quote(name)))
         .collect();
     let mut binds: Vec<Value> = values.into_iter().map(|(_, v)| v).collect();
     binds.extend(condition.binds.iter().cloned());
@@ -90,6 +96,7 @@ pub fn insert(
     table: &TableView,
     input: &RowInput,
 ) -> Result<String, Error> {
+    table.check_writable()?;
     let mut values = checked_values(table, input, true)?;
     let mut missing = Vec::new();
     for column in &table.columns {
@@ -102,11 +109,10 @@ pub fn insert(
                 Value::Integer(Timestamp::now().unix_seconds()),
             ));
         } else if !column.nullable && column.default.is_none() && !column.autoincrement {
-            // An INTEGER PRIMARY KEY is the rowid and gets one even without AUTOINCREMENT.
-            let rowid_alias = column.primary_key
-                && table.key.len() == 1
-                && matches!(column.ty, ColumnType::Integer | ColumnType::BigInt);
-            if !rowid_alias {
+            // The engine may fill a single-column key itself (SQLite's INTEGER PRIMARY KEY).
+            let filled =
+                column.primary_key && table.key.len() == 1 && table.dialect.fills_key(column.ty);
+            if !filled {
                 missing.push(format!("`{}` ({}) is required", column.name, column.ty));
             }
         }
@@ -121,7 +127,7 @@ pub fn insert(
             table.quoted()
         )
     } else {
-        let names: Vec<String> = values.iter().map(|(n, _)| quote(n)).collect();
+        let names: Vec<String> = values.iter().map(|(n, _)| table.quote(n)).collect();
         format!(
             "INSERT INTO {} ({}) VALUES ({}) RETURNING {returning}",
             table.quoted(),
@@ -179,6 +185,7 @@ pub fn delete_plan(
     key: &[Value],
     key_text: &str,
 ) -> Result<DeletePlan, Error> {
+    table.check_writable()?;
     query::find_row(conn, table, key)?;
     let root = query::key_condition(table, key);
     // The rows being deleted, as a subquery over their table.
@@ -193,8 +200,8 @@ pub fn delete_plan(
         let mut next = Vec::new();
         for deleted in &level {
             for (child, fk) in referencing_keys(catalog, &deleted.table) {
-                let referenced: Vec<String> = fk.1.iter().map(|c| quote(c)).collect();
-                let referencing: Vec<String> = fk.0.iter().map(|c| quote(c)).collect();
+                let referenced: Vec<String> = fk.1.iter().map(|c| table.quote(c)).collect();
+                let referencing: Vec<String> = fk.0.iter().map(|c| table.quote(c)).collect();
                 let pointing = format!(
                     "{} IN (SELECT {} {})",
                     tuple(&referencing),
@@ -226,7 +233,7 @@ pub fn delete_plan(
                 if fk.2 == FkAction::Cascade {
                     next.push(Deleted {
                         table: child.name.to_string(),
-                        from_where: format!("FROM {} WHERE {pointing}", quote(&child.name)),
+                        from_where: format!("FROM {} WHERE {pointing}", table.quote(&child.name)),
                         binds: deleted.binds.clone(),
                     });
                 }
@@ -332,10 +339,5 @@ fn tuple(columns: &[String]) -> String {
 
 /// Runs a statement and returns how many rows it changed.
 fn execute(conn: &mut DbConnection, sql: &str, binds: &[Value]) -> Result<usize, Error> {
-    use diesel::RunQueryDsl;
-    let mut statement = diesel::sql_query(sql).into_boxed();
-    for bind in binds {
-        statement = value::bind(statement, bind);
-    }
-    Ok(statement.execute(query::sqlite(conn)?)?)
+    Ok(conn.execute_values(sql, binds)?)
 }

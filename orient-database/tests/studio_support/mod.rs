@@ -1,6 +1,7 @@
-//! Helpers for the studio tests: a database that looks seeded, the real `orient-db studio` process on a
-//! free port, a raw HTTP/1.1 client (so tests can send any Host, Origin or path, unnormalised) and a
-//! fingerprint of the database file.
+//! Helpers for the studio tests: a database that looks seeded (an SQLite file, or with feature
+//! `postgres` the same rows in a database of its own on the test process's PostgreSQL server), the
+//! real `orient-db studio` process on a free port, a raw HTTP/1.1 client (so tests can send any Host,
+//! Origin or path, unnormalised) and a fingerprint of the database.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -70,6 +71,197 @@ pub fn fingerprint(db: &Path) -> String {
     format!("{}:{}", hash(db), hash(Path::new(&wal)))
 }
 
+/// The engine a test body runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// The studio's database in a test: the sample project's SQLite file, or the same rows copied into a
+/// PostgreSQL database of its own (migrated by `orient-db migrate` from `migrations/postgres/`).
+pub struct Sample {
+    pub project: Project,
+    pub engine: Engine,
+    /// The PostgreSQL database's name and URL.
+    server: Option<(String, String)>,
+}
+
+impl Sample {
+    /// [`sample_project`] on `engine`; `None` when PostgreSQL is skipped (no server binaries and
+    /// `ORIENT_REQUIRE_POSTGRES` unset).
+    pub fn new(engine: Engine, messages: usize) -> Option<Sample> {
+        let project = sample_project(messages);
+        let server = match engine {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(copy_to_postgres(&project)?),
+        };
+        Some(Sample {
+            project,
+            engine,
+            server,
+        })
+    }
+
+    /// The environment that points `orient-db` at this database.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        match &self.server {
+            None => vec![("SQLITE_DATABASE", DB_FILE.to_owned())],
+            Some((_, url)) => vec![("DATABASE_URL", url.clone())],
+        }
+    }
+
+    /// `orient-db ARGS` on this database.
+    pub fn run(&self, args: &[&str]) -> orient_testkit::Run {
+        let env = self.env();
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.project.run(args, &env)
+    }
+
+    /// A hash of everything in the database: the file and its WAL (SQLite; see [`fingerprint`]), or
+    /// every table's rows (PostgreSQL).
+    pub fn fingerprint(&self) -> String {
+        match &self.server {
+            None => fingerprint(&self.project.path(DB_FILE)),
+            Some((name, _)) => pg().psql(
+                name,
+                "SELECT md5(string_agg(t || ':' || md5(query_to_xml(format( \
+                   'SELECT * FROM %I AS r ORDER BY r::text', t), true, false, '')::text), ',' \
+                   ORDER BY t)) \
+                 FROM (SELECT tablename::text AS t FROM pg_tables \
+                   WHERE schemaname = current_schema()) AS l",
+            ),
+        }
+    }
+
+    /// The database's files beside it (SQLite); nothing for a server's database.
+    pub fn files(&self) -> Vec<String> {
+        match &self.server {
+            None => database_files(&self.project.path(DB_FILE)),
+            Some(_) => Vec::new(),
+        }
+    }
+
+    /// One text column of a query's rows, read from the database itself.
+    pub fn texts(&self, sql: &str) -> Vec<String> {
+        match &self.server {
+            None => {
+                #[derive(QueryableByName)]
+                struct One {
+                    #[diesel(sql_type = diesel::sql_types::Text)]
+                    t: String,
+                }
+                let mut conn = connect(&self.project.path(DB_FILE));
+                let rows: Vec<One> =
+                    diesel::sql_query(format!("WITH q(t) AS ({sql}) SELECT t FROM q"))
+                        .load(&mut conn)
+                        .unwrap();
+                rows.into_iter().map(|r| r.t).collect()
+            }
+            Some((name, _)) => pg().psql(name, sql).lines().map(str::to_owned).collect(),
+        }
+    }
+
+    /// Runs statements on the database (test setup).
+    pub fn execute(&self, sql: &str) {
+        match &self.server {
+            None => connect(&self.project.path(DB_FILE))
+                .batch_execute(sql)
+                .unwrap(),
+            Some((name, _)) => {
+                pg().psql(name, sql);
+            }
+        }
+    }
+}
+
+fn pg() -> &'static orient_testkit::postgres::Server {
+    orient_testkit::postgres::server().expect("a server, since a sample database is on it")
+}
+
+/// A new database on the test server, migrated by `orient-db migrate`, holding the rows of the
+/// project's SQLite sample (booleans as booleans, identities moved past the copied ids). `None`: no
+/// server (skipped).
+fn copy_to_postgres(project: &Project) -> Option<(String, String)> {
+    let server = orient_testkit::postgres::server()?;
+    let name = server.create_database("studio");
+    let url = server.url(&name);
+    let run = project.run(&["migrate"], &[("DATABASE_URL", &url)]);
+    assert_eq!(run.code, 0, "migrate on PostgreSQL: {run:?}");
+    let columns = server.psql(
+        &name,
+        "SELECT table_name || '|' || column_name || '|' || data_type || '|' || is_identity \
+         FROM information_schema.columns WHERE table_schema = current_schema() \
+         AND left(table_name, 2) <> '__' ORDER BY table_name, ordinal_position",
+    );
+    // (table, [(column, data type, is identity)])
+    type Columns = Vec<(String, String, bool)>;
+    let mut tables: Vec<(String, Columns)> = Vec::new();
+    for line in columns.lines() {
+        let parts: Vec<&str> = line.split('|').collect();
+        let [table, column, ty, identity] = parts[..] else {
+            panic!("unexpected psql line {line}")
+        };
+        if tables.last().is_none_or(|(t, _)| t != table) {
+            tables.push((table.to_owned(), Vec::new()));
+        }
+        if let Some((_, cols)) = tables.last_mut() {
+            cols.push((column.to_owned(), ty.to_owned(), identity == "YES"));
+        }
+    }
+    #[derive(QueryableByName)]
+    struct Tuple {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        tuple: String,
+    }
+    let mut sqlite = connect(&project.path(DB_FILE));
+    // Foreign keys are checked by triggers, which `replica` skips: tables load in any order.
+    let mut script = String::from("SET session_replication_role = replica;\n");
+    for (table, columns) in &tables {
+        let values: Vec<String> = columns
+            .iter()
+            .map(|(c, ty, _)| {
+                if ty == "boolean" {
+                    format!(
+                        r#"CASE WHEN "{c}" IS NULL THEN 'NULL' WHEN "{c}" THEN 'true' ELSE 'false' END"#
+                    )
+                } else {
+                    format!(r#"quote("{c}")"#)
+                }
+            })
+            .collect();
+        let rows: Vec<Tuple> = diesel::sql_query(format!(
+            r#"SELECT '(' || {} || ')' AS tuple FROM "{table}""#,
+            values.join(" || ',' || ")
+        ))
+        .load(&mut sqlite)
+        .unwrap();
+        if rows.is_empty() {
+            continue;
+        }
+        let names: Vec<String> = columns
+            .iter()
+            .map(|(c, _, _)| format!(r#""{c}""#))
+            .collect();
+        let tuples: Vec<String> = rows.into_iter().map(|r| r.tuple).collect();
+        script.push_str(&format!(
+            "INSERT INTO \"{table}\" ({}) OVERRIDING SYSTEM VALUE VALUES {};\n",
+            names.join(", "),
+            tuples.join(",\n")
+        ));
+        for (c, _, identity) in columns {
+            if *identity {
+                script.push_str(&format!(
+                    "SELECT setval(pg_get_serial_sequence('\"{table}\"', '{c}'), max(\"{c}\")) \
+                     FROM \"{table}\" HAVING max(\"{c}\") IS NOT NULL;\n"
+                ));
+            }
+        }
+    }
+    server.psql(&name, &script);
+    Some((name, url))
+}
+
 /// A running `orient-db studio`.
 pub struct Studio {
     child: Child,
@@ -84,6 +276,21 @@ impl Studio {
     /// Starts `orient-db studio --port 0 ARGS` in the project and reads the URL it prints.
     pub fn start(project: &Project, args: &[&str]) -> Studio {
         Studio::start_with(project, args, &[])
+    }
+
+    /// Starts `orient-db studio --port 0 ARGS` on the sample's database, on its engine.
+    pub fn on(sample: &Sample, args: &[&str]) -> Studio {
+        Studio::on_with(sample, args, &[])
+    }
+
+    /// [`Studio::on`] with more environment variables.
+    pub fn on_with(sample: &Sample, args: &[&str], env: &[(&str, &str)]) -> Studio {
+        let mut all: Vec<(&str, &str)> = Vec::new();
+        // A PostgreSQL DATABASE_URL wins over the SQLITE_DATABASE every studio gets.
+        let own = sample.env();
+        all.extend(own.iter().map(|(k, v)| (*k, v.as_str())));
+        all.extend_from_slice(env);
+        Studio::start_with(&sample.project, args, &all)
     }
 
     /// [`Studio::start`] with more environment variables.
@@ -378,4 +585,30 @@ pub fn database_files(db: &Path) -> Vec<String> {
         .collect();
     files.sort();
     files
+}
+
+/// Every named test body `fn NAME(engine: Engine)` as a test on each engine: `sqlite::NAME`, and with
+/// feature `postgres` `postgres::NAME`, on a database of its own on the test process's server (which
+/// skips without PostgreSQL binaries, unless `ORIENT_REQUIRE_POSTGRES=1` makes that a failure).
+#[allow(unused_macros)]
+macro_rules! on_each_engine {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(super::studio_support::Engine::Sqlite)
+                }
+            )*
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres {
+            $(
+                #[test]
+                fn $name() {
+                    super::$name(super::studio_support::Engine::Postgres)
+                }
+            )*
+        }
+    };
 }

@@ -36,6 +36,8 @@ pub mod rebuild;
 mod render;
 pub mod schema_copy;
 pub mod storage;
+#[cfg(feature = "studio")]
+pub mod studio;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod text;

@@ -253,7 +253,7 @@
       for (const tr of body.children) {
         tr.prepend(h('td', {}, h('a', { href: '#/row/' + enc(name) + '/' + enc(tr.dataset.key), class: 'row-link' }, '#' + tr.dataset.key)));
       }
-      head.prepend(h('th', {}, 'rowid'));
+      head.prepend(h('th', {}, table.key[0]));
     }
 
     const nav = (label, id, param, cursor) => {
@@ -279,7 +279,8 @@
           ? (table.differences.length ? h('a', { href: '#/schema/' + enc(name) }, statusBadge('drift', table.differences.length)) : statusBadge('ok'))
           : statusBadge('undeclared'),
         countSpan,
-        info.writable ? h('a', { class: 'button primary', href: '#/new/' + enc(name), id: 'new-row' }, '+ New row') : null),
+        info.writable && !table.read_only ? h('a', { class: 'button primary', href: '#/new/' + enc(name), id: 'new-row' }, '+ New row') : null),
+      table.read_only ? h('p', { class: 'muted', id: 'read-only-table' }, table.read_only) : null,
       filterBar(name, table, params, page.filters),
       h('div', { class: 'scroll' }, h('table', { class: 'grid rows', id: 'rows' }, h('thead', {}, head), body)),
       page.rows.length ? null : h('p', { class: 'empty' }, 'No rows.'),
@@ -358,7 +359,9 @@
         h('td', {}, shown));
     });
     const actions = h('div', { class: 'actions' });
-    if (info.writable && !editing) {
+    if (table.read_only) {
+      actions.append(h('p', { class: 'muted', id: 'read-only-table' }, table.read_only));
+    } else if (info.writable && !editing) {
       actions.append(
         h('button', { class: 'button primary', id: 'edit', onclick: () => render(row, true) }, 'Edit'),
         h('button', { class: 'button danger', id: 'delete', onclick: () => confirmDelete(name, key, actions) }, 'Delete…'));

@@ -39,12 +39,10 @@ pub fn run(
             })?,
     };
     let config = Config::from_env()?;
-    let database = config.require_sqlite(
-        "orient-db studio",
-        "the studio does not open PostgreSQL databases yet; use psql or another client",
-    )?;
+    // The target as messages show it: a path, or a server's URL with the password hidden.
+    let database = config.target.to_string();
     let options = Options { host, port, write };
-    let server = Server::bind(database, &options).map_err(|e| match e {
+    let server = Server::bind(&config.target, &options).map_err(|e| match e {
         // So that a missing database exits 2, like every other read-only command.
         studio::Error::Database(db) => anyhow::Error::new(db),
         other => anyhow::Error::new(other),
@@ -61,7 +59,7 @@ pub fn run(
     let url = server.url();
     out.note(format!(
         "Orient studio for {} ({}). Open the link below; Ctrl-C stops it.",
-        database.display(),
+        database,
         if write {
             "editing allowed: --write"
         } else {
@@ -72,7 +70,7 @@ pub fn run(
         url: url.clone(),
         address: server.address().ip().to_string(),
         port: server.address().port(),
-        database: database.display().to_string(),
+        database,
         write,
     };
     // The URL alone on stdout (the token is printed nowhere else), or one JSON object with --json.
