@@ -15,6 +15,7 @@ use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use orient_database::db::{self, Config, ConfigError, Db, DbConnection, Error, Options};
 use orient_database::schema::{NewAgent, agents};
+use orient_database::testing::{Engine as TestEngine, MIGRATED, TestDb};
 
 fn open() -> (tempfile::TempDir, Arc<Db>) {
     let dir = tempfile::tempdir().unwrap();
@@ -81,9 +82,51 @@ impl From<diesel::result::Error> for AppError {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_write_commits_on_ok_and_rolls_back_entirely_on_err() {
-    let (_dir, db) = open();
+/// A migrated database on `engine` for the tests that run on both: a copy of the migrated template
+/// (`orient_database::testing`); `None` when PostgreSQL is not there to test (see
+/// `orient_testkit::Engine::postgres_available`).
+fn database_on(engine: orient_testkit::Engine, test: &str) -> Option<TestDb> {
+    let engine = match engine {
+        orient_testkit::Engine::Sqlite => TestEngine::Sqlite,
+        #[cfg(feature = "postgres")]
+        orient_testkit::Engine::Postgres => TestEngine::Postgres,
+        #[cfg(not(feature = "postgres"))]
+        orient_testkit::Engine::Postgres => return None,
+    };
+    Some(TestDb::on(engine, &MIGRATED, test).unwrap())
+}
+
+/// `$name::sqlite` and `$name::postgres`: `$body(db)` on a test database of each engine, in a tokio
+/// runtime.
+macro_rules! on_each_engine_async {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let db = super::database_on(orient_testkit::Engine::Sqlite, stringify!($name));
+                super::$body(db.unwrap()).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if orient_testkit::Engine::postgres_available(
+                    orient_database::db::target::POSTGRES_BUILT,
+                ) && let Some(db) =
+                    super::database_on(orient_testkit::Engine::Postgres, stringify!($name))
+                {
+                    super::$body(db).await;
+                }
+            }
+        }
+    };
+}
+
+on_each_engine_async!(
+    a_write_commits_on_ok_and_rolls_back_entirely_on_err,
+    a_write_commits_on_ok_and_rolls_back_entirely_on_err_on
+);
+
+async fn a_write_commits_on_ok_and_rolls_back_entirely_on_err_on(db: TestDb) {
     db.transaction_async(|tx| {
         insert(tx, "a")?;
         Ok::<_, AppError>(())
@@ -109,16 +152,22 @@ async fn a_write_commits_on_ok_and_rolls_back_entirely_on_err() {
         .await;
     match failed {
         Err(AppError::Db(Error::Query(e))) => {
-            assert!(e.to_string().contains("UNIQUE"), "{e}")
+            // SQLite: "UNIQUE constraint failed"; PostgreSQL: "duplicate key value violates unique
+            // constraint".
+            let text = e.to_string().to_lowercase();
+            assert!(text.contains("unique"), "{e}")
         }
         other => panic!("expected a unique violation, got {other:?}"),
     }
     assert_eq!(ids(&db), ["a"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reads_see_committed_rows_and_cannot_write() {
-    let (_dir, db) = open();
+on_each_engine_async!(
+    reads_see_committed_rows_and_cannot_write,
+    reads_see_committed_rows_and_cannot_write_on
+);
+
+async fn reads_see_committed_rows_and_cannot_write_on(db: TestDb) {
     db.transaction(|tx| {
         insert(tx, "a")?;
         Ok::<_, Error>(())
@@ -134,7 +183,15 @@ async fn reads_see_committed_rows_and_cannot_write() {
         .read_async(|conn| Ok::<_, Error>(insert(conn, "b")?))
         .await;
     match write {
-        Err(Error::Query(e)) => assert!(e.to_string().contains("readonly"), "{e}"),
+        // SQLite: "attempt to write a readonly database"; PostgreSQL: "cannot execute INSERT in a
+        // read-only transaction".
+        Err(Error::Query(e)) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("readonly") || text.contains("read-only"),
+                "{e}"
+            )
+        }
         other => panic!("a reader wrote: {other:?}"),
     }
     assert_eq!(ids(&db), ["a"]);
