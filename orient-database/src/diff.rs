@@ -262,6 +262,11 @@ fn diff_table(
         if before != after {
             let mut from = existing.clone();
             from.name = column.name.clone();
+            // The same type in this engine's terms (SQLite stores a `bool` as integer): say it in the
+            // declared type's words, so a changed default does not read as a changed type.
+            if before.ty == after.ty {
+                from.ty = column.ty;
+            }
             changes.push(Change::AlterColumn {
                 table: table.clone(),
                 from,

@@ -62,7 +62,8 @@ pub enum PushError {
 
     #[error(
         "refused: this database does not look like an Orient database: none of its tables ({}) is \
-         declared. Nothing was changed; point SQLITE_DATABASE at the right file",
+         declared. Nothing was changed; point SQLITE_DATABASE (a file) or DATABASE_URL (a server) at \
+         the right database",
         tables.join(", ")
     )]
     ForeignDatabase { tables: Vec<String> },

@@ -401,7 +401,7 @@ fn versions_applied_by_diesel_get_their_checksums_recorded_on_the_next_migrate()
 
 orient_testkit::on_each_engine! {
     fn eight_processes_migrating_one_new_database_apply_each_migration_once(project: Project) {
-        let program = std::path::Path::new(env!("CARGO_BIN_EXE_orient-db"));
+        let program = Path::new(env!("CARGO_BIN_EXE_orient-db"));
         let children: Vec<std::process::Child> = (0..8)
             .map(|_| {
                 project

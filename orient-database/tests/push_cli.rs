@@ -149,28 +149,39 @@ orient_testkit::on_each_engine! {
     }
 }
 
-#[test]
-fn push_refuses_a_database_of_another_application() {
-    let project = Project::new();
-    let path = project.path("other.db");
-    {
-        let mut conn = from_sqlite(connect(&path));
-        conn.batch_execute(
-            "CREATE TABLE invoices (id integer PRIMARY KEY, total real); INSERT INTO invoices (total) VALUES (9.5);",
-        )
-        .unwrap();
+orient_testkit::on_each_engine! {
+    fn push_refuses_a_database_of_another_application(project: Project) {
+        // On SQLite another file than the default one, named by SQLITE_DATABASE; on PostgreSQL the
+        // project's own (empty) database.
+        let other = project.path("other.db");
+        let env: Vec<(&str, &str)> = match project.engine() {
+            Engine::Sqlite => vec![("SQLITE_DATABASE", other.to_str().unwrap())],
+            Engine::Postgres => Vec::new(),
+        };
+        let sql = "CREATE TABLE invoices (id integer PRIMARY KEY, total real);
+                   INSERT INTO invoices (id, total) VALUES (1, 9.5);";
+        let hash = match project.engine() {
+            Engine::Sqlite => {
+                from_sqlite(connect(&other)).batch_execute(sql).unwrap();
+                sha256_file(&other)
+            }
+            Engine::Postgres => {
+                project.execute(sql);
+                project.content_hash()
+            }
+        };
+        let run = project.run(&["push", "--accept-data-loss"], &env);
+        assert_eq!(run.code, 3, "{run:?}");
+        assert!(
+            run.stderr.contains("does not look like an Orient database"),
+            "{run:?}"
+        );
+        assert!(run.stderr.contains("invoices"), "{run:?}");
+        match project.engine() {
+            Engine::Sqlite => assert_eq!(sha256_file(&other), hash),
+            Engine::Postgres => assert_eq!(project.content_hash(), hash),
+        }
     }
-    let hash = sha256_file(&path);
-    let run = project.run(
-        &["push", "--accept-data-loss"],
-        &[("SQLITE_DATABASE", path.to_str().unwrap())],
-    );
-    assert_eq!(run.code, 3, "{run:?}");
-    assert!(
-        run.stderr.contains("does not look like an Orient database"),
-        "{run:?}"
-    );
-    assert_eq!(sha256_file(&path), hash);
 }
 
 #[test]
@@ -475,4 +486,36 @@ orient_testkit::on_each_engine! {
         assert_eq!(quiet.code, 0, "{quiet:?}");
         assert!(!quiet.stderr.contains("warning"), "{quiet:?}");
     }
+}
+
+/// Only a boolean column's default differs (SQLite stores booleans as integers): every message says
+/// so in the declared type's words, without a type change that is not there.
+#[test]
+fn a_changed_boolean_default_is_named_as_a_default_not_a_type() {
+    let project = Project::with_migrations();
+    let db = project.path(".dev-data/instance-0/orient.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    drifted_database(&db, 3);
+
+    let check = project.run(&["check"], &[]);
+    assert_eq!(check.code, 5, "{check:?}");
+    assert!(
+        check.stdout.contains(
+            "column `messages`.`is_group` differs in the database: DEFAULT true where DEFAULT false is declared"
+        ),
+        "{check:?}"
+    );
+    assert!(!check.stdout.contains("type integer"), "{check:?}");
+
+    let dry = project.run(&["push", "--dry-run"], &[]);
+    assert_eq!(dry.code, 0, "{dry:?}");
+    let line = dry
+        .stdout
+        .lines()
+        .find(|l| l.contains("alter column `messages`.`is_group`"))
+        .unwrap_or_else(|| panic!("{dry:?}"));
+    assert!(
+        line.ends_with("bool NOT NULL DEFAULT true → bool NOT NULL DEFAULT false"),
+        "{line}"
+    );
 }

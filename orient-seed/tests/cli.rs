@@ -911,3 +911,65 @@ fn the_database_is_chosen_like_every_orient_tool() {
         5
     );
 }
+
+/// Every seeded table's rows on `project`'s database through the structs, in key order, as their
+/// `Debug` text with the timestamps (the time of the run) blanked.
+fn seeded_rows(project: &Project) -> Vec<String> {
+    let mut conn = open(project);
+    let mut rows: Vec<String> = Vec::new();
+    macro_rules! all {
+        ($table:ident, $row:ty, $key:expr) => {
+            rows.extend(
+                $table::table
+                    .order($key)
+                    .load::<$row>(&mut conn)
+                    .unwrap()
+                    .iter()
+                    .map(|r| format!("{r:?}")),
+            )
+        };
+    }
+    all!(agents, Agent, agents::id);
+    all!(agent_skills, AgentSkill, agent_skills::id);
+    all!(agent_tools, AgentTool, agent_tools::id);
+    all!(context_rules, ContextRule, context_rules::id);
+    all!(chat_permissions, ChatPermission, chat_permissions::chat_id);
+    all!(
+        slack_channel_permissions,
+        SlackChannelPermission,
+        slack_channel_permissions::channel_id
+    );
+    all!(system_prompts, SystemPrompt, system_prompts::id);
+    rows.iter().map(|r| without_timestamps(r)).collect()
+}
+
+/// `Timestamp(1769987409)` → `Timestamp(_)`.
+fn without_timestamps(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(at) = rest.find("Timestamp(") {
+        let after = at + "Timestamp(".len();
+        out.push_str(&rest[..after]);
+        out.push('_');
+        rest = rest[after..].trim_start_matches(|c: char| c.is_ascii_digit());
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The seeder writes the same rows on PostgreSQL as on SQLite: every seeded table, through the structs.
+#[test]
+fn postgres_gets_exactly_the_rows_sqlite_gets() {
+    if !Engine::postgres_available(orient_database::db::target::POSTGRES_BUILT) {
+        return;
+    }
+    let on_sqlite = Project::on(Engine::Sqlite);
+    let on_postgres = Project::on(Engine::Postgres);
+    for project in [&on_sqlite, &on_postgres] {
+        let run = project.seed(&[], &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+    }
+    let sqlite_rows = seeded_rows(&on_sqlite);
+    assert_eq!(sqlite_rows.len(), 89);
+    assert_eq!(seeded_rows(&on_postgres), sqlite_rows);
+}

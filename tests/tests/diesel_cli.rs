@@ -7,7 +7,7 @@ use orient_database::db::backend::from_sqlite;
 use orient_database::dialect::sqlite::Sqlite;
 use orient_database::diff::diff;
 use orient_database::engine::EngineConnection;
-use orient_database::migrations::{self, runner};
+use orient_database::migrations;
 use orient_database::model::Schema;
 use orient_database::schema::TABLES;
 use orient_testkit::{Project, describe, on_path};

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use orient_database::db::{self, Config, Db};
 use orient_database::schema::domains::{ContextType, ToolAccess};
 use orient_database::schema::*;
-use orient_testkit::{Engine, Project, binary, describe};
+use orient_testkit::{Engine, binary, describe};
 
 orient_testkit::on_each_engine! {
 fn migrate_then_a_service_inserts_and_joins_an_agent_with_its_skills(project: Project) {
