@@ -519,3 +519,36 @@ fn a_changed_boolean_default_is_named_as_a_default_not_a_type() {
         "{line}"
     );
 }
+
+orient_testkit::on_each_engine! {
+    /// `push` ran ahead of a pending migration: `migrate` recognises that the database already has its
+    /// changes, records it instead of failing on them, and everything agrees afterwards.
+    fn migrate_records_pending_migrations_a_push_already_carried_out(project: Project) {
+        project.add_migrations();
+        assert_eq!(project.run(&["migrate"], &[]).code, 0);
+        assert_eq!(project.run(&["migrate", "revert"], &[]).code, 0);
+        project.execute("INSERT INTO agents (id, name) VALUES ('ori', 'Ori');");
+        let push = project.run(&["push"], &[]);
+        assert_eq!(push.code, 0, "{push:?}");
+        assert!(push.stderr.contains("pending"), "{push:?}");
+
+        let migrate = project.run(&["migrate"], &[]);
+        assert_eq!(migrate.code, 0, "{migrate:?}");
+        assert!(
+            migrate.stdout.contains(
+                "recorded 2026-02-02-094141_agents_model_tier as applied without running it"
+            ),
+            "{migrate:?}"
+        );
+        assert_eq!(
+            project.rows("SELECT version AS value FROM __diesel_schema_migrations ORDER BY version"),
+            ["20260201231009", "20260202094141"]
+        );
+        assert_eq!(project.count("agents"), 1);
+        let check = project.run(&["check"], &[]);
+        assert_eq!(check.code, 0, "{check:?}");
+        let again = project.run(&["--json", "migrate"], &[]);
+        assert_eq!(again.code, 0, "{again:?}");
+        assert_eq!(again.json()["applied"], serde_json::json!([]));
+    }
+}

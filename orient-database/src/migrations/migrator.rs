@@ -39,8 +39,9 @@ pub struct MigrateReport {
     pub applied: Vec<Migration>,
     /// Versions that were applied without a checksum (by `diesel migration run`) and now have one.
     pub checksums_recorded: Vec<Migration>,
-    /// A migration managing its own transaction whose changes were committed but whose ledger row was
-    /// not (the process died in between): recorded now instead of run again.
+    /// Pending migrations whose changes the database already had (a `push` ran ahead of them, or a
+    /// migration managing its own transaction committed its changes but died before its ledger row):
+    /// recorded now instead of run again.
     pub recovered: Vec<Migration>,
     /// How long taking the migration lock waited for another migrator, in milliseconds.
     pub lock_wait_ms: u64,
@@ -150,15 +151,8 @@ pub fn verify<'m>(
         .iter()
         .filter_map(|p| known(&p.version))
         .collect();
-    let recovered = match pending.first() {
-        Some(next)
-            if !next.run_in_transaction
-                && committed_unrecorded(conn, target, migrations, next)? =>
-        {
-            vec![pending.remove(0)]
-        }
-        _ => Vec::new(),
-    };
+    let present = already_present(conn, target, migrations, &pending)?;
+    let recovered: Vec<&Migration> = pending.drain(..present).collect();
     Ok(Verified {
         fresh: false,
         adopt: Vec::new(),
@@ -173,30 +167,48 @@ pub fn verify<'m>(
     })
 }
 
-/// Whether the changes of `next` (a migration that manages its own transaction, so its changes and its
-/// ledger row commit separately) are already in the database: its schema is what the migrations up to
-/// and including `next` produce, and not what those before it produce.
-fn committed_unrecorded(
+/// How many of the `pending` migrations, from the first, the database already has the changes of: the
+/// adoption rule, from the ledger's current position. That happens when `push` ran ahead of a migration
+/// (it makes the schema match the structs without writing the ledger), or when a migration managing
+/// its own transaction committed its changes and the process died before its ledger row. Those are
+/// recorded instead of run (running them again would fail: "duplicate column name").
+///
+/// The rule: the live schema is not what the applied migrations produce, and is what the migrations up
+/// to the j-th pending one produce; the smallest such j, so that a later migration that changes only
+/// data (whose schema is the same) still runs. Nothing is recognised when the pending migrations are
+/// not the contiguous rest of the list (a version older than the last applied one, merged late): that
+/// one is run as usual.
+fn already_present(
     conn: &mut DbConnection,
     target: &Target,
     migrations: &[Migration],
-    next: &Migration,
-) -> Result<bool, Error> {
-    let Some(position) = migrations.iter().position(|m| m.version == next.version) else {
-        return Ok(false);
+    pending: &[&Migration],
+) -> Result<usize, Error> {
+    let Some(first) = pending.first() else {
+        return Ok(0);
     };
+    let Some(position) = migrations.iter().position(|m| m.version == first.version) else {
+        return Ok(0);
+    };
+    let contiguous = pending.len() == migrations.len() - position
+        && pending
+            .iter()
+            .zip(&migrations[position..])
+            .all(|(p, m)| p.version == m.version);
+    if position == 0 || !contiguous {
+        return Ok(0);
+    }
     let planner = conn.planner();
     let live = conn.introspect().map_err(Error::Ledger)?.schema;
-    // The schemas after the first `position` and `position + 1` migrations.
-    let prefixes = prefix_schemas(Scratch::of(conn, target)?, &migrations[..=position])?;
-    let after = prefixes.last().map(|p| &p.schema);
-    let before = position.checked_sub(1).and_then(|i| prefixes.get(i));
-    let differs = |schema: Option<&crate::model::Schema>| match schema {
-        Some(schema) => !diff(&live, schema, planner).is_empty(),
-        // Before the first migration the schema is empty.
-        None => !live.tables.is_empty(),
-    };
-    Ok(!differs(after) && differs(before.map(|p| &p.schema)))
+    // The schemas after the first 1, 2, … migrations.
+    let prefixes = prefix_schemas(Scratch::of(conn, target)?, migrations)?;
+    let equals = |i: usize| diff(&live, &prefixes[i].schema, planner).is_empty();
+    if equals(position - 1) {
+        return Ok(0);
+    }
+    Ok((position..migrations.len())
+        .find(|&j| equals(j))
+        .map_or(0, |j| j - position + 1))
 }
 
 /// The ledger's status, after the refusals every migrator applies before writing anything: applied

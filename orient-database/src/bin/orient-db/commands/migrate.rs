@@ -79,7 +79,7 @@ pub fn run(out: Output) -> anyhow::Result<Exit> {
         }
         for name in &r.recovered {
             text.push_str(&format!(
-                "recorded {name} as applied (its changes were committed, its ledger row was not)\n"
+                "recorded {name} as applied without running it (the database already had its changes)\n"
             ));
         }
         for name in &r.checksums_recorded {
