@@ -3,6 +3,7 @@
 //! - this file: the [`Dialect`]: exact integer widths (`i32` integer, `i64` and Unix-seconds timestamps
 //!   bigint), boolean, text for JSON and enums, identity ids, named constraints;
 //! - [`connection`]: connecting to a server, with errors that name it;
+//! - [`copy`]: `insert_all` through `COPY … FROM STDIN`;
 //! - [`convert`]: converting values between types in `ALTER COLUMN … TYPE … USING`, and counting the
 //!   values a conversion would lose;
 //! - [`planner`]: the [`Planner`]: every change is made in place by `ALTER TABLE` (nothing is rebuilt),
@@ -20,6 +21,7 @@
 
 pub mod connection;
 pub mod convert;
+pub mod copy;
 pub mod default_sql;
 pub mod engine;
 pub mod introspect;
