@@ -285,6 +285,17 @@ fn lookup_ours(conn: &mut DbConnection, id: i64) -> Message {
         .unwrap()
 }
 
+fn lookup_pg(conn: &mut DbConnection, id: i64) -> Message {
+    let DbConnection::Postgres(pg) = conn else {
+        unreachable!("the benchmark database is PostgreSQL")
+    };
+    messages::table
+        .find(id)
+        .select(Message::as_select())
+        .get_result(pg)
+        .unwrap()
+}
+
 fn filtered_raw(raw: &mut Client, p: &Prepared, phone: &str) -> Vec<Message> {
     let rows: Vec<Message> = raw
         .query(&p.filtered, &[&phone])
@@ -460,6 +471,10 @@ fn benches(c: &mut Criterion, s: &mut Setup) {
     group.bench_function("orient_get_result", |b| {
         b.iter(|| lookup_ours(&mut conn, next_id()))
     });
+    // Diesel on PostgreSQL's own connection, the enum bypassed: what the enum costs (context).
+    group.bench_function("diesel_pg_connection", |b| {
+        b.iter(|| lookup_pg(&mut conn, next_id()))
+    });
     group.bench_function("orient_db_read", |b| {
         b.iter(|| {
             s.db.read(|conn| Ok::<_, db::Error>(lookup_ours(conn, next_id())))
@@ -560,6 +575,13 @@ fn ir_point_lookup_ours(conn: &mut DbConnection, ids: &[i64]) {
 }
 
 #[inline(never)]
+fn ir_point_lookup_pg(conn: &mut DbConnection, ids: &[i64]) {
+    for id in ids {
+        std::hint::black_box(lookup_pg(conn, *id));
+    }
+}
+
+#[inline(never)]
 fn ir_filtered_raw(raw: &mut Client, p: &Prepared, phones: &[String]) {
     for phone in phones {
         std::hint::black_box(filtered_raw(raw, p, phone));
@@ -638,6 +660,7 @@ fn count_instructions(s: &mut Setup) {
     filtered_ours(&mut conn, &phones[0]);
     ir_point_lookup_raw(&mut s.raw, &p, &ids);
     ir_point_lookup_ours(&mut conn, &ids);
+    ir_point_lookup_pg(&mut conn, &ids);
     ir_filtered_raw(&mut s.raw, &p, &phones);
     ir_filtered_ours(&mut conn, &phones);
     ir_load_all_raw(&mut s.raw, &p);
