@@ -15,7 +15,7 @@ out=target/bench-results/postgres-callgrind.out
 # which repeats one scenario a fixed number of times after the setup.
 ORIENT_BENCH_COUNT=1 valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*::ir_*' \
   --callgrind-out-file="$out" "$bin" >target/bench-results/postgres-callgrind.log 2>&1
-callgrind_annotate --inclusive=yes "$out" >target/bench-results/postgres-callgrind.txt
+callgrind_annotate --inclusive=yes --threshold=100 "$out" >target/bench-results/postgres-callgrind.txt
 python3 - <<'PY'
 import json, re
 from pathlib import Path
