@@ -20,6 +20,12 @@ def run_dirs():
     return runs or [CRITERION]
 
 
+def pg_run_dirs():
+    """The criterion directories of the repeated PostgreSQL runs, else the last run only."""
+    runs = sorted(RESULTS.glob("postgres-run-*"))
+    return runs or [CRITERION]
+
+
 def estimate(root, group, bench):
     path = root / group / bench / "new" / "estimates.json"
     if not path.exists():
@@ -29,7 +35,8 @@ def estimate(root, group, bench):
 
 def medians(group, bench):
     """The median of each run that measured this benchmark (the repeated runs first, then the last)."""
-    found = [m for m in (estimate(r, group, bench) for r in run_dirs()) if m is not None]
+    runs = pg_run_dirs() if group.startswith("pg_") else run_dirs()
+    found = [m for m in (estimate(r, group, bench) for r in runs) if m is not None]
     if not found:
         last = estimate(CRITERION, group, bench)
         found = [last] if last is not None else []
@@ -198,9 +205,64 @@ def main():
     for r in rows:
         print("| " + " | ".join(r) + " |")
     print()
+    postgres_section()
     notes = ROOT / "scripts" / "benchmark-notes.md"
     if notes.exists():
         print(notes.read_text().rstrip())
+
+
+def postgres_section():
+    """Our layer on PostgreSQL against the `postgres` crate (tests/benches/postgres.rs)."""
+    global rows
+    rows = []
+    speed("pg_point_lookup", "orient_get_result", "raw_prepared", "raw", 0.9, None,
+          "point lookup by primary key (`find(id).get_result`)")
+    speed("pg_point_lookup", "orient_db_read", "raw_prepared", "raw", None, None,
+          "point lookup through `db.read` (pool checkout included)")
+    speed("pg_point_lookup", "diesel_pg_connection", "raw_prepared", "raw", None, None,
+          "point lookup, Diesel on `PgConnection` itself, the enum bypassed (context)")
+    speed("pg_filtered_100_rows", "orient", "raw_prepared", "raw", None, None,
+          "filtered query on an indexed column (100 rows)")
+    speed("pg_load_all_100k", "orient", "raw_prepared", "raw", None, 100_000,
+          "load all 100k messages into structs", "rows")
+    speed("pg_join_agents_skills_1000", "orient", "raw_prepared", "raw", None, None,
+          "join: 50 agents with their 1000 skills")
+    speed("pg_insert_one_in_transaction", "orient", "raw_prepared", "raw", None, None,
+          "insert one message in a transaction (`db.transaction`)")
+    speed("pg_insert_all_100k", "orient_insert_all", "raw_copy", "raw COPY", 0.8, 100_000,
+          "insert 100k messages, generated `insert_all` (one COPY)", "rows")
+    speed("pg_insert_all_100k", "orient_chunked_insert", "raw_copy", "raw COPY", None, 100_000,
+          "insert 100k messages in 1000-row INSERTs, as `insert_all` did before COPY (context)", "rows")
+    if not any(r[1] != "not measured" for r in rows):
+        return
+    env = load("postgres-env") or {}
+    print("## PostgreSQL\n")
+    print("The same scenarios on PostgreSQL (`tests/benches/postgres.rs`, `--features postgres`): our layer "
+          "(Diesel through `db::DbConnection`, the enum over both engines, and libpq) against raw prepared "
+          "statements and raw binary COPY with the `postgres` crate (the synchronous client, tokio-postgres "
+          "underneath), side by side in one process. Both sides reach the same throwaway server "
+          f"(PostgreSQL {env.get('server_version', '?')}, {env.get('server_settings', '?')}) over the same "
+          "Unix socket. Criterion medians; the groups run three times and each ratio is the median of the "
+          "three paired ratios with its range. The server shares the 2 cores with the client and with "
+          "everything else on the machine, so absolute times move by a quarter between runs.\n")
+    print("| Scenario | Ours | Reference | Ratio | Target | Met |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        print("| " + " | ".join(r) + " |")
+    print()
+    ir = load("postgres-ir")
+    if ir:
+        print("Client-side instructions per operation (per row for `insert_all`), counted by callgrind in "
+              "the benchmark's process (`scripts/bench_postgres_ir.sh`; the server's work is not in "
+              "them):\n")
+        print("| Scenario | Ours | Diesel on `PgConnection` | `postgres` crate | Ours ÷ crate |")
+        print("|---|---|---|---|---|")
+        for scenario, sides in ir.items():
+            ours, raw, pg = sides.get("ours"), sides.get("raw"), sides.get("pg")
+            fmt = lambda v: f"{v:,.0f}" if v else "–"
+            print(f"| {scenario} | {fmt(ours)} | {fmt(pg)} | {fmt(raw)} | "
+                  f"{(ours / raw if ours and raw else 0):.2f}× |")
+        print()
 
 
 if __name__ == "__main__":

@@ -86,6 +86,19 @@ macro_rules! __each_connection {
     };
 }
 
+/// `insert_all`'s body in a SQLite-only build: `$sqlite` with `$c` bound to the connection itself. A
+/// build with PostgreSQL defines this macro in `dialect/postgres/copy.rs`, where PostgreSQL's arm
+/// copies the rows instead. Used by the code `#[derive(Table)]` generates. Not public API.
+#[doc(hidden)]
+#[macro_export]
+#[cfg(not(feature = "postgres"))]
+macro_rules! __insert_all {
+    ($conn:expr, $table:expr, $rows:expr, |$c:ident| $sqlite:expr) => {{
+        let $c: &mut $crate::db::DbConnection = $conn;
+        $sqlite
+    }};
+}
+
 /// What generated code and exported macros refer to. Not public API.
 #[doc(hidden)]
 pub mod __private {

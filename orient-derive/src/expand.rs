@@ -221,7 +221,9 @@ fn insert_struct(table: &Table<'_>, module: &Ident, mode: Mode) -> TokenStream {
         "Inserts `rows` into `{}` in statements of {chunk} rows, then the rest one by one, and returns how \
          many were inserted. The chunk is a fixed-size array, which gives Diesel a statement shape known at \
          compile time: it is prepared once and cached, where a slice would be rendered and prepared again \
-         for every call. Run it inside a transaction (`db::transaction`) so a failure inserts nothing.",
+         for every call. On PostgreSQL (feature `postgres`) the rows go in one `COPY … FROM STDIN` \
+         instead, which inserts all of them or none. Run it inside a transaction (`db::transaction`) so a \
+         failure inserts nothing on either engine.",
         table.name
     );
     let (new_body, insert_all_body) = match mode {
@@ -237,11 +239,12 @@ fn insert_struct(table: &Table<'_>, module: &Ident, mode: Mode) -> TokenStream {
                 #now
                 Self { #(#initialisers)* }
             };
-            // Multi-row inserts are written per engine (Diesel's multi-engine connection has none), so
-            // the same body is compiled once for each concrete connection of the build.
+            // Multi-row inserts are written per engine (Diesel's multi-engine connection has none):
+            // this body on SQLite's connection, and in a build with PostgreSQL one `COPY` of all the
+            // rows on PostgreSQL's (`__insert_all!`, orient-database's dialect/postgres/copy.rs).
             let insert_all_body = quote! {
                 use ::diesel::RunQueryDsl as _;
-                #krate::__each_connection!(conn, |conn| {
+                #krate::__insert_all!(conn, #module::table, rows, |conn| {
                     let (chunks, rest) = rows.as_chunks::<#chunk>();
                     let mut inserted = 0;
                     for chunk in chunks {

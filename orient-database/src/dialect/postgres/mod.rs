@@ -8,6 +8,7 @@
 //! - this file: the [`Dialect`]: exact integer widths (`i32` integer, `i64` and Unix-seconds timestamps
 //!   bigint), boolean, text for JSON and enums, identity ids, named constraints;
 //! - [`connection`]: connecting to a server, with errors that name it;
+//! - [`copy`]: `insert_all` through `COPY … FROM STDIN`;
 //! - [`database`]: creating a database beside the configured one (`worktree --isolated`);
 //! - [`convert`]: converting values between types in `ALTER COLUMN … TYPE … USING`, and counting the
 //!   values a conversion would lose;
@@ -29,6 +30,8 @@
 #[cfg(feature = "postgres")]
 pub mod connection;
 pub mod convert;
+#[cfg(feature = "postgres")]
+pub mod copy;
 #[cfg(feature = "postgres")]
 pub mod database;
 pub mod default_sql;
