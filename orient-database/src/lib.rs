@@ -60,32 +60,6 @@ pub use orient_derive::Table;
 #[cfg(feature = "testing")]
 pub use orient_derive::test;
 
-/// Runs `$body` with `$c` bound to the concrete connection inside a [`db::DbConnection`]: the
-/// connection itself in a SQLite-only build, each engine's in a build with PostgreSQL (the body is
-/// compiled once per engine). For what Diesel's multi-engine connection cannot express, such as
-/// multi-row inserts. Used by the code `#[derive(Table)]` generates. Not public API.
-#[doc(hidden)]
-#[macro_export]
-#[cfg(not(feature = "postgres"))]
-macro_rules! __each_connection {
-    ($conn:expr, |$c:ident| $body:expr) => {{
-        let $c: &mut $crate::db::DbConnection = $conn;
-        $body
-    }};
-}
-
-#[doc(hidden)]
-#[macro_export]
-#[cfg(feature = "postgres")]
-macro_rules! __each_connection {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::db::DbConnection::Sqlite($c) => $body,
-            $crate::db::DbConnection::Postgres($c) => $body,
-        }
-    };
-}
-
 /// `insert_all`'s body in a SQLite-only build: `$sqlite` with `$c` bound to the connection itself. A
 /// build with PostgreSQL defines this macro in `dialect/postgres/copy.rs`, where PostgreSQL's arm
 /// copies the rows instead. Used by the code `#[derive(Table)]` generates. Not public API.

@@ -183,8 +183,9 @@ enum Prepared {
 #[derive(Debug)]
 enum Files {
     Sqlite(sqlite::Instance),
+    // Boxed: two server targets (URLs and their parts) against a directory and a path.
     #[cfg(feature = "postgres")]
-    Postgres(postgres::Instance),
+    Postgres(Box<postgres::Instance>),
 }
 
 /// A test's own database: a [`Db`] (it derefs to one) on a copy of a [`Template`], deleted when this is
@@ -228,7 +229,7 @@ impl TestDb {
                 let (db, instance) = prepared.instantiate(test)?;
                 Ok(TestDb {
                     db,
-                    files: Files::Postgres(instance),
+                    files: Files::Postgres(Box::new(instance)),
                 })
             }
         }
