@@ -1270,3 +1270,31 @@ fn a_migration_that_loses_data_is_preceded_by_a_snapshot() {
         "the migration ran after the snapshot"
     );
 }
+
+/// `doctor`, `backup` and `restore` work on SQLite files: on PostgreSQL each refuses as a usage error
+/// naming what to use instead, and changes nothing.
+#[test]
+fn the_file_tools_refuse_a_postgres_database_naming_the_alternative() {
+    if !orient_testkit::Engine::postgres_available(orient_database::db::target::POSTGRES_BUILT) {
+        return;
+    }
+    let project = Project::on(orient_testkit::Engine::Postgres);
+    assert_eq!(project.run(&["migrate"], &[]).code, 0);
+    let hash = project.content_hash();
+    let files = orient_testkit::listing(project.root());
+    for (args, instead) in [
+        (&["doctor"][..], "orient-db check"),
+        (&["backup"], "pg_dump"),
+        (&["restore", "some.db"], "pg_restore"),
+    ] {
+        let run = project.run(args, &[]);
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(
+            run.stderr.contains("works on SQLite databases only") && run.stderr.contains(instead),
+            "{args:?}: {run:?}"
+        );
+        assert!(!run.stderr.contains("secret"), "{run:?}");
+    }
+    assert_eq!(project.content_hash(), hash);
+    assert_eq!(orient_testkit::listing(project.root()), files);
+}

@@ -223,7 +223,8 @@ impl Error {
                     match e {
                         DbError::Config(_)
                         | DbError::IsDirectory { .. }
-                        | DbError::NotFound { .. } => ErrorClass::Usage,
+                        | DbError::NotFound { .. }
+                        | DbError::NotOnThisEngine { .. } => ErrorClass::Usage,
                         DbError::Migration(m) => migration_class(m),
                         DbError::Snapshot(failure) => failure.class,
                         _ => ErrorClass::Failure,

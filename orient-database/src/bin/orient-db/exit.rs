@@ -65,9 +65,10 @@ pub fn exit_code(error: &anyhow::Error) -> Exit {
             return Exit::Locked;
         }
         return match e {
-            db::Error::Config(_) | db::Error::IsDirectory { .. } | db::Error::NotFound { .. } => {
-                Exit::Usage
-            }
+            db::Error::Config(_)
+            | db::Error::IsDirectory { .. }
+            | db::Error::NotFound { .. }
+            | db::Error::NotOnThisEngine { .. } => Exit::Usage,
             db::Error::Migration(m) => migration_exit(m),
             db::Error::Snapshot(failure) => class_exit(failure.class),
             _ => Exit::Error,

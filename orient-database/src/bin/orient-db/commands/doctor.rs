@@ -8,6 +8,12 @@ use crate::output::Output;
 
 pub fn run(out: Output) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
+    // Its checks are of files (owners, WAL, locks, SQLite's integrity_check).
+    config.require_sqlite(
+        "orient-db doctor",
+        "`orient-db check` compares its schema and migrations with the structs; the server's own views \
+         (pg_stat_activity, pg_locks) and `amcheck` cover the rest",
+    )?;
     let report = diagnose(&config);
     out.emit(&report, human);
     Ok(if report.healthy {
