@@ -52,6 +52,11 @@ pub trait Dialect {
     /// Quotes a string literal (`'it''s'`).
     fn quote_text(&self, text: &str) -> String;
 
+    /// SQL that fails with `refusal` in its error message when `count_sql` (`SELECT count(*) AS n …`)
+    /// counts anything, and otherwise changes nothing: the guard a generated migration runs before a
+    /// change that would lose what it counts.
+    fn loss_guard(&self, count_sql: &str, refusal: &str) -> String;
+
     /// Writes a default value as SQL.
     fn render_default(&self, default: &DefaultValue) -> String;
 

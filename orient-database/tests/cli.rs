@@ -371,3 +371,63 @@ fn generate_writes_the_missing_migration_and_nothing_when_up_to_date() {
     assert_eq!(bad.code, 2, "{bad:?}");
     assert!(bad.stderr.contains("a–z, 0–9 and _"), "{bad:?}");
 }
+
+orient_testkit::on_each_engine! {
+    /// A table the structs no longer declare (most often a struct someone forgot to register):
+    /// `generate` says loudly that its migration drops it, and the migration carries the guard its
+    /// header promises: on a database where the table holds rows it fails and changes nothing.
+    fn a_generated_drop_is_announced_and_refuses_to_delete_rows(project: Project) {
+        project.add_migrations();
+        let extra = "2026-03-01-000000_notes_by_hand";
+        for dir in ["migrations/sqlite", "migrations/postgres"] {
+            let version = project.path(&format!("{dir}/{extra}"));
+            std::fs::create_dir_all(&version).unwrap();
+            std::fs::write(
+                version.join("up.sql"),
+                "CREATE TABLE notes_by_hand (id integer PRIMARY KEY, body text);\n",
+            )
+            .unwrap();
+            std::fs::write(version.join("down.sql"), "DROP TABLE notes_by_hand;\n").unwrap();
+        }
+        let generate = project.run(&["--json", "generate", "drop_notes"], &[]);
+        assert_eq!(generate.code, 0, "{generate:?}");
+        assert!(
+            generate.stderr.starts_with("warning: migration ")
+                && generate.stderr.contains("loses data")
+                && generate.stderr.contains("drop table `notes_by_hand`"),
+            "{generate:?}"
+        );
+        let report = generate.json();
+        assert_eq!(report["losses"].as_array().map(Vec::len), Some(1), "{report}");
+        let dir = match project.engine() {
+            Engine::Sqlite => "sqlite",
+            Engine::Postgres => "postgres",
+        };
+        let up = std::fs::read_to_string(
+            project
+                .path(&format!("migrations/{dir}"))
+                .join(report["generated"].as_str().unwrap())
+                .join("up.sql"),
+        )
+        .unwrap();
+
+        // The database as the migrations before it leave it, with a row in the table.
+        assert_eq!(project.run(&["migrate"], &[]).code, 0);
+        project.execute(
+            "CREATE TABLE notes_by_hand (id integer PRIMARY KEY, body text);
+             INSERT INTO notes_by_hand (id, body) VALUES (1, 'keep me');",
+        );
+        let hash = project.content_hash();
+        let refused = project.try_execute(&up).unwrap_err();
+        assert!(
+            refused.contains("refused to drop table `notes_by_hand`"),
+            "{refused}"
+        );
+        assert_eq!(project.content_hash(), hash, "nothing changed");
+
+        // Empty, the table goes.
+        project.execute("DELETE FROM notes_by_hand;");
+        project.try_execute(&up).unwrap();
+        assert!(!project.table_names().contains(&"notes_by_hand".to_owned()));
+    }
+}

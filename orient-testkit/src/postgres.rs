@@ -125,6 +125,13 @@ impl Server {
     /// `sql` run by `psql` on database `database`; its unaligned, tuples-only output (one line per
     /// row, columns separated by `|`), trimmed. A failure panics with psql's message.
     pub fn psql(&self, database: &str, sql: &str) -> String {
+        self.try_psql(database, sql)
+            .unwrap_or_else(|e| panic!("psql on {database} failed: {sql}\n{e}"))
+    }
+
+    /// [`Server::psql`], with psql's message as the error. Several statements in `sql` are one
+    /// transaction (psql sends them as one query string), so a failure leaves nothing of them.
+    pub fn try_psql(&self, database: &str, sql: &str) -> Result<String, String> {
         let output = Command::new(self.bin.join("psql"))
             .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
             .arg(self.url(database))
@@ -132,14 +139,12 @@ impl Server {
             .arg(sql)
             .stdin(Stdio::null())
             .output()
-            .unwrap_or_else(|e| panic!("running psql: {e}"));
-        assert!(
-            output.status.success(),
-            "psql on {database} failed ({}): {sql}\n{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+            .map_err(|e| format!("running psql: {e}"))?;
+        if output.status.success() {
+            Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
+        } else {
+            Err(String::from_utf8_lossy(&output.stderr).into_owned())
+        }
     }
 }
 

@@ -163,6 +163,21 @@ impl Project {
         }
     }
 
+    /// Runs `sql` as one transaction, outside the tools: the database's error message when it fails
+    /// (and then nothing of `sql` is left).
+    pub fn try_execute(&self, sql: &str) -> Result<(), String> {
+        match &self.database {
+            Database::DefaultFile => {
+                use diesel::connection::SimpleConnection as _;
+                let mut conn = crate::sqlite::connect(&self.db());
+                conn.batch_execute(&format!("BEGIN;\n{sql}\nCOMMIT;"))
+                    .map_err(|e| e.to_string())
+                // A failed batch leaves its transaction open: closing the connection rolls it back.
+            }
+            Database::Postgres { name, .. } => self.server().try_psql(name, sql).map(drop),
+        }
+    }
+
     /// The value of a one-row, one-column query, as text (`''` for NULL).
     pub fn scalar(&self, sql: &str) -> String {
         match &self.database {

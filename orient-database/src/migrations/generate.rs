@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::assess::loss_checks;
+use crate::assess::{LossCheck, loss_checks};
 use crate::dialect::postgres::Postgres;
 use crate::dialect::sqlite::Sqlite;
 use crate::diff::{Change, diff};
@@ -20,7 +20,9 @@ use crate::migrations::parity::{self, Directories};
 use crate::migrations::replay::{Scratch, replay};
 use crate::migrations::{Error, Migration, from_directory};
 use crate::model::{Schema, UnmodelledObject};
+use crate::plan::{Plan, Step, StepKind};
 use crate::plan::{PlanOptions, Planner, plan};
+use crate::sql::Dialect;
 use crate::types::Timestamp;
 
 /// A migration written by [`generate`].
@@ -32,6 +34,9 @@ pub struct Generated {
     pub up: String,
     pub down: String,
     pub self_managed: bool,
+    /// The changes of `up.sql` that lose data on a database holding it (each guarded: on such a
+    /// database the migration fails and changes nothing).
+    pub losses: Vec<String>,
 }
 
 /// Why a migration name is refused.
@@ -78,9 +83,18 @@ pub fn prepare_from(
         return Ok(None);
     }
     let options = PlanOptions::default();
-    let up = plan(&changes, current, desired, unmodelled, planner, options)?;
+    let mut up = plan(&changes, current, desired, unmodelled, planner, options)?;
     let reverse = diff(desired, current, planner);
-    let down = plan(&reverse, desired, current, unmodelled, planner, options)?;
+    let mut down = plan(&reverse, desired, current, unmodelled, planner, options)?;
+    // What the header promises: on a database holding what a change would lose, the migration fails
+    // (and, being one transaction, changes nothing) instead of losing it.
+    let up_losses = loss_checks(&changes, current, desired, planner);
+    guard(&mut up, &up_losses, planner);
+    guard(
+        &mut down,
+        &loss_checks(&reverse, desired, current, planner),
+        planner,
+    );
     // Diesel applies metadata.toml to both directions: if either rebuilds, both manage their own
     // transaction.
     let self_managed = up.rebuilds() || down.rebuilds();
@@ -91,7 +105,7 @@ pub fn prepare_from(
             plan.to_sql()
         }
     };
-    let warnings = loss_checks(&changes, current, desired, planner)
+    let warnings = up_losses
         .into_iter()
         .map(|check| format!("{} ({})", check.change, check.kind.consequence()))
         .collect();
@@ -102,6 +116,26 @@ pub fn prepare_from(
         self_managed,
         warnings,
     }))
+}
+
+/// Puts a guard for each of `losses` at the start of `plan`: a statement that fails, naming the change,
+/// when the database holds what the change would lose.
+fn guard(plan: &mut Plan, losses: &[LossCheck], dialect: &dyn Dialect) {
+    let guards = losses.iter().map(|check| Step {
+        description: format!("refuse to lose data: {}", check.change),
+        kind: StepKind::Ddl,
+        statements: vec![dialect.loss_guard(
+            &check.count_sql,
+            &format!(
+                "orient: refused to {} ({}); nothing was changed. Move the data away in an earlier \
+                 migration, or delete this guard if losing it is intended",
+                check.change,
+                check.kind.consequence()
+            ),
+        )],
+        locks: Vec::new(),
+    });
+    plan.steps.splice(0..0, guards);
 }
 
 /// The changes between the migrations in `dir` and `desired`, rendered as SQL for the engine of
@@ -208,6 +242,7 @@ fn write_migration(directory: &Path, header: &str, prepared: Prepared) -> Result
         up,
         down,
         self_managed: prepared.self_managed,
+        losses: prepared.warnings,
     })
 }
 

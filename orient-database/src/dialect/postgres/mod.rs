@@ -96,6 +96,15 @@ impl Dialect for Postgres {
         render::quote_text(text)
     }
 
+    fn loss_guard(&self, count_sql: &str, refusal: &str) -> String {
+        // `'%'` as the format: the refusal is a parameter, so a `%` in it is not a placeholder.
+        format!(
+            "DO $orient_guard$ BEGIN\n  IF (SELECT n FROM ({count_sql}) AS counted) > 0 THEN\n    \
+             RAISE EXCEPTION '%', {};\n  END IF;\nEND $orient_guard$;",
+            render::quote_text(refusal)
+        )
+    }
+
     fn render_default(&self, default: &DefaultValue) -> String {
         render::default_value(default)
     }

@@ -119,6 +119,19 @@ impl Dialect for Sqlite {
         render::quote_text(text)
     }
 
+    fn loss_guard(&self, count_sql: &str, refusal: &str) -> String {
+        // SQLite has no RAISE outside triggers: a CHECK constraint named after the refusal fails
+        // ("CHECK constraint failed: <refusal>") when the count is not 0. A temporary table, so the
+        // database's schema never sees it; dropped again at once (and rolled back with a failure).
+        let table = render::quote_ident("orient_loss_guard");
+        format!(
+            "CREATE TEMP TABLE {table} (n INTEGER CONSTRAINT {} CHECK (n = 0));\n\
+             INSERT INTO {table} (n) SELECT n FROM ({count_sql});\n\
+             DROP TABLE {table};",
+            render::quote_ident(refusal)
+        )
+    }
+
     fn render_default(&self, default: &DefaultValue) -> String {
         render::default_value(default)
     }

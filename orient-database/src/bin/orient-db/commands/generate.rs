@@ -25,6 +25,8 @@ struct GenerateReport {
     /// Every file written.
     files: Vec<String>,
     changes: Vec<String>,
+    /// The changes that lose data on a database holding it (each guarded in the migration).
+    losses: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -52,6 +54,7 @@ pub fn run(name: &str, out: Output) -> anyhow::Result<Exit> {
             directories: None,
             files: Vec::new(),
             changes: Vec::new(),
+            losses: Vec::new(),
         },
         Some(g) => {
             let changes = if g.sqlite.changes.is_empty() {
@@ -82,9 +85,39 @@ pub fn run(name: &str, out: Output) -> anyhow::Result<Exit> {
                 }),
                 files,
                 changes: changes.iter().map(ToString::to_string).collect(),
+                losses: if g.sqlite.losses.is_empty() {
+                    g.postgres.losses.clone()
+                } else {
+                    g.sqlite.losses.clone()
+                },
             }
         }
     };
+    // Loudly, on stderr (also under --json): a table or column about to be dropped is most often a
+    // struct someone forgot to register, and the migration would take its data with it.
+    if let Some(g) = &generated {
+        let losses = if g.sqlite.losses.is_empty() {
+            &g.postgres.losses
+        } else {
+            &g.sqlite.losses
+        };
+        if !losses.is_empty() {
+            let mut text = format!(
+                "warning: migration {} loses data on a database that holds any:\n",
+                g.name
+            );
+            for loss in losses {
+                text.push_str(&format!("  - {loss}\n"));
+            }
+            text.push_str(
+                "  If that is not what you meant (a struct not registered in `register_tables!`, a \
+                 column renamed without `renamed_from`), delete the migration and fix the structs. \
+                 Each change is guarded: on a database holding such data the migration fails and \
+                 changes nothing.",
+            );
+            out.warn(text.trim_start_matches("warning: "));
+        }
+    }
     out.emit(&report, |r| match &r.directories {
         None => format!(
             "nothing to generate: the migrations in {} and {} already produce the declared schema\n",
