@@ -953,3 +953,55 @@ fn a_failing_migration_is_an_error_that_leaves_nothing_of_it_behind() {
         ["20260101000001", "20260101000002", "20260101000003"]
     );
 }
+
+/// SIGKILL at random moments of `orient-db migrate` on a new database: every time, each migration is
+/// in the database entirely (schema and ledger row) or not at all, `integrity_check` is ok, and the
+/// next `migrate` finishes the job.
+#[test]
+fn killing_migrate_leaves_each_migration_entirely_applied_or_not_at_all() {
+    let project = Project::new();
+    let db = project.db();
+    let program = Path::new(env!("CARGO_BIN_EXE_orient-db"));
+    let migrate = || {
+        let mut command = project.process(program, &["migrate"], &[]);
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+        command
+    };
+    let full = orient_testkit::kill::time_uninterrupted(&mut migrate());
+    let all = embedded();
+    let mut applied_counts = Vec::new();
+    for (round, delay) in orient_testkit::kill::schedule(40, full)
+        .into_iter()
+        .enumerate()
+    {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        orient_testkit::kill::kill_after(&mut migrate(), delay);
+        if db.exists() {
+            assert_eq!(
+                strings(
+                    &db,
+                    "SELECT integrity_check AS value FROM pragma_integrity_check"
+                ),
+                ["ok"],
+                "round {round}, after {delay:?}"
+            );
+            let applied = ledger(&db);
+            let k = applied.len();
+            assert_eq!(applied, [V1, V2][..k], "round {round}");
+            assert_eq!(
+                diff(&live_schema(&db), &schema_after(&all[..k]), &Sqlite),
+                vec![],
+                "round {round}, after {delay:?}: the schema is not what the {k} recorded migrations make"
+            );
+            applied_counts.push(k);
+        } else {
+            applied_counts.push(0);
+        }
+        let again = project.run(&["migrate"], &[]);
+        assert_eq!(again.code, 0, "round {round}: {again:?}");
+        assert_eq!(ledger(&db), [V1, V2], "round {round}");
+    }
+    eprintln!("migrations found applied after each kill: {applied_counts:?}");
+}

@@ -3,7 +3,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::borrow::Cow;
-use std::hash::{BuildHasher, Hasher};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -221,45 +220,31 @@ fn killing_push_mid_rebuild_leaves_the_old_or_the_new_state() {
     let work = dir.path().join("work.db");
     let orient_db = env!("CARGO_BIN_EXE_orient-db");
     let run_push = || {
-        std::process::Command::new(orient_db)
+        let mut command = std::process::Command::new(orient_db);
+        command
             .arg("push")
             .current_dir(dir.path())
             .env("SQLITE_DATABASE", &work)
             .env_remove("DATABASE_URL")
             .env_remove("SQLITE_DB_PATH")
             .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap()
+            .stderr(std::process::Stdio::null());
+        command
     };
 
     // How long an uninterrupted push takes, to spread the kills over it.
     std::fs::copy(&template, &work).unwrap();
-    let started = Instant::now();
-    let status = run_push().wait().unwrap();
-    assert!(status.success());
-    let full = started.elapsed();
-
-    let seed = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    eprintln!("kill schedule seed {seed}, uninterrupted push {full:?}");
-    let mut state = seed | 1;
+    let full = orient_testkit::kill::time_uninterrupted(&mut run_push());
     let (mut old, mut new) = (0, 0);
-    for round in 0..20 {
-        // xorshift: a different moment each round, reproducible from the printed seed.
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        let delay = full.mul_f64((state % 1000) as f64 / 1000.0 * 1.1);
+    for (round, delay) in orient_testkit::kill::schedule(20, full)
+        .into_iter()
+        .enumerate()
+    {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", work.display()));
         }
         std::fs::copy(&template, &work).unwrap();
-        let mut child = run_push();
-        std::thread::sleep(delay);
-        let _ = child.kill();
-        child.wait().unwrap();
+        orient_testkit::kill::kill_after(&mut run_push(), delay);
 
         let mut conn = from_sqlite(connect(&work));
         let integrity = text(

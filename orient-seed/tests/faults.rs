@@ -269,3 +269,76 @@ fn damaged(db: &Path) -> bool {
         Err(_) => true,
     }
 }
+
+/// SIGKILL at random moments of `orient-seed --force` on a database whose seeded rows users changed:
+/// every time the database is entirely as before (byte-identical content) or entirely rewritten (a
+/// further `--force --dry-run` finds nothing to do), `integrity_check` is ok, and the users' own rows
+/// are there either way.
+#[test]
+fn killing_seed_force_leaves_the_old_or_the_new_rows_never_a_mix() {
+    let project = Project::new();
+    assert_eq!(project.seed(&[], &[]).code, 0);
+    let db = project.db();
+    execute(
+        &db,
+        "UPDATE agents SET name = 'Ori the Great', description = 'mine' WHERE id = 'ori';
+         UPDATE agents SET model_default = 'x/y' WHERE id <> 'ori';
+         UPDATE agent_skills SET enabled = 0;
+         DELETE FROM agent_tools WHERE agent_id = 'ori';
+         UPDATE system_prompts SET prompt_text = 'mine';
+         INSERT INTO agents (id, name) VALUES ('custom', 'My Agent');
+         PRAGMA wal_checkpoint(TRUNCATE);",
+    );
+    let template = project.path("template.db");
+    std::fs::copy(&db, &template).unwrap();
+    let old = content_hash(&template);
+    let force = || {
+        let mut command = project.process(
+            Path::new(env!("CARGO_BIN_EXE_orient-seed")),
+            &["--force"],
+            &[],
+        );
+        command.stdout(Stdio::null()).stderr(Stdio::null());
+        command
+    };
+    let full = orient_testkit::kill::time_uninterrupted(&mut force());
+    let (mut olds, mut news) = (0, 0);
+    for (round, delay) in orient_testkit::kill::schedule(40, full)
+        .into_iter()
+        .enumerate()
+    {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        std::fs::copy(&template, &db).unwrap();
+        orient_testkit::kill::kill_after(&mut force(), delay);
+
+        let mut conn = orient_testkit::sqlite::connect(&db);
+        assert_eq!(
+            orient_testkit::sqlite::query_text(
+                &mut conn,
+                "SELECT group_concat(integrity_check) AS value FROM pragma_integrity_check"
+            ),
+            "ok",
+            "round {round}, after {delay:?}"
+        );
+        drop(conn);
+        assert_eq!(
+            count(&db, "agents"),
+            6,
+            "round {round}: the user's agent is kept"
+        );
+        if content_hash(&db) == old {
+            olds += 1;
+        } else {
+            let report = project.seed_json(&["--force", "--dry-run"]);
+            assert_eq!(
+                orient_testkit::seed_report::totals(&report),
+                (0, 0, 89, 0),
+                "round {round}, after {delay:?}: neither the old rows nor the new ones"
+            );
+            news += 1;
+        }
+    }
+    eprintln!("after 40 kills: {olds} old, {news} new");
+}

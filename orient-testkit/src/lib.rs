@@ -12,6 +12,7 @@
 //!   row dumps and content hashes);
 //! - [`reference`]: databases built the way the original TypeScript Orient builds them;
 //! - [`seed_report`]: reading `orient-seed --json` reports;
+//! - [`kill`]: SIGKILL at random moments, for the crash-consistency tests;
 //! - [`postgres`]: a throwaway PostgreSQL server for the test process (skipped, with a line saying
 //!   why, without the binaries unless `ORIENT_REQUIRE_POSTGRES=1`).
 //!
@@ -27,6 +28,7 @@
 
 pub mod engine;
 pub mod files;
+pub mod kill;
 pub mod postgres;
 pub mod process;
 pub mod project;

@@ -98,7 +98,7 @@ pub fn prepare_from(
     // Diesel applies metadata.toml to both directions: if either rebuilds, both manage their own
     // transaction.
     let self_managed = up.rebuilds() || down.rebuilds();
-    let render = |plan: &crate::plan::Plan| {
+    let render = |plan: &Plan| {
         if self_managed {
             plan.to_script(planner)
         } else {
