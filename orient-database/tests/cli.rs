@@ -431,3 +431,47 @@ orient_testkit::on_each_engine! {
         assert!(!project.table_names().contains(&"notes_by_hand".to_owned()));
     }
 }
+
+/// Choosing PostgreSQL by URL: a malformed URL is a usage error; with PostgreSQL built in, `path` shows
+/// the target with its password hidden and a server that cannot be reached is exit 1 naming host, port
+/// and database (without the password); never a SQLite file named like the URL.
+#[test]
+fn postgres_urls_are_checked_named_with_the_password_hidden_and_never_a_file() {
+    let project = Project::new();
+    let before = listing(project.root());
+    for url in [
+        "postgres://u@h:notaport/db",
+        "postgresql://u@h/db with space",
+    ] {
+        let run = project.run(&["path"], &[("DATABASE_URL", url)]);
+        assert_eq!(run.code, 2, "{url}: {run:?}");
+        assert!(run.stderr.contains("DATABASE_URL"), "{url}: {run:?}");
+    }
+    let url = "postgres://orient:s3cret@127.0.0.1:1/orient_prod";
+    let path = project.run(&["--json", "path"], &[("DATABASE_URL", url)]);
+    let migrate = project.run(&["migrate"], &[("DATABASE_URL", url)]);
+    for run in [&path, &migrate] {
+        assert!(
+            !run.stdout.contains("s3cret") && !run.stderr.contains("s3cret"),
+            "{run:?}"
+        );
+    }
+    if orient_database::db::target::POSTGRES_BUILT {
+        assert_eq!(path.code, 0, "{path:?}");
+        assert_eq!(
+            path.json()["url"],
+            "postgres://orient:***@127.0.0.1:1/orient_prod",
+            "{path:?}"
+        );
+        assert_eq!(migrate.code, 1, "{migrate:?}");
+        assert!(
+            migrate.stderr.contains("orient_prod on 127.0.0.1:1"),
+            "{migrate:?}"
+        );
+    } else {
+        assert_eq!(path.code, 2, "{path:?}");
+        assert_eq!(migrate.code, 2, "{migrate:?}");
+        assert!(migrate.stderr.contains("postgres"), "{migrate:?}");
+    }
+    assert_eq!(listing(project.root()), before, "nothing created");
+}
