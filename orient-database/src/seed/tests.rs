@@ -8,16 +8,13 @@ use diesel::prelude::*;
 use super::*;
 use crate::db::backend::DbConnection;
 use crate::db::backend::from_sqlite;
-use crate::dialect::sqlite::connection::{Access, configure};
 use crate::migrations::{embedded, runner};
 use crate::schema::TABLES;
 use crate::schema::domains::ToolAccess;
 use crate::types::Timestamp;
 
 fn migrated_memory_db() -> DbConnection {
-    let mut conn = SqliteConnection::establish(":memory:").unwrap();
-    configure(&mut conn, Access::ReadWrite).unwrap();
-    let mut conn = from_sqlite(conn);
+    let mut conn = from_sqlite(crate::dialect::sqlite::connection::in_memory().unwrap());
     runner::run_pending(&mut conn, &embedded().unwrap()).unwrap();
     conn
 }
