@@ -542,22 +542,6 @@ impl Config {
         self.target.sqlite_path()
     }
 
-    /// The database file, for what works on SQLite files only (`what`); on PostgreSQL an error saying
-    /// so and what to do `instead`.
-    pub fn require_sqlite(
-        &self,
-        what: &'static str,
-        instead: &'static str,
-    ) -> Result<&Path, crate::db::error::Error> {
-        self.target
-            .sqlite_path()
-            .ok_or_else(|| crate::db::error::Error::NotOnThisEngine {
-                what,
-                target: self.target.to_string(),
-                instead,
-            })
-    }
-
     /// A configuration for an explicit file (tools and tests), with the default settings.
     pub fn for_path(path: impl AsRef<Path>) -> Config {
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));

@@ -35,6 +35,8 @@ pub mod instance;
 mod manager;
 #[cfg(feature = "postgres")]
 pub mod multi;
+#[cfg(feature = "postgres")]
+pub mod multi_migrations;
 pub mod open;
 mod pool;
 pub mod storage;

@@ -7,17 +7,12 @@
 //! enum costs a match and MultiBackend's bind collection (1–7 µs, measured in
 //! research/postgres-prototype.md): which is why a SQLite-only build keeps the concrete connection.
 
-use std::time::Duration;
-
 use diesel::connection::{AnsiTransactionManager, Connection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
 use diesel::{QueryResult, deserialize, serialize};
 
-use crate::db::target::Target;
 use crate::engine::{EngineConnection, Violation};
-use crate::migrations::backend::{HeldLock, LedgerEntry, MigrationBackend};
-use crate::migrations::{Error, Migration};
 use crate::model::Introspection;
 use crate::plan::Planner;
 
@@ -50,6 +45,7 @@ impl std::fmt::Debug for DbConnection {
 }
 
 /// The same expression for whichever connection is inside.
+/// `$body` with `$c` bound to the engine's own connection inside `$conn`.
 macro_rules! each {
     ($conn:expr, $c:ident => $body:expr) => {
         match $conn {
@@ -58,6 +54,7 @@ macro_rules! each {
         }
     };
 }
+pub(crate) use each;
 
 /// Runs `f` in a transaction the engine opens with `begin` (SQLite's `BEGIN IMMEDIATE`), committing
 /// when it returns `Ok` and rolling back otherwise, through the enum's own transaction manager (which
@@ -168,93 +165,6 @@ impl EngineConnection for DbConnection {
             },
             f,
         )
-    }
-}
-
-/// The migration lock of either engine.
-#[derive(Debug)]
-pub enum DbLock {
-    Sqlite(<SqliteConnection as MigrationBackend>::Lock),
-    Postgres(<PgConnection as MigrationBackend>::Lock),
-}
-
-macro_rules! each_lock {
-    ($lock:expr, $l:ident => $body:expr) => {
-        match $lock {
-            DbLock::Sqlite($l) => $body,
-            DbLock::Postgres($l) => $body,
-        }
-    };
-}
-
-impl HeldLock for DbLock {
-    fn waited(&self) -> Duration {
-        each_lock!(self, l => l.waited())
-    }
-
-    fn waited_for(&self) -> Option<u32> {
-        each_lock!(self, l => l.waited_for())
-    }
-}
-
-impl MigrationBackend for DbConnection {
-    type Lock = DbLock;
-
-    fn scratch(&mut self, target: &Target) -> Result<(DbConnection, Option<String>), Error> {
-        Ok(match self {
-            DbConnection::Sqlite(c) => {
-                let (scratch, cleanup) = c.scratch(target)?;
-                (DbConnection::Sqlite(scratch), cleanup)
-            }
-            DbConnection::Postgres(c) => {
-                let (scratch, cleanup) = c.scratch(target)?;
-                (DbConnection::Postgres(scratch), cleanup)
-            }
-        })
-    }
-
-    fn lock(&mut self, target: &Target) -> Result<DbLock, Error> {
-        Ok(match self {
-            DbConnection::Sqlite(c) => DbLock::Sqlite(c.lock(target)?),
-            DbConnection::Postgres(c) => DbLock::Postgres(c.lock(target)?),
-        })
-    }
-
-    fn unlock(&mut self, lock: DbLock) -> Result<(), Error> {
-        match (self, lock) {
-            (DbConnection::Sqlite(c), DbLock::Sqlite(l)) => c.unlock(l),
-            (DbConnection::Postgres(c), DbLock::Postgres(l)) => c.unlock(l),
-            // A lock is only ever taken through the connection that releases it; dropping it
-            // releases it all the same.
-            (_, lock) => {
-                drop(lock);
-                Ok(())
-            }
-        }
-    }
-
-    fn ensure_ledger(&mut self) -> Result<(), Error> {
-        each!(self, c => c.ensure_ledger())
-    }
-
-    fn applied(&mut self) -> Result<Vec<LedgerEntry>, Error> {
-        each!(self, c => c.applied())
-    }
-
-    fn apply_one(&mut self, migration: &Migration) -> Result<(), Error> {
-        each!(self, c => c.apply_one(migration))
-    }
-
-    fn revert_one(&mut self, migration: &Migration) -> Result<(), Error> {
-        each!(self, c => c.revert_one(migration))
-    }
-
-    fn record_applied(&mut self, migrations: &[&Migration]) -> Result<(), Error> {
-        each!(self, c => c.record_applied(migrations))
-    }
-
-    fn record_checksums(&mut self, migrations: &[&Migration]) -> Result<(), Error> {
-        each!(self, c => c.record_checksums(migrations))
     }
 }
 

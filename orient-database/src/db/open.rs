@@ -8,7 +8,7 @@
 //!   changes the schema, so it waits for migrators and they for it);
 //! - [`open_writer`](crate::db::open_config_writer) (in `pool.rs`): created and migrated.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::db::backend::{Access, DbConnection};
 use crate::db::config::Config;
@@ -32,7 +32,7 @@ fn db_lock(lock: MigrationLock) -> DbLock {
 
 #[cfg(feature = "postgres")]
 fn db_lock(lock: MigrationLock) -> DbLock {
-    crate::db::multi::DbLock::Sqlite(lock)
+    crate::db::multi_migrations::DbLock::Sqlite(lock)
 }
 
 /// Whether the configured database is known to exist without connecting: an SQLite file that is
@@ -130,5 +130,24 @@ pub fn open_for_change(config: &Config, step: &str) -> Result<ForChange, Error> 
                 created: false,
             })
         }
+    }
+}
+
+// Here rather than in config.rs: the configuration does not depend on the connection layer's errors.
+impl Config {
+    /// The database file, for what works on SQLite files only (`what`); on PostgreSQL an error saying
+    /// so and what to do `instead`.
+    pub fn require_sqlite(
+        &self,
+        what: &'static str,
+        instead: &'static str,
+    ) -> Result<&Path, Error> {
+        self.target
+            .sqlite_path()
+            .ok_or_else(|| Error::NotOnThisEngine {
+                what,
+                target: self.target.to_string(),
+                instead,
+            })
     }
 }

@@ -24,7 +24,8 @@ use crate::db::{self, Config, Db, DbConnection, Options};
 use crate::dialect::postgres::Postgres;
 use crate::dialect::postgres::connection::establish;
 use crate::sql::Dialect;
-use crate::testing::{Error, SeedHook};
+use crate::testing::error::Error;
+use crate::testing::seed_hook::SeedHook;
 
 /// The variable naming a server for test databases.
 pub const SERVER_VARIABLE: &str = "ORIENT_TEST_POSTGRES_URL";

@@ -21,7 +21,8 @@ use std::path::{Path, PathBuf};
 use diesel::connection::SimpleConnection;
 
 use crate::db::{self, Config, Db, DbConnection, Options};
-use crate::testing::{Error, SeedHook};
+use crate::testing::error::Error;
+use crate::testing::seed_hook::SeedHook;
 
 /// The name of the database file in each test's directory.
 const FILE_NAME: &str = "orient.db";
