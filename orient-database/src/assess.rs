@@ -19,10 +19,11 @@ use std::collections::BTreeMap;
 use diesel::QueryResult;
 use serde::Serialize;
 
+use crate::dangling::dangling_condition;
 use crate::db::backend::DbConnection;
 use crate::diff::Change;
 use crate::engine::EngineConnection;
-use crate::model::{Column, ForeignKey, Name, Schema};
+use crate::model::{Column, Name, Schema};
 use crate::sql::Dialect;
 
 /// The kinds of data loss.
@@ -346,37 +347,6 @@ fn duplicates_sql(table: &str, expressions: &[String]) -> String {
         "SELECT CAST(coalesce(sum(n - 1), 0) AS BIGINT) AS n FROM (SELECT count(*) AS n FROM \
          (SELECT {select} FROM {table}) AS v WHERE {not_null} GROUP BY {} HAVING count(*) > 1) AS g",
         keys.join(", ")
-    )
-}
-
-/// The condition, on the child table, of rows whose key is set but matches no parent row.
-pub fn dangling_condition(
-    fk: &ForeignKey,
-    source_column: &dyn Fn(&str) -> String,
-    current: &Schema,
-    dialect: &dyn Dialect,
-) -> String {
-    let q = |s: &str| dialect.quote_ident(s);
-    let set = fk
-        .columns
-        .iter()
-        .map(|c| format!("{} IS NOT NULL", q(&source_column(c))))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    if current.table(&fk.references_table).is_none() {
-        // The parent is new and empty: every set key dangles.
-        return set;
-    }
-    let matches = fk
-        .columns
-        .iter()
-        .zip(fk.references_columns.iter())
-        .map(|(c, p)| format!("p.{} = {}", q(p), q(&source_column(c))))
-        .collect::<Vec<_>>()
-        .join(" AND ");
-    format!(
-        "{set} AND NOT EXISTS (SELECT 1 FROM {} AS p WHERE {matches})",
-        q(&fk.references_table)
     )
 }
 

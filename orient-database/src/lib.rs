@@ -29,6 +29,7 @@ pub mod apply;
 pub mod assess;
 pub mod bookkeeping;
 pub mod check;
+pub mod dangling;
 pub mod db;
 pub mod diagram;
 pub mod dialect;

@@ -192,9 +192,11 @@ pub enum Error {
         database.display(),
         human_bytes(*needed),
         dir.display(),
-        snapshot::KEEP_VARIABLE
+        keep_variable
     )]
     NoSpaceForSnapshot {
+        /// The variable that turns snapshots off (`ORIENT_SNAPSHOT_KEEP`).
+        keep_variable: &'static str,
         database: PathBuf,
         dir: PathBuf,
         needed: u64,
@@ -202,11 +204,14 @@ pub enum Error {
     },
 
     #[error(
-        "{}={value} (from {origin}) is not a number of snapshots to keep (e.g. 5; 0 turns automatic \
-         snapshots off)",
-        snapshot::KEEP_VARIABLE
+        "{variable}={value} (from {origin}) is not a number of snapshots to keep (e.g. 5; 0 turns \
+         automatic snapshots off)"
     )]
-    BadKeep { value: String, origin: String },
+    BadKeep {
+        variable: &'static str,
+        value: String,
+        origin: String,
+    },
 
     #[error(transparent)]
     Config(#[from] crate::db::config_error::ConfigError),

@@ -117,6 +117,7 @@ pub fn keep_from_env() -> Result<usize, Error> {
             Ok(text) => (text, "the environment".to_owned()),
             Err(raw) => {
                 return Err(Error::BadKeep {
+                    variable: KEEP_VARIABLE,
                     value: raw.to_string_lossy().into_owned(),
                     origin: "the environment (not valid UTF-8)".to_owned(),
                 });
@@ -136,10 +137,11 @@ pub fn keep_from_env() -> Result<usize, Error> {
             }
         }
     };
-    value
-        .trim()
-        .parse::<usize>()
-        .map_err(|_| Error::BadKeep { value, origin })
+    value.trim().parse::<usize>().map_err(|_| Error::BadKeep {
+        variable: KEEP_VARIABLE,
+        value,
+        origin,
+    })
 }
 
 /// A snapshot file's name: `<database file name>-<stamp>-<reason>[-n].db`.
@@ -291,6 +293,7 @@ fn take_for(
         && mount.available_bytes < needed
     {
         return Err(Error::NoSpaceForSnapshot {
+            keep_variable: KEEP_VARIABLE,
             database: database.to_path_buf(),
             dir,
             needed,

@@ -21,7 +21,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::assess::dangling_condition;
+use crate::dangling::dangling_condition;
 use crate::diff::Change;
 use crate::model::{Column, ForeignKey, Index, IndexOrigin, Name, Schema, Table, UnmodelledObject};
 use crate::plan::{Plan, PlanError, PlanOptions, Planner, Step, StepKind, children_first};

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::assess::dangling_condition;
+use crate::dangling::dangling_condition;
 use crate::dialect::sqlite::Sqlite;
 use crate::diff::Change;
 use crate::model::{Column, DefaultValue, IndexOrigin, Name, Schema, Table, UnmodelledObject};
