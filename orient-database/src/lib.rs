@@ -31,6 +31,7 @@ pub mod bookkeeping;
 pub mod check;
 pub mod dangling;
 pub mod db;
+mod default_text;
 pub mod diagram;
 pub mod dialect;
 pub mod diff;

@@ -7,14 +7,25 @@
 //! `'x'::character varying`. The casts are stripped and quoted numbers read as numbers, so that each
 //! reads as the value that was declared.
 
+use crate::default_text::{normalize_keywords, strip_outer_parens};
 use crate::model::{DefaultValue, Name};
+
+/// The keyword defaults PostgreSQL reads back, in the case it writes them.
+const KEYWORDS: [&str; 5] = [
+    "CURRENT_TIMESTAMP",
+    "CURRENT_DATE",
+    "CURRENT_TIME",
+    "CURRENT_USER",
+    "LOCALTIMESTAMP",
+];
 
 /// Parses a default as `pg_get_expr` prints it.
 pub fn parse(text: &str) -> DefaultValue {
     let trimmed = text.trim();
     let (inner, cast) = strip_casts(strip_outer_parens(trimmed));
-    parse_literal(inner, cast)
-        .unwrap_or_else(|| DefaultValue::Expression(Name::Owned(normalize_keywords(trimmed))))
+    parse_literal(inner, cast).unwrap_or_else(|| {
+        DefaultValue::Expression(Name::Owned(normalize_keywords(trimmed, &KEYWORDS)))
+    })
 }
 
 /// The value a default is compared by, or `None` when it changes nothing on insert (`DEFAULT NULL`).
@@ -159,49 +170,6 @@ fn bare_number(text: &str) -> Option<DefaultValue> {
     text.parse::<f64>()
         .is_ok()
         .then(|| DefaultValue::Real(Name::Owned(text.to_owned())))
-}
-
-/// `((x))` → `x`, but `(a) + (b)` stays whole.
-fn strip_outer_parens(mut text: &str) -> &str {
-    while text.starts_with('(') && text.ends_with(')') && encloses_all(text) {
-        text = text[1..text.len() - 1].trim();
-    }
-    text
-}
-
-fn encloses_all(text: &str) -> bool {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    for (i, ch) in text.char_indices() {
-        match ch {
-            '\'' => in_string = !in_string,
-            '(' if !in_string => depth += 1,
-            ')' if !in_string => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 && i != text.len() - 1 {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    depth == 0
-}
-
-/// `current_timestamp` and `CURRENT_TIMESTAMP` are the same default.
-fn normalize_keywords(text: &str) -> String {
-    for keyword in [
-        "CURRENT_TIMESTAMP",
-        "CURRENT_DATE",
-        "CURRENT_TIME",
-        "CURRENT_USER",
-        "LOCALTIMESTAMP",
-    ] {
-        if text.eq_ignore_ascii_case(keyword) {
-            return keyword.to_owned();
-        }
-    }
-    text.to_owned()
 }
 
 /// Whether a default is a sequence's next value (`nextval('t_id_seq'::regclass)`): a `serial` column,

@@ -3,7 +3,11 @@
 //! SQLite keeps a default as the text that was written (`pragma_table_info.dflt_value`), so the same
 //! default can read `true`, `1` or `(1)` depending on who created the table.
 
+use crate::default_text::{normalize_keywords, strip_outer_parens};
 use crate::model::{DefaultValue, Name};
+
+/// The keywords SQLite accepts as a default, in the case it writes them.
+const KEYWORDS: [&str; 3] = ["CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME"];
 
 /// Parses the text of a `DEFAULT` clause as SQLite reports it.
 pub fn parse(text: &str) -> DefaultValue {
@@ -12,7 +16,7 @@ pub fn parse(text: &str) -> DefaultValue {
     if let Some(literal) = parse_literal(inner) {
         return literal;
     }
-    DefaultValue::Expression(Name::Owned(normalize_keywords(trimmed)))
+    DefaultValue::Expression(Name::Owned(normalize_keywords(trimmed, &KEYWORDS)))
 }
 
 /// The value a default is compared by, or `None` when it changes nothing on insert (`DEFAULT NULL`).
@@ -74,43 +78,6 @@ fn parse_literal(text: &str) -> Option<DefaultValue> {
         return Some(DefaultValue::Real(Name::Owned(text.to_owned())));
     }
     None
-}
-
-/// `((x))` → `x`, but `(a) + (b)` stays whole: only parentheses that enclose everything are removed.
-fn strip_outer_parens(mut text: &str) -> &str {
-    while text.starts_with('(') && text.ends_with(')') && encloses_all(text) {
-        text = text[1..text.len() - 1].trim();
-    }
-    text
-}
-
-fn encloses_all(text: &str) -> bool {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    for (i, ch) in text.char_indices() {
-        match ch {
-            '\'' => in_string = !in_string,
-            '(' if !in_string => depth += 1,
-            ')' if !in_string => {
-                depth = depth.saturating_sub(1);
-                if depth == 0 && i != text.len() - 1 {
-                    return false;
-                }
-            }
-            _ => {}
-        }
-    }
-    depth == 0
-}
-
-/// `current_timestamp` and `CURRENT_TIMESTAMP` are the same default.
-fn normalize_keywords(text: &str) -> String {
-    for keyword in ["CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME"] {
-        if text.eq_ignore_ascii_case(keyword) {
-            return keyword.to_owned();
-        }
-    }
-    text.to_owned()
 }
 
 #[cfg(test)]
