@@ -1,6 +1,8 @@
 //! Default expressions as the catalogs give them back, whatever the engine: the text-level
 //! normalising both dialects' `default_sql` need before they read a value out of it.
 
+use crate::model::{DefaultValue, Name};
+
 /// `((x))` → `x`, but `(a) + (b)` stays whole: only parentheses that enclose everything are removed.
 pub fn strip_outer_parens(mut text: &str) -> &str {
     while text.starts_with('(') && text.ends_with(')') && encloses_all(text) {
@@ -36,4 +38,24 @@ pub fn normalize_keywords(text: &str, keywords: &[&str]) -> String {
         .iter()
         .find(|keyword| text.eq_ignore_ascii_case(keyword))
         .map_or_else(|| text.to_owned(), |keyword| (*keyword).to_owned())
+}
+
+/// A number default as it compares: an integral number exactly representable as `f64` as an integer,
+/// any other as its shortest `f64` spelling. Both engines store a number default in the column's type
+/// (SQLite's REAL affinity turns `DEFAULT 3` into 3.0, PostgreSQL prints `3`, `3.0` or `'3'::numeric`
+/// as written), so `3`, `3.0` and `3e0` are one default.
+pub fn canonical_number(text: &str) -> DefaultValue {
+    let text = text.trim();
+    if let Ok(n) = text.parse::<i64>() {
+        return DefaultValue::Integer(n);
+    }
+    match text.parse::<f64>() {
+        Ok(value) if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 => {
+            // Exact: the value is an integer below 2^53.
+            #[allow(clippy::cast_possible_truncation)]
+            DefaultValue::Integer(value as i64)
+        }
+        Ok(value) => DefaultValue::Real(Name::Owned(format!("{value:?}"))),
+        Err(_) => DefaultValue::Expression(Name::Owned(text.to_owned())),
+    }
 }

@@ -1,6 +1,10 @@
-//! Property: for a random schema A and a schema B made from A by random edits, pushing A, inserting rows,
-//! then pushing B (data loss accepted) gives exactly B, keeps every surviving row's kept values by primary
-//! key, loses rows only where a loss was reported, and a second push of B does nothing.
+//! Property, on each engine: for a random schema A and a schema B made from A by random edits, pushing
+//! A, inserting rows, then pushing B (data loss accepted) gives exactly B, keeps every surviving row's
+//! kept values by primary key, loses rows only where a loss was reported, and a second push of B does
+//! nothing. SQLite runs each case in a database in memory; PostgreSQL in a schema of its own on the
+//! test server (its half runs in the PostgreSQL lane:
+//! `cargo test -p orient-database --features postgres --test push_properties`).
+//! `PROPTEST_CASES` sets the number of cases (512 on SQLite, 64 on PostgreSQL by default).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::borrow::Cow;
@@ -8,19 +12,21 @@ use std::collections::BTreeMap;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text};
+use diesel::sql_types::{BigInt, Nullable, Text};
 use orient_database::db::DbConnection;
 use orient_database::db::backend::from_sqlite;
-use orient_database::dialect::sqlite::Sqlite;
 use orient_database::diff::diff;
 use orient_database::engine::EngineConnection;
 use orient_database::model::{Column, ColumnType, DefaultValue, Index, Name, Schema, Table};
 use orient_database::push::{PushOptions, push};
 use orient_database::sql::Dialect;
+use orient_testkit::Engine;
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 
-const TYPES: [ColumnType; 4] = [
+const TYPES: [ColumnType; 5] = [
     ColumnType::BigInt,
+    ColumnType::Integer,
     ColumnType::Text,
     ColumnType::Double,
     ColumnType::Bool,
@@ -29,17 +35,16 @@ const TYPES: [ColumnType; 4] = [
 fn default_for(ty: ColumnType, pick: u8) -> DefaultValue {
     match ty {
         ColumnType::Text => DefaultValue::Text(Cow::Owned(
-            ["", "none", "it's"][pick as usize % 3].to_owned(),
+            ["", "none", "it's", "7"][pick as usize % 4].to_owned(),
         )),
-        ColumnType::Double => {
-            DefaultValue::Real(Cow::Owned(["0.5", "-2.25"][pick as usize % 2].to_owned()))
-        }
+        ColumnType::Double => DefaultValue::Real(Cow::Owned(
+            ["0.5", "-2.25", "3"][pick as usize % 3].to_owned(),
+        )),
         ColumnType::Bool => DefaultValue::Bool(pick.is_multiple_of(2)),
         _ => DefaultValue::Integer(i64::from(pick % 5) - 2),
     }
 }
 
-/// A column: type, nullability, and maybe a default.
 fn column(name: String) -> impl Strategy<Value = Column> {
     (
         0..TYPES.len(),
@@ -55,6 +60,12 @@ fn column(name: String) -> impl Strategy<Value = Column> {
         })
 }
 
+fn id() -> Column {
+    let mut id = Column::new("id", ColumnType::BigInt).not_null();
+    id.autoincrement = true;
+    id
+}
+
 fn table(index: usize) -> impl Strategy<Value = Table> {
     let name = format!("t{index}");
     (1usize..=4)
@@ -66,14 +77,12 @@ fn table(index: usize) -> impl Strategy<Value = Table> {
             )
         })
         .prop_map(move |(columns, indexes)| {
-            let mut id = Column::new("id", ColumnType::BigInt).not_null();
-            id.autoincrement = true;
-            let mut all = vec![id];
+            let mut all = vec![id()];
             all.extend(columns);
             let mut t = Table::new(name.clone());
             t.primary_key = Cow::Owned(vec![Name::Borrowed("id")]);
             let mut seen = Vec::new();
-            let index_list: Vec<Index> = indexes
+            t.indexes = indexes
                 .into_iter()
                 .filter(|(c, _)| {
                     let fresh = !seen.contains(c);
@@ -85,7 +94,6 @@ fn table(index: usize) -> impl Strategy<Value = Table> {
                 })
                 .collect();
             t.columns = Cow::Owned(all);
-            t.indexes = Cow::Owned(index_list);
             t
         })
 }
@@ -96,7 +104,6 @@ fn schema() -> impl Strategy<Value = Schema> {
         .prop_map(Schema::new)
 }
 
-/// One edit of a schema, with the random numbers that pick its target.
 #[derive(Debug, Clone)]
 enum Edit {
     AddColumn(usize, usize, bool, Option<u8>),
@@ -129,28 +136,22 @@ fn edit() -> impl Strategy<Value = Edit> {
     ]
 }
 
-/// Applies an edit; a B column renamed from an A column carries `renamed_from`.
 fn apply_edit(schema: &mut Schema, edit: &Edit, counter: &mut usize) {
     *counter += 1;
     let n = schema.tables.len();
     if n == 0 {
         return;
     }
-    let pick_table = |k: usize| k % n;
     match edit {
         Edit::AddTable => {
-            let mut id = Column::new("id", ColumnType::BigInt).not_null();
-            id.autoincrement = true;
             let mut t = Table::new(format!("new{counter}"));
-            t.columns = Cow::Owned(vec![id, Column::new("v", ColumnType::Text)]);
+            t.columns = Cow::Owned(vec![id(), Column::new("v", ColumnType::Text)]);
             t.primary_key = Cow::Owned(vec![Name::Borrowed("id")]);
             schema.tables.push(t);
             schema.tables.sort_by(|a, b| a.name.cmp(&b.name));
         }
         Edit::DropTable(k) => {
-            // Keep one of A's tables: a B sharing none with A is a different database, which push
-            // refuses by design (tested elsewhere).
-            let at = pick_table(*k);
+            let at = k % n;
             let originals = schema
                 .tables
                 .iter()
@@ -160,23 +161,18 @@ fn apply_edit(schema: &mut Schema, edit: &Edit, counter: &mut usize) {
                 schema.tables.remove(at);
             }
         }
-        other => {
-            let (k, rest) = match other {
-                Edit::AddColumn(k, ..)
-                | Edit::DropColumn(k, _)
-                | Edit::ChangeType(k, ..)
-                | Edit::ToggleNull(k, _)
-                | Edit::ChangeDefault(k, ..)
-                | Edit::AddIndex(k, ..)
-                | Edit::DropIndex(k, _)
-                | Edit::RenameColumn(k, _) => (pick_table(*k), other),
-                _ => return,
-            };
-            let table = &mut schema.tables[k];
+        Edit::AddColumn(k, ..)
+        | Edit::DropColumn(k, _)
+        | Edit::ChangeType(k, ..)
+        | Edit::ToggleNull(k, _)
+        | Edit::ChangeDefault(k, ..)
+        | Edit::AddIndex(k, ..)
+        | Edit::DropIndex(k, _)
+        | Edit::RenameColumn(k, _) => {
+            let table = &mut schema.tables[k % n];
             let data_columns = table.columns.len() - 1;
-            // Column 0 is the primary key, never edited.
             let col = |c: usize| 1 + c % data_columns.max(1);
-            match rest {
+            match edit {
                 Edit::AddColumn(_, ty, nullable, default) => {
                     let ty = TYPES[ty % TYPES.len()];
                     let mut c = Column::new(format!("added{counter}"), ty);
@@ -217,7 +213,6 @@ fn apply_edit(schema: &mut Schema, edit: &Edit, counter: &mut usize) {
                     let at = col(*c);
                     let old = table.columns[at].name.clone();
                     let new = format!("renamed{counter}");
-                    // Only a column that exists in A can be renamed from (not one added by an earlier edit).
                     if old.starts_with('c') {
                         let column = &mut table.columns.to_mut()[at];
                         column.renamed_from = Some(old.clone());
@@ -239,12 +234,13 @@ fn apply_edit(schema: &mut Schema, edit: &Edit, counter: &mut usize) {
 
 fn literal(ty: ColumnType, pick: u8) -> String {
     match ty {
-        ColumnType::Text => {
-            ["'a'", "'b'", "'10'", "'x y'", "'it''s'"][pick as usize % 5].to_owned()
-        }
-        ColumnType::Double => ["0.5", "1.0", "-2.25"][pick as usize % 3].to_owned(),
-        ColumnType::Bool => (pick % 2).to_string(),
-        _ => (i64::from(pick % 7) - 3).to_string(),
+        ColumnType::Text => ["'a'", "'b'", "'10'", "'x y'", "'it''s'", "'007'", "'true'"]
+            [pick as usize % 7]
+            .to_owned(),
+        ColumnType::Double => ["0.5", "1.0", "-2.25", "3e9", "7"][pick as usize % 5].to_owned(),
+        ColumnType::Bool => ["true", "false"][pick as usize % 2].to_owned(),
+        ColumnType::Integer => (i64::from(pick % 7) - 3).to_string(),
+        _ => ["-3", "0", "1", "5", "3000000000"][pick as usize % 5].to_owned(),
     }
 }
 
@@ -252,43 +248,48 @@ fn literal(ty: ColumnType, pick: u8) -> String {
 struct Row {
     #[diesel(sql_type = BigInt)]
     id: i64,
-    #[diesel(sql_type = Text)]
-    values: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    value: Option<String>,
 }
 
-/// `id → (column → quoted value)` for the given columns.
+/// A column's value as text that tells values of different storage classes apart (SQLite's `quote`:
+/// an integer 1 and a text '1' differ there), NULL as NULL.
+fn as_text(engine: Engine, column: &str) -> String {
+    match engine {
+        Engine::Sqlite => format!("nullif(quote(\"{column}\"), 'NULL')"),
+        Engine::Postgres => format!("\"{column}\"::text"),
+    }
+}
+
+/// `id → (column → value as text)`.
 fn rows(
+    engine: Engine,
     conn: &mut DbConnection,
     table: &str,
     columns: &[String],
-) -> BTreeMap<i64, BTreeMap<String, String>> {
-    if columns.is_empty() {
-        let ids: Vec<Row> =
-            diesel::sql_query(format!("SELECT id, '' AS \"values\" FROM \"{table}\""))
+) -> BTreeMap<i64, BTreeMap<String, Option<String>>> {
+    let mut all: BTreeMap<i64, BTreeMap<String, Option<String>>> = BTreeMap::new();
+    let ids: Vec<Row> = diesel::sql_query(format!(
+        "SELECT id, CAST(NULL AS TEXT) AS value FROM \"{table}\""
+    ))
+    .load(conn)
+    .unwrap();
+    for row in ids {
+        all.entry(row.id).or_default();
+    }
+    for column in columns {
+        let expr = as_text(engine, column);
+        let loaded: Vec<Row> =
+            diesel::sql_query(format!("SELECT id, {expr} AS value FROM \"{table}\""))
                 .load(conn)
                 .unwrap();
-        return ids.into_iter().map(|r| (r.id, BTreeMap::new())).collect();
+        for row in loaded {
+            all.entry(row.id)
+                .or_default()
+                .insert(column.clone(), row.value);
+        }
     }
-    let expr = columns
-        .iter()
-        .map(|c| format!("quote(\"{c}\")"))
-        .collect::<Vec<_>>()
-        .join(" || char(31) || ");
-    let loaded: Vec<Row> =
-        diesel::sql_query(format!("SELECT id, {expr} AS \"values\" FROM \"{table}\""))
-            .load(conn)
-            .unwrap();
-    loaded
-        .into_iter()
-        .map(|r| {
-            let values = columns
-                .iter()
-                .cloned()
-                .zip(r.values.split('\u{1f}').map(str::to_owned))
-                .collect();
-            (r.id, values)
-        })
-        .collect()
+    all
 }
 
 fn accept() -> PushOptions {
@@ -298,84 +299,229 @@ fn accept() -> PushOptions {
     }
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(512),
+/// A connection for one case: a new database in memory on SQLite; on PostgreSQL the test database's
+/// connection (`None` when the PostgreSQL half skips), its search path set to a new schema.
+fn case_connection(engine: Engine) -> Option<DbConnection> {
+    match engine {
+        Engine::Sqlite => {
+            let mut conn = from_sqlite(SqliteConnection::establish(":memory:").unwrap());
+            conn.batch_execute("PRAGMA foreign_keys = ON;").unwrap();
+            Some(conn)
+        }
+        Engine::Postgres => postgres_case_connection(),
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn postgres_case_connection() -> Option<DbConnection> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // One database for all cases (creating one per case would dominate the run); a schema per case.
+    static DATABASE: Mutex<Option<String>> = Mutex::new(None);
+    static CASES: AtomicUsize = AtomicUsize::new(0);
+    let mut database = DATABASE.lock().unwrap_or_else(|e| e.into_inner());
+    if database.is_none() {
+        let server = orient_testkit::postgres::server()?;
+        *database = Some(server.url(&server.create_database("properties")));
+    }
+    let url = database.as_ref()?;
+    let mut conn = DbConnection::from(PgConnection::establish(url).unwrap());
+    let case = CASES.fetch_add(1, Ordering::SeqCst);
+    conn.batch_execute(&format!(
+        "CREATE SCHEMA case{case}; SET search_path = case{case}"
+    ))
+    .unwrap();
+    Some(conn)
+}
+
+#[cfg(not(feature = "postgres"))]
+fn postgres_case_connection() -> Option<DbConnection> {
+    None
+}
+
+fn cases(default: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(default),
         ..ProptestConfig::default()
-    })]
+    }
+}
 
-    #[test]
-    fn push_converges_and_keeps_values(
-        a in schema(),
-        edits in proptest::collection::vec(edit(), 1..=4),
-        data in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 6), 0..12),
-    ) {
-        let mut b = a.clone();
-        let mut counter = 0;
-        for e in &edits {
-            apply_edit(&mut b, e, &mut counter);
-        }
-        let mut conn = from_sqlite(SqliteConnection::establish(":memory:").unwrap());
-        conn.batch_execute("PRAGMA foreign_keys = ON;").unwrap();
-        push(&mut conn, &a, PushOptions::default()).unwrap();
+/// The property, on `engine`.
+fn push_converges_and_keeps_values(
+    engine: Engine,
+    a: Schema,
+    edits: Vec<Edit>,
+    data: Vec<Vec<u8>>,
+) -> Result<(), TestCaseError> {
+    let Some(mut conn) = case_connection(engine) else {
+        return Ok(());
+    };
+    let conn = &mut conn;
+    let mut b = a.clone();
+    let mut counter = 0;
+    for e in &edits {
+        apply_edit(&mut b, e, &mut counter);
+    }
+    push(conn, &a, PushOptions::default()).unwrap();
 
-        // Rows for every table of A, values fitting each column.
-        for table in &a.tables {
-            let columns: Vec<&Column> = table.columns.iter().skip(1).collect();
-            for picks in &data {
-                let names = columns.iter().map(|c| format!("\"{}\"", c.name)).collect::<Vec<_>>().join(", ");
-                let values = columns.iter().enumerate().map(|(i, c)| {
+    // Rows for every table of A, values fitting each column.
+    for table in &a.tables {
+        let columns: Vec<&Column> = table.columns.iter().skip(1).collect();
+        for picks in &data {
+            let names = columns
+                .iter()
+                .map(|c| format!("\"{}\"", c.name))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let values = columns
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
                     let pick = picks[i % picks.len()];
-                    if c.nullable && pick % 4 == 0 { "NULL".to_owned() } else { literal(c.ty, pick) }
-                }).collect::<Vec<_>>().join(", ");
-                // Unique indexes of A may refuse a row; skip it.
-                let _ = conn.batch_execute(&format!("INSERT INTO \"{}\" ({names}) VALUES ({values})", table.name));
-            }
+                    if c.nullable && pick % 4 == 0 {
+                        "NULL".to_owned()
+                    } else {
+                        literal(c.ty, pick)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            // Unique indexes (and PostgreSQL's integer ranges) may refuse a row; skip it.
+            let _ = conn.batch_execute(&format!(
+                "INSERT INTO \"{}\" ({names}) VALUES ({values})",
+                table.name
+            ));
         }
-        let before: BTreeMap<String, BTreeMap<i64, BTreeMap<String, String>>> = a.tables.iter().map(|t| {
-            let columns: Vec<String> = t.columns.iter().skip(1).map(|c| c.name.to_string()).collect();
-            (t.name.to_string(), rows(&mut conn, &t.name, &columns))
-        }).collect();
+    }
+    let before: BTreeMap<String, _> = a
+        .tables
+        .iter()
+        .map(|t| {
+            let columns: Vec<String> = t
+                .columns
+                .iter()
+                .skip(1)
+                .map(|c| c.name.to_string())
+                .collect();
+            (t.name.to_string(), rows(engine, conn, &t.name, &columns))
+        })
+        .collect();
 
-        let report = push(&mut conn, &b, accept()).unwrap();
-        let live = conn.introspect().unwrap().schema;
-        prop_assert_eq!(diff(&live, &b, &Sqlite), vec![]);
-        prop_assert_eq!(conn.introspect().unwrap().unmodelled.len(), 0);
+    let report = push(conn, &b, accept()).unwrap();
+    let planned = report.plan.to_sql();
+    let dialect: &dyn Dialect = conn.planner();
+    let live = conn.introspect().unwrap();
+    prop_assert_eq!(
+        diff(&live.schema, &b, dialect),
+        vec![],
+        "plan:\n{}",
+        planned
+    );
+    prop_assert_eq!(live.unmodelled.len(), 0);
+    prop_assert_eq!(conn.foreign_key_violations(1).unwrap().1, 0);
 
-        for table in &b.tables {
-            let Some(old_rows) = before.get(table.name.as_ref()) else { continue };
-            let old_table = a.table(&table.name).unwrap();
-            // Kept: same column (by name or declared rename) with the same stored type.
-            let kept: Vec<(&Column, &Column)> = table.columns.iter().skip(1).filter_map(|c| {
+    for table in &b.tables {
+        let Some(old_rows) = before.get(table.name.as_ref()) else {
+            continue;
+        };
+        let old_table = a.table(&table.name).unwrap();
+        // Kept: same column (by name or declared rename) with the same stored type.
+        let kept: Vec<(&Column, &Column)> = table
+            .columns
+            .iter()
+            .skip(1)
+            .filter_map(|c| {
                 let source = c.renamed_from.as_deref().unwrap_or(&c.name);
                 let old = old_table.column(source)?;
-                (Sqlite.canonical_type(old.ty) == Sqlite.canonical_type(c.ty)).then_some((old, c))
-            }).collect();
-            let new_names: Vec<String> = kept.iter().map(|(_, c)| c.name.to_string()).collect();
-            let after = rows(&mut conn, &table.name, &new_names);
-            let lossy = report.data_loss.iter().any(|l| l.table == table.name);
-            if !lossy {
-                prop_assert_eq!(after.len(), old_rows.len(), "rows lost from {} without a reported loss", table.name);
-            }
-            for (id, values) in &after {
-                let old_values = old_rows.get(id);
-                prop_assert!(old_values.is_some(), "row {} of {} appeared from nowhere", id, table.name);
-                let old_values = old_values.unwrap();
-                for (old, new) in &kept {
-                    let was = &old_values[old.name.as_ref()];
-                    let now = &values[new.name.as_ref()];
-                    if was == "NULL" && !new.nullable {
-                        // NULL under a new NOT NULL with a default becomes the default.
-                        prop_assert!(new.default.is_some());
-                    } else {
-                        prop_assert_eq!(was, now, "{}.{} of row {}", table.name, new.name, id);
-                    }
+                (dialect.canonical_type(old.ty) == dialect.canonical_type(c.ty)).then_some((old, c))
+            })
+            .collect();
+        let names: Vec<String> = kept.iter().map(|(_, c)| c.name.to_string()).collect();
+        let after = rows(engine, conn, &table.name, &names);
+        if !report.data_loss.iter().any(|l| l.table == table.name) {
+            prop_assert_eq!(
+                after.len(),
+                old_rows.len(),
+                "rows lost from {} without a reported loss\n{}",
+                table.name,
+                planned
+            );
+        }
+        for (id, values) in &after {
+            let old_values = old_rows.get(id);
+            prop_assert!(
+                old_values.is_some(),
+                "row {} of {} appeared from nowhere",
+                id,
+                table.name
+            );
+            let old_values = old_values.unwrap();
+            for (old, new) in &kept {
+                let was = &old_values[old.name.as_ref()];
+                let now = &values[new.name.as_ref()];
+                if was.is_none() && !new.nullable {
+                    // NULL under a new NOT NULL with a default becomes the default.
+                    prop_assert!(
+                        new.default.is_some(),
+                        "NULL kept in NOT NULL {}.{}",
+                        table.name,
+                        new.name
+                    );
+                } else {
+                    prop_assert_eq!(
+                        was,
+                        now,
+                        "{}.{} of row {}\n{}",
+                        table.name,
+                        new.name,
+                        id,
+                        planned
+                    );
                 }
             }
         }
+    }
 
-        let again = push(&mut conn, &b, accept()).unwrap();
-        prop_assert!(again.plan.is_empty(), "second push planned {:?}", again.plan);
-        prop_assert!(!again.executed);
+    let again = push(conn, &b, accept()).unwrap();
+    prop_assert!(
+        again.plan.is_empty(),
+        "second push planned {:?}",
+        again.plan
+    );
+    prop_assert!(!again.executed);
+    Ok(())
+}
+
+mod push_converges_and_keeps_values {
+    use super::*;
+
+    proptest! {
+        #![proptest_config(cases(512))]
+        #[test]
+        fn sqlite(
+            a in schema(),
+            edits in proptest::collection::vec(edit(), 1..=4),
+            data in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 6), 0..12),
+        ) {
+            push_converges_and_keeps_values(Engine::Sqlite, a, edits, data)?;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(cases(64))]
+        #[test]
+        fn postgres(
+            a in schema(),
+            edits in proptest::collection::vec(edit(), 1..=4),
+            data in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 6), 0..10),
+        ) {
+            if !Engine::postgres_available(orient_database::db::target::POSTGRES_BUILT) {
+                return Ok(());
+            }
+            push_converges_and_keeps_values(Engine::Postgres, a, edits, data)?;
+        }
     }
 }

@@ -7,7 +7,7 @@
 //! `'x'::character varying`. The casts are stripped and quoted numbers read as numbers, so that each
 //! reads as the value that was declared.
 
-use crate::default_text::{normalize_keywords, strip_outer_parens};
+use crate::default_text::{canonical_number, normalize_keywords, strip_outer_parens};
 use crate::model::{DefaultValue, Name};
 
 /// The keyword defaults PostgreSQL reads back, in the case it writes them.
@@ -36,30 +36,12 @@ pub fn canonical(default: &DefaultValue) -> Option<DefaultValue> {
         DefaultValue::Null => None,
         DefaultValue::Bool(b) => Some(DefaultValue::Bool(*b)),
         DefaultValue::Integer(n) => Some(DefaultValue::Integer(*n)),
-        DefaultValue::Real(text) => Some(number(text)),
+        DefaultValue::Real(text) => Some(canonical_number(text)),
         DefaultValue::Text(text) => Some(DefaultValue::Text(text.clone())),
         DefaultValue::Expression(expr) => match parse(expr) {
             DefaultValue::Expression(expr) => Some(DefaultValue::Expression(expr)),
             literal => canonical(&literal),
         },
-    }
-}
-
-/// An integral number exactly representable as `f64` compares as an integer, any other as its
-/// shortest `f64` spelling.
-fn number(text: &str) -> DefaultValue {
-    let text = text.trim();
-    if let Ok(n) = text.parse::<i64>() {
-        return DefaultValue::Integer(n);
-    }
-    match text.parse::<f64>() {
-        Ok(value) if value.fract() == 0.0 && value.abs() < 9_007_199_254_740_992.0 => {
-            // Exact: the value is an integer below 2^53.
-            #[allow(clippy::cast_possible_truncation)]
-            DefaultValue::Integer(value as i64)
-        }
-        Ok(value) => DefaultValue::Real(Name::Owned(format!("{value:?}"))),
-        Err(_) => DefaultValue::Expression(Name::Owned(text.to_owned())),
     }
 }
 

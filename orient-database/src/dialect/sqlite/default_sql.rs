@@ -3,7 +3,7 @@
 //! SQLite keeps a default as the text that was written (`pragma_table_info.dflt_value`), so the same
 //! default can read `true`, `1` or `(1)` depending on who created the table.
 
-use crate::default_text::{normalize_keywords, strip_outer_parens};
+use crate::default_text::{canonical_number, normalize_keywords, strip_outer_parens};
 use crate::model::{DefaultValue, Name};
 
 /// The keywords SQLite accepts as a default, in the case it writes them.
@@ -25,10 +25,7 @@ pub fn canonical(default: &DefaultValue) -> Option<DefaultValue> {
         DefaultValue::Null => None,
         DefaultValue::Bool(b) => Some(DefaultValue::Integer(i64::from(*b))),
         DefaultValue::Integer(n) => Some(DefaultValue::Integer(*n)),
-        DefaultValue::Real(text) => match text.trim().parse::<f64>() {
-            Ok(value) => Some(DefaultValue::Real(Name::Owned(format!("{value:?}")))),
-            Err(_) => Some(DefaultValue::Expression(text.clone())),
-        },
+        DefaultValue::Real(text) => Some(canonical_number(text)),
         DefaultValue::Text(text) => Some(DefaultValue::Text(text.clone())),
         DefaultValue::Expression(expr) => match parse(expr) {
             DefaultValue::Expression(expr) => Some(DefaultValue::Expression(expr)),
@@ -98,6 +95,9 @@ mod tests {
         assert_eq!(canon("current_timestamp"), canon("CURRENT_TIMESTAMP"));
         assert_eq!(canon("NULL"), None);
         assert_ne!(canon("'1'"), canon("1"));
+        // A REAL column stores `DEFAULT 3` as 3.0: one default, however it is spelled.
+        assert_eq!(canon("3"), canonical(&DefaultValue::Real("3".into())));
+        assert_eq!(canon("3.0"), canon("3"));
         assert_ne!(canon("true"), canon("2"));
     }
 
