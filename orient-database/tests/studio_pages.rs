@@ -1,28 +1,29 @@
 //! What the studio's pages show and do, through its HTTP API on the real binary: keyset pages in both
 //! directions and every sort order, filters, references, edits, inserts, deletes with their cascades,
-//! and living beside other writers (no pinned WAL, schema changes noticed).
+//! and living beside other writers (no pinned WAL, schema changes noticed). Each test body runs on both
+//! engines (`on_each_engine!` at the end) unless it is about SQLite's files.
 #![cfg(feature = "studio")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[macro_use]
 mod studio_support;
 
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Nullable, Text};
+use diesel::sql_types::BigInt;
 use serde_json::{Value, json};
 
-use studio_support::{DB_FILE, Studio, connect, fingerprint, sample_project};
+use studio_support::{DB_FILE, Engine, Sample, Studio, connect, sample_project};
 
-#[derive(QueryableByName)]
-struct Id {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-}
-
-fn ids(db: &std::path::Path, sql: &str) -> Vec<i64> {
-    let mut conn = connect(db);
-    let rows: Vec<Id> = diesel::sql_query(sql).load(&mut conn).unwrap();
-    rows.into_iter().map(|r| r.id).collect()
+/// The ids of messages in `order` (a WHERE and ORDER BY clause), read from the database itself.
+fn ids(sample: &Sample, order: &str) -> Vec<i64> {
+    sample
+        .texts(&format!(
+            "SELECT CAST(id AS TEXT) AS t FROM messages {order}"
+        ))
+        .iter()
+        .map(|id| id.parse().unwrap())
+        .collect()
 }
 
 fn enc(text: &str) -> String {
@@ -70,14 +71,15 @@ fn walk(studio: &Studio, base: &str) -> (Vec<i64>, Vec<i64>) {
     (forward, backward)
 }
 
-#[test]
-fn keyset_pages_walk_every_sort_order_both_ways_without_gaps() {
-    let project = sample_project(1000);
-    let db = project.path(DB_FILE);
-    let studio = Studio::start(&project, &[]);
-    let before = fingerprint(&db);
-    // (page URL, the same order in SQL). group_id is NULL in four rows of five (NULLs sort first
-    // ascending, last descending); is_group has two values, so runs of equal values span many pages.
+fn keyset_pages_walk_every_sort_order_both_ways_without_gaps(engine: Engine) {
+    let Some(sample) = Sample::new(engine, 1000) else {
+        return;
+    };
+    let studio = Studio::on(&sample, &[]);
+    let before = sample.fingerprint();
+    // (page URL, the same order in SQL). group_id is NULL in four rows of five (the studio sorts NULLs
+    // first ascending, last descending, on both engines); is_group has two values, so runs of equal
+    // values span many pages.
     let orders = [
         ("/api/tables/messages/rows?limit=70", "ORDER BY id"),
         (
@@ -90,11 +92,11 @@ fn keyset_pages_walk_every_sort_order_both_ways_without_gaps() {
         ),
         (
             "/api/tables/messages/rows?limit=70&sort=group_id",
-            "ORDER BY group_id, id",
+            "ORDER BY group_id NULLS FIRST, id",
         ),
         (
             "/api/tables/messages/rows?limit=70&sort=group_id&dir=desc",
-            "ORDER BY group_id DESC, id DESC",
+            "ORDER BY group_id DESC NULLS LAST, id DESC",
         ),
         (
             "/api/tables/messages/rows?limit=70&sort=is_group",
@@ -102,15 +104,15 @@ fn keyset_pages_walk_every_sort_order_both_ways_without_gaps() {
         ),
         (
             "/api/tables/messages/rows?limit=70&sort=media_type&dir=desc",
-            "ORDER BY media_type DESC, id DESC",
+            "ORDER BY media_type DESC NULLS LAST, id DESC",
         ),
         (
             "/api/tables/messages/rows?limit=70&sort=phone&eq.is_group=false",
-            "WHERE is_group = 0 ORDER BY phone, id",
+            "WHERE NOT is_group ORDER BY phone, id",
         ),
         (
             "/api/tables/messages/rows?limit=33&sort=group_id&has.text=number%2099",
-            "WHERE text LIKE '%number 99%' ORDER BY group_id, id",
+            "WHERE text LIKE '%number 99%' ORDER BY group_id NULLS FIRST, id",
         ),
         (
             "/api/tables/messages/rows?limit=70&notnull.media_type",
@@ -118,7 +120,7 @@ fn keyset_pages_walk_every_sort_order_both_ways_without_gaps() {
         ),
     ];
     for (url, order) in orders {
-        let expected = ids(&db, &format!("SELECT id FROM messages {order}"));
+        let expected = ids(&sample, order);
         let (forward, backward) = walk(&studio, url);
         assert_eq!(forward, expected, "{url}");
         assert_eq!(backward, expected, "{url} backwards");
@@ -133,13 +135,14 @@ fn keyset_pages_walk_every_sort_order_both_ways_without_gaps() {
     ));
     assert_eq!(response.status, 400, "{response:?}");
     studio.stop();
-    assert_eq!(fingerprint(&db), before);
+    assert_eq!(sample.fingerprint(), before);
 }
 
-#[test]
-fn pages_show_declared_types_and_links() {
-    let project = sample_project(20);
-    let studio = Studio::start(&project, &[]);
+fn pages_show_declared_types_and_links(engine: Engine) {
+    let Some(sample) = Sample::new(engine, 20) else {
+        return;
+    };
+    let studio = Studio::on(&sample, &[]);
     let tables = studio.get("/api/tables").json();
     let names: Vec<&str> = tables["tables"]
         .as_array()
@@ -219,12 +222,12 @@ fn pages_show_declared_types_and_links() {
     studio.stop();
 }
 
-#[test]
-fn edits_are_checked_against_the_declared_types_and_saved_in_one_transaction() {
-    let project = sample_project(5);
-    let db = project.path(DB_FILE);
-    let studio = Studio::start(&project, &["--write"]);
-    let before = fingerprint(&db);
+fn edits_are_checked_against_the_declared_types_and_saved_in_one_transaction(engine: Engine) {
+    let Some(sample) = Sample::new(engine, 5) else {
+        return;
+    };
+    let studio = Studio::on(&sample, &["--write"]);
+    let before = sample.fingerprint();
     let bad = [
         json!({ "values": { "enabled": "maybe" } }),
         json!({ "values": { "created_at": "yesterday" } }),
@@ -237,7 +240,7 @@ fn edits_are_checked_against_the_declared_types_and_saved_in_one_transaction() {
     for body in bad {
         let response = studio.send("PUT", "/api/tables/agents/rows/ori", &body);
         assert_eq!(response.status, 400, "{body}: {response:?}");
-        assert_eq!(fingerprint(&db), before, "{body}");
+        assert_eq!(sample.fingerprint(), before, "{body}");
     }
     let response = studio.send(
         "PUT",
@@ -276,26 +279,20 @@ fn edits_are_checked_against_the_declared_types_and_saved_in_one_transaction() {
     assert_eq!(json_saved.status, 200, "{json_saved:?}");
     studio.stop();
 
-    #[derive(QueryableByName)]
-    struct Agent {
-        #[diesel(sql_type = Nullable<Text>)]
-        description: Option<String>,
-        #[diesel(sql_type = BigInt)]
-        enabled: i64,
-    }
-    let mut conn = connect(&db);
-    let agent: Agent =
-        diesel::sql_query("SELECT description, enabled FROM agents WHERE id = 'ori'")
-            .get_result(&mut conn)
-            .unwrap();
-    assert_eq!(agent.description.as_deref(), Some("Edited in the studio"));
-    assert_eq!(agent.enabled, 0);
+    assert_eq!(
+        sample.texts(
+            "SELECT description || ' / ' || CASE WHEN enabled THEN 'on' ELSE 'off' END \
+             FROM agents WHERE id = 'ori'"
+        ),
+        ["Edited in the studio / off"]
+    );
 }
 
-#[test]
-fn inserts_fill_defaults_and_name_what_is_missing() {
-    let project = sample_project(0);
-    let studio = Studio::start(&project, &["--write"]);
+fn inserts_fill_defaults_and_name_what_is_missing(engine: Engine) {
+    let Some(sample) = Sample::new(engine, 0) else {
+        return;
+    };
+    let studio = Studio::on(&sample, &["--write"]);
     let missing = studio.send(
         "POST",
         "/api/tables/agents/rows",
@@ -332,11 +329,11 @@ fn inserts_fill_defaults_and_name_what_is_missing() {
     studio.stop();
 }
 
-#[test]
-fn deletes_show_their_cascades_first_and_need_them_confirmed() {
-    let project = sample_project(0);
-    let db = project.path(DB_FILE);
-    let studio = Studio::start(&project, &["--write"]);
+fn deletes_show_their_cascades_first_and_need_them_confirmed(engine: Engine) {
+    let Some(sample) = Sample::new(engine, 0) else {
+        return;
+    };
+    let studio = Studio::on(&sample, &["--write"]);
     let plan = studio.get("/api/tables/agents/rows/ori/delete");
     assert_eq!(plan.status, 200, "{plan:?}");
     let plan = plan.json();
@@ -365,7 +362,7 @@ fn deletes_show_their_cascades_first_and_need_them_confirmed() {
     assert_eq!(plan["blocked"], false);
 
     // Confirming something else (the rows changed since, or a forged body) is refused.
-    let before = fingerprint(&db);
+    let before = sample.fingerprint();
     for confirm in [
         json!([]),
         json!([{ "table": "agent_skills", "columns": ["agent_id"], "action": "delete", "rows": 1, "depth": 1 }]),
@@ -376,7 +373,7 @@ fn deletes_show_their_cascades_first_and_need_them_confirmed() {
             &json!({ "confirm": confirm }),
         );
         assert_eq!(response.status, 409, "{response:?}");
-        assert_eq!(fingerprint(&db), before);
+        assert_eq!(sample.fingerprint(), before);
     }
     let response = studio.send(
         "DELETE",
@@ -491,17 +488,16 @@ fn the_studio_never_pins_the_wal_and_notices_schema_changes() {
     studio.stop();
 }
 
-#[test]
-fn the_seed_page_compares_the_database_with_the_seed_data() {
-    let project = sample_project(0);
-    let db = project.path(DB_FILE);
-    {
-        let mut conn = connect(&db);
-        conn.batch_execute("DROP TABLE chat_permissions;").unwrap();
-        studio_support::checkpoint(&mut conn);
+fn the_seed_page_compares_the_database_with_the_seed_data(engine: Engine) {
+    let Some(sample) = Sample::new(engine, 0) else {
+        return;
+    };
+    sample.execute("DROP TABLE chat_permissions;");
+    if engine == Engine::Sqlite {
+        studio_support::checkpoint(&mut connect(&sample.project.path(DB_FILE)));
     }
-    let before = fingerprint(&db);
-    let studio = Studio::start(&project, &[]);
+    let before = sample.fingerprint();
+    let studio = Studio::on(&sample, &[]);
     let seed = studio.get("/api/seed");
     assert_eq!(seed.status, 200, "{seed:?}");
     let seed = seed.json();
@@ -580,20 +576,20 @@ fn the_seed_page_compares_the_database_with_the_seed_data() {
             .iter()
             .all(|r| r["state"] == "missing")
     );
-    assert_eq!(fingerprint(&db), before, "comparing reads only");
+    assert_eq!(sample.fingerprint(), before, "comparing reads only");
     studio.stop();
-    assert_eq!(fingerprint(&db), before);
+    assert_eq!(sample.fingerprint(), before);
 }
 
-#[test]
-fn the_diagram_page_draws_every_live_table_and_foreign_key_with_declared_types() {
+fn the_diagram_page_draws_every_live_table_and_foreign_key_with_declared_types(engine: Engine) {
     use orient_database::model::Schema;
     use orient_database::schema::TABLES;
 
-    let project = sample_project(0);
-    let db = project.path(DB_FILE);
-    let before = fingerprint(&db);
-    let studio = Studio::start(&project, &[]);
+    let Some(sample) = Sample::new(engine, 0) else {
+        return;
+    };
+    let before = sample.fingerprint();
+    let studio = Studio::on(&sample, &[]);
     let names: Vec<String> = studio.get("/api/tables").json()["tables"]
         .as_array()
         .unwrap()
@@ -655,17 +651,13 @@ fn the_diagram_page_draws_every_live_table_and_foreign_key_with_declared_types()
         names.len()
     );
     assert!(!file.body.contains("href="));
-    assert_eq!(fingerprint(&db), before, "drawing reads only");
+    assert_eq!(sample.fingerprint(), before, "drawing reads only");
 
     // Another process changes the schema: the next diagram shows the database as it is now.
-    let mut writer = connect(&db);
-    writer
-        .batch_execute(
-            "CREATE TABLE notes (id INTEGER PRIMARY KEY, agent_id TEXT REFERENCES agents(id));
-             ALTER TABLE agent_skills DROP COLUMN enabled;",
-        )
-        .unwrap();
-    drop(writer);
+    sample.execute(
+        "CREATE TABLE notes (id INTEGER PRIMARY KEY, agent_id TEXT REFERENCES agents(id));
+         ALTER TABLE agent_skills DROP COLUMN enabled;",
+    );
     let page = studio.get("/api/diagram").json();
     assert_eq!(page["tables"], names.len() + 1);
     assert_eq!(page["foreign_keys"], foreign_keys + 1);
@@ -693,3 +685,13 @@ fn the_diagram_page_draws_every_live_table_and_foreign_key_with_declared_types()
     assert!(!skills_block.contains("enabled"), "{skills_block}");
     studio.stop();
 }
+
+on_each_engine!(
+    keyset_pages_walk_every_sort_order_both_ways_without_gaps,
+    pages_show_declared_types_and_links,
+    edits_are_checked_against_the_declared_types_and_saved_in_one_transaction,
+    inserts_fill_defaults_and_name_what_is_missing,
+    deletes_show_their_cascades_first_and_need_them_confirmed,
+    the_seed_page_compares_the_database_with_the_seed_data,
+    the_diagram_page_draws_every_live_table_and_foreign_key_with_declared_types,
+);

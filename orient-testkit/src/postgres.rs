@@ -132,11 +132,21 @@ impl Server {
     /// [`Server::psql`], with psql's message as the error. Several statements in `sql` are one
     /// transaction (psql sends them as one query string), so a failure leaves nothing of them.
     pub fn try_psql(&self, database: &str, sql: &str) -> Result<String, String> {
-        let output = Command::new(self.bin.join("psql"))
-            .args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
-            .arg(self.url(database))
-            .arg("-c")
-            .arg(sql)
+        let mut psql = Command::new(self.bin.join("psql"));
+        psql.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d"])
+            .arg(self.url(database));
+        // An argument is limited to 128 KiB (Linux's MAX_ARG_STRLEN): a longer script goes through a
+        // file, in one transaction (`-1`) as `-c`'s single query string is.
+        let script;
+        if sql.len() > 64 * 1024 {
+            script =
+                tempfile::NamedTempFile::new().map_err(|e| format!("a temporary file: {e}"))?;
+            std::fs::write(script.path(), sql).map_err(|e| format!("writing the script: {e}"))?;
+            psql.arg("-1").arg("-f").arg(script.path());
+        } else {
+            psql.arg("-c").arg(sql);
+        }
+        let output = psql
             .stdin(Stdio::null())
             .output()
             .map_err(|e| format!("running psql: {e}"))?;
