@@ -25,7 +25,7 @@ per = {"point_lookup": 2000, "filtered": 200, "load_all": 3, "join": 3, "insert_
 text = Path("target/bench-results/postgres-callgrind.txt").read_text()
 found = {}
 for line in text.splitlines():
-    m = re.match(r"\s*([\d,]+) \([^)]*\)\s+\S*?::ir_([a-z_]+)_(raw|ours|pg)\b", line)
+    m = re.match(r"\s*([\d,]+) \([^)]*\)\s+\S*?::ir_([a-z_]+?)_(raw|ours|pg|native)\b", line)
     if m:
         scenario, side = m.group(2), m.group(3)
         found.setdefault(scenario, {})[side] = int(m.group(1).replace(",", "")) / per[scenario]

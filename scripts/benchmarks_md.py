@@ -215,10 +215,14 @@ def postgres_section():
     """Our layer on PostgreSQL against the `postgres` crate (tests/benches/postgres.rs)."""
     global rows
     rows = []
-    speed("pg_point_lookup", "orient_get_result", "raw_prepared", "raw", 0.9, None,
-          "point lookup by primary key (`find(id).get_result`)")
+    speed("pg_point_lookup", "orient_db_read_native", "raw_prepared", "raw", 0.9, None,
+          "point lookup by primary key in `native!` through `db.read` (pool checkout included)")
+    speed("pg_point_lookup", "orient_native", "raw_prepared", "raw", None, None,
+          "point lookup in `native!` on a checked-out connection")
+    speed("pg_point_lookup", "orient_get_result", "raw_prepared", "raw", None, None,
+          "point lookup written against `db::DbConnection` without `native!` (the enum)")
     speed("pg_point_lookup", "orient_db_read", "raw_prepared", "raw", None, None,
-          "point lookup through `db.read` (pool checkout included)")
+          "the same through `db.read`")
     speed("pg_point_lookup", "diesel_pg_connection", "raw_prepared", "raw", None, None,
           "point lookup, Diesel on `PgConnection` itself, the enum bypassed (context)")
     speed("pg_filtered_100_rows", "orient", "raw_prepared", "raw", None, None,
@@ -255,12 +259,12 @@ def postgres_section():
         print("Client-side instructions per operation (per row for `insert_all`), counted by callgrind in "
               "the benchmark's process (`scripts/bench_postgres_ir.sh`; the server's work is not in "
               "them):\n")
-        print("| Scenario | Ours | Diesel on `PgConnection` | `postgres` crate | Ours ÷ crate |")
-        print("|---|---|---|---|---|")
+        print("| Scenario | Ours | Ours in `native!` | Diesel on `PgConnection` | `postgres` crate | Ours ÷ crate |")
+        print("|---|---|---|---|---|---|")
         for scenario, sides in ir.items():
-            ours, raw, pg = sides.get("ours"), sides.get("raw"), sides.get("pg")
+            ours, native, raw, pg = (sides.get(k) for k in ("ours", "native", "raw", "pg"))
             fmt = lambda v: f"{v:,.0f}" if v else "–"
-            print(f"| {scenario} | {fmt(ours)} | {fmt(pg)} | {fmt(raw)} | "
+            print(f"| {scenario} | {fmt(ours)} | {fmt(native)} | {fmt(pg)} | {fmt(raw)} | "
                   f"{(ours / raw if ours and raw else 0):.2f}× |")
         print()
 

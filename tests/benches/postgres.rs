@@ -285,6 +285,14 @@ fn lookup_ours(conn: &mut DbConnection, id: i64) -> Message {
         .unwrap()
 }
 
+fn lookup_native(conn: &mut DbConnection, id: i64) -> Message {
+    orient_database::native!(conn, |c| messages::table
+        .find(id)
+        .select(Message::as_select())
+        .get_result(c))
+    .unwrap()
+}
+
 fn lookup_pg(conn: &mut DbConnection, id: i64) -> Message {
     let DbConnection::Postgres(pg) = conn else {
         unreachable!("the benchmark database is PostgreSQL")
@@ -471,6 +479,16 @@ fn benches(c: &mut Criterion, s: &mut Setup) {
     group.bench_function("orient_get_result", |b| {
         b.iter(|| lookup_ours(&mut conn, next_id()))
     });
+    // The same query in `native!`: compiled for PostgreSQL's own connection, dispatched by our enum.
+    group.bench_function("orient_native", |b| {
+        b.iter(|| lookup_native(&mut conn, next_id()))
+    });
+    group.bench_function("orient_db_read_native", |b| {
+        b.iter(|| {
+            s.db.read(|conn| Ok::<_, db::Error>(lookup_native(conn, next_id())))
+                .unwrap()
+        })
+    });
     // Diesel on PostgreSQL's own connection, the enum bypassed: what the enum costs (context).
     group.bench_function("diesel_pg_connection", |b| {
         b.iter(|| lookup_pg(&mut conn, next_id()))
@@ -575,6 +593,13 @@ fn ir_point_lookup_ours(conn: &mut DbConnection, ids: &[i64]) {
 }
 
 #[inline(never)]
+fn ir_point_lookup_native(conn: &mut DbConnection, ids: &[i64]) {
+    for id in ids {
+        std::hint::black_box(lookup_native(conn, *id));
+    }
+}
+
+#[inline(never)]
 fn ir_point_lookup_pg(conn: &mut DbConnection, ids: &[i64]) {
     for id in ids {
         std::hint::black_box(lookup_pg(conn, *id));
@@ -660,6 +685,7 @@ fn count_instructions(s: &mut Setup) {
     filtered_ours(&mut conn, &phones[0]);
     ir_point_lookup_raw(&mut s.raw, &p, &ids);
     ir_point_lookup_ours(&mut conn, &ids);
+    ir_point_lookup_native(&mut conn, &ids);
     ir_point_lookup_pg(&mut conn, &ids);
     ir_filtered_raw(&mut s.raw, &p, &phones);
     ir_filtered_ours(&mut conn, &phones);

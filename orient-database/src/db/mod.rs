@@ -20,6 +20,9 @@
 //! first use, and a failure to do so is an error, never a warning. Every connection runs in WAL mode with
 //! foreign keys on, `synchronous = NORMAL` and a busy timeout ([`connection`]).
 //!
+//! Hot paths: [`native!`](crate::native) compiles a query once per engine against the engine's own
+//! connection, which a build with PostgreSQL needs for its full speed ([`native`]).
+//!
 //! Feature `async`: [`transaction_async`] and [`read_async`] (and the same on [`Db`]) for tokio
 //! services, running the closure on tokio's blocking pool; how they behave when cancelled, and why they
 //! are not built on deadpool-diesel, is in [`asynchronous`].
@@ -37,6 +40,7 @@ mod manager;
 pub mod multi;
 #[cfg(feature = "postgres")]
 pub mod multi_migrations;
+pub mod native;
 pub mod open;
 mod pool;
 pub mod storage;
