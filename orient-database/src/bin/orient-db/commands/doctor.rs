@@ -79,7 +79,7 @@ fn human(report: &DoctorReport) -> String {
             }
             Outcome::Skipped { reason } => format!("skipped: {reason}"),
         };
-        text.push_str(&format!("\n  {:<16} {outcome}", check.name));
+        text.push_str(&format!("\n  {:<18} {outcome}", check.name));
     }
     text.push('\n');
     text
