@@ -540,6 +540,45 @@ mod postgres {
         assert_eq!(codes(&report), vec!["server_setting", "server_setting"]);
     }
 
+    /// A monitoring role that may read our tables but not run amcheck's functions (the extension
+    /// revokes them from PUBLIC): the check is skipped, saying which grant it needs.
+    #[test]
+    fn amcheck_without_the_right_to_run_it_is_skipped_naming_the_grant() {
+        if !available() {
+            return;
+        }
+        let project = migrated();
+        project.execute(
+            "CREATE EXTENSION amcheck;
+             CREATE ROLE doctor_monitor LOGIN;
+             GRANT SELECT ON ALL TABLES IN SCHEMA public TO doctor_monitor;",
+        );
+        let url = project.url().unwrap().replacen(
+            "postgres://postgres@",
+            "postgres://doctor_monitor@",
+            1,
+        );
+        let run = project.run(
+            &["doctor", "--json", "--skip", "server_settings"],
+            &[("DATABASE_URL", &url)],
+        );
+        assert_eq!(run.code, 0, "{run:?}");
+        let report = run.json();
+        assert_eq!(report["role"], "doctor_monitor");
+        assert_eq!(status(&report, "amcheck"), "skipped", "{report:#}");
+        let reason = text(&check(&report, "amcheck")["reason"]);
+        assert!(reason.contains("GRANT EXECUTE ON FUNCTION"), "{reason}");
+        assert!(reason.contains("bt_index_check"), "{reason}");
+        // Granted, it runs.
+        project.execute("GRANT EXECUTE ON FUNCTION bt_index_check(regclass) TO doctor_monitor");
+        let run = project.run(
+            &["doctor", "--json", "--skip", "server_settings"],
+            &[("DATABASE_URL", &url)],
+        );
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(status(&run.json(), "amcheck"), "ok", "{run:?}");
+    }
+
     /// Drops the slot even when the test fails.
     struct Slot<'a>(&'a Project, &'static str);
 
