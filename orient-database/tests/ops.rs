@@ -205,36 +205,8 @@ fn is_root() -> bool {
 // ---------------------------------------------------------------------------------------------------
 // doctor
 
-#[test]
-fn doctor_says_a_healthy_database_is_healthy_and_changes_nothing() {
-    let (project, db) = migrated();
-    let before = state(project.root());
-    let json = run(&project, &db, &["doctor", "--json"]);
-    assert_eq!(json.code, 0, "{json:?}");
-    let report = json.json();
-    assert_eq!(report["healthy"], true, "{report:#}");
-    assert_eq!(findings(&json), vec![]);
-    for check in [
-        "files",
-        "migration_lock",
-        "wal",
-        "open",
-        "integrity",
-        "migrations",
-        "schema",
-        "compile_options",
-    ] {
-        assert_eq!(check_status(&report, check), "ok", "{check}");
-    }
-    let text = run(&project, &db, &["doctor"]);
-    assert_eq!(text.code, 0, "{text:?}");
-    assert!(text.stdout.contains("healthy"), "{text:?}");
-    assert_eq!(
-        state(project.root()),
-        before,
-        "doctor created or changed a file"
-    );
-}
+// A healthy database, pending, unknown and edited migrations, drift and missing tables: tests/doctor.rs
+// (one body on both engines).
 
 #[test]
 fn doctor_reports_a_missing_database_and_creates_nothing() {
@@ -265,110 +237,6 @@ fn doctor_reports_a_missing_database_and_creates_nothing() {
     let mut after = state(project.root());
     after.remove("nowhere");
     assert_eq!(after, before);
-}
-
-#[test]
-fn doctor_finds_pending_and_unknown_migrations_drift_and_missing_tables() {
-    // Pending: only the first migration applied; the second one's column is then drift too.
-    let project = Project::new();
-    let db = project.path("pending.db");
-    let mut conn = from_sqlite(connect(&db));
-    conn.batch_execute("PRAGMA journal_mode = WAL;").unwrap();
-    let all = migrations::embedded().unwrap();
-    migrations::runner::run_pending(&mut conn, &all[..1]).unwrap();
-    drop(conn);
-    let before = state(project.root());
-    let json = run(&project, &db, &["doctor", "--json"]);
-    assert_eq!(json.code, 1, "{json:?}");
-    let report = json.json();
-    let pending = finding(&report, "migrations_pending");
-    assert_eq!(pending["severity"], "warning");
-    assert!(
-        pending["message"].as_str().unwrap().contains(&*all[1].name),
-        "{pending:#}"
-    );
-    assert!(
-        pending["fix"]
-            .as_str()
-            .unwrap()
-            .contains("orient-db migrate")
-    );
-    let drift = finding(&report, "schema_drift");
-    assert!(
-        drift["message"].as_str().unwrap().contains("model_tier"),
-        "{drift:#}"
-    );
-    assert_eq!(state(project.root()), before);
-
-    // Unknown: a version applied by a newer binary.
-    let (project, db) = migrated();
-    connect(&db)
-        .batch_execute(
-            "INSERT INTO __diesel_schema_migrations (version) VALUES ('99991231000000');
-             UPDATE __orient_migration_checksums SET checksum = 'edited' WHERE version = '20260201231009';
-             ALTER TABLE agents ADD COLUMN legacy_note TEXT;
-             DROP TABLE demo_meetings;
-             PRAGMA journal_mode = DELETE;",
-        )
-        .unwrap();
-    let before = state(project.root());
-    let json = run(&project, &db, &["doctor", "--json"]);
-    assert_eq!(json.code, 1, "{json:?}");
-    let report = json.json();
-    let unknown = finding(&report, "migrations_unknown");
-    assert_eq!(unknown["severity"], "error");
-    assert!(
-        unknown["message"]
-            .as_str()
-            .unwrap()
-            .contains("99991231000000"),
-        "{unknown:#}"
-    );
-    let drift = finding(&report, "schema_drift");
-    assert!(
-        drift["message"]
-            .as_str()
-            .unwrap()
-            .contains("column `agents`.`legacy_note` is in the database but not declared"),
-        "{drift:#}"
-    );
-    let edited = finding(&report, "migrations_edited");
-    assert!(
-        edited["message"]
-            .as_str()
-            .unwrap()
-            .contains("2026-02-01-231009_initial_schema"),
-        "{edited:#}"
-    );
-    assert!(edited["fix"].as_str().unwrap().contains("git checkout"));
-    assert_eq!(finding(&report, "not_wal_mode")["severity"], "warning");
-    let missing = finding(&report, "missing_tables");
-    assert!(
-        missing["message"]
-            .as_str()
-            .unwrap()
-            .contains("demo_meetings"),
-        "{missing:#}"
-    );
-    assert_eq!(missing["file"], db.display().to_string());
-    // Errors come before warnings.
-    let severities: Vec<&str> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["severity"].as_str().unwrap())
-        .collect();
-    let mut sorted = severities.clone();
-    sorted.sort_by_key(|s| *s != "error");
-    assert_eq!(severities, sorted);
-    let text = run(&project, &db, &["doctor"]);
-    assert_eq!(text.code, 1);
-    assert!(
-        text.stdout.contains("error[migrations_unknown]"),
-        "{text:?}"
-    );
-    assert!(text.stdout.contains("  fix: "), "{text:?}");
-    assert_eq!(state(project.root()), before);
 }
 
 /// Overwrites most of one page of a database file with garbage.
@@ -1271,8 +1139,8 @@ fn a_migration_that_loses_data_is_preceded_by_a_snapshot() {
     );
 }
 
-/// `doctor`, `backup` and `restore` work on SQLite files: on PostgreSQL each refuses as a usage error
-/// naming what to use instead, and changes nothing.
+/// `backup` and `restore` work on SQLite files: on PostgreSQL each refuses as a usage error naming
+/// what to use instead, and changes nothing. (`doctor` works on both: tests/doctor.rs.)
 #[test]
 fn the_file_tools_refuse_a_postgres_database_naming_the_alternative() {
     if !orient_testkit::Engine::postgres_available(orient_database::db::target::POSTGRES_BUILT) {
@@ -1283,8 +1151,7 @@ fn the_file_tools_refuse_a_postgres_database_naming_the_alternative() {
     let hash = project.content_hash();
     let files = orient_testkit::listing(project.root());
     for (args, instead) in [
-        (&["doctor"][..], "orient-db check"),
-        (&["backup"], "pg_dump"),
+        (&["backup"][..], "pg_dump"),
         (&["restore", "some.db"], "pg_restore"),
     ] {
         let run = project.run(args, &[]);

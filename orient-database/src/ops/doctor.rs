@@ -1,10 +1,11 @@
-//! `orient-db doctor`: checks a database and says, for each problem, what was found (naming the file)
-//! and how to fix it. It changes nothing: no file is created, written or removed, not even SQLite's
-//! `-wal`/`-shm` (see [`crate::dialect::sqlite::inspect`]), and it reports rather than fails when the
-//! database cannot be opened at all.
+//! `orient-db doctor`: checks a database and says, for each problem, what was found (naming the file
+//! or the server) and how to fix it. It changes nothing: on SQLite no file is created, written or
+//! removed, not even SQLite's `-wal`/`-shm` (see [`crate::dialect::sqlite::inspect`]); on PostgreSQL its
+//! session is read-only and it creates nothing (no extension, no table). It reports rather than fails
+//! when the database cannot be opened or reached at all.
 //!
-//! The checks, in order (file-level ones first, because opening a connection must come after reading
-//! the WAL's index):
+//! The SQLite checks, in order (file-level ones first, because opening a connection must come after
+//! reading the WAL's index):
 //!
 //! 1. `files`: the database, its directory, `-wal`, `-shm` and `-journal`: existence, owner and mode
 //!    against the user running doctor and against the database file's owner; a read-only mount; free
@@ -16,44 +17,88 @@
 //! 5. `schema`: tables the structs declare and the database lacks, and drift;
 //! 6. `compile_options`: the linked SQLite's compile options against the recommended ones.
 //!
-//! On PostgreSQL, (1), (2) and (6) become catalog checks (connection limits, `pg_stat_activity` for idle
-//! transactions holding back vacuum, replication slots, `pg_locks` for the advisory migration lock,
-//! server settings), (3) becomes `amcheck` and constraint validation, and (4)–(5) are the same.
+//! On PostgreSQL (`dialect/postgres/doctor/`): `connection` (an unreachable server, a refused login or a
+//! missing database is a finding), then (4) and (5) exactly as above, then the server's own views:
+//! `migration_lock` (who holds the advisory lock, from `pg_locks` and `pg_stat_activity`),
+//! `idle_transactions`, `replication_slots`, `constraints` (left `NOT VALID`), `indexes` (invalid),
+//! `amcheck` (when the extension is installed), `server_settings` and `connections`.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::check::check_database;
 use crate::db::backend::DbConnection;
 use crate::db::config::Config;
+use crate::db::target::Target;
 use crate::dialect::sqlite::{Sqlite, doctor as sqlite_doctor, inspect};
 use crate::engine::EngineConnection;
-use crate::migrations::{self, runner};
+use crate::migrations::{self, Migration, runner};
 use crate::model::Schema;
 pub use crate::ops::diagnosis::{
-    CheckRun, Code, Diagnosis, DoctorReport, Finding, Outcome, Severity,
+    CheckRun, Code, Diagnosis, DoctorReport, Finding, Outcome, SKIPPABLE, Severity,
 };
+use crate::sql::Dialect;
+
+/// How long a session may sit idle inside a transaction before doctor reports it (PostgreSQL), unless
+/// `--idle-threshold` says otherwise: a web request's transaction lasts milliseconds, so a minute is
+/// already a leak.
+pub const DEFAULT_IDLE_THRESHOLD: Duration = Duration::from_secs(60);
+
+/// What the command line may change about the checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DoctorOptions {
+    /// PostgreSQL: sessions idle in a transaction for longer than this are findings.
+    pub idle_threshold: Duration,
+    /// Checks to leave out (names from [`SKIPPABLE`]).
+    pub skip: Vec<String>,
+}
+
+impl Default for DoctorOptions {
+    fn default() -> DoctorOptions {
+        DoctorOptions {
+            idle_threshold: DEFAULT_IDLE_THRESHOLD,
+            skip: Vec::new(),
+        }
+    }
+}
 
 /// Checks the database of `config`. Never fails: what cannot be checked is reported as skipped, with
 /// the reason, and what stops the database from opening is a finding.
-///
-/// SQLite only: the command refuses a PostgreSQL configuration before calling this.
-pub fn diagnose(config: &Config) -> DoctorReport {
-    let path = config
-        .sqlite_path()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-    let mut d = Diagnosis::new(&path);
+pub fn diagnose(config: &Config, options: &DoctorOptions) -> DoctorReport {
+    match &config.target {
+        Target::Sqlite { path } => diagnose_sqlite(path, options),
+        #[cfg(feature = "postgres")]
+        Target::Postgres(server) => crate::dialect::postgres::doctor::diagnose(server, options),
+        #[cfg(not(feature = "postgres"))]
+        Target::Postgres(server) => {
+            // Configuration refuses a server URL in such a build before this; said here all the same.
+            let mut d = Diagnosis::new("postgres", server.redacted());
+            d.skip(
+                "connection",
+                "this build has no PostgreSQL support (build orient-database with the `postgres` \
+                 feature)",
+            );
+            d.finish(None)
+        }
+    }
+}
+
+fn diagnose_sqlite(path: &Path, options: &DoctorOptions) -> DoctorReport {
+    let label = path.display().to_string();
+    let mut d = Diagnosis::new("sqlite", label.clone()).leaving_out(&options.skip);
 
     // File-level checks, before any connection of this process has the database open.
     d.check("files");
-    let present = sqlite_doctor::files(&mut d, &path);
-    d.check("migration_lock");
-    sqlite_doctor::migration_lock(&mut d, &path);
-    d.check("wal");
-    sqlite_doctor::wal(&mut d, &path);
+    let present = sqlite_doctor::files(&mut d, path);
+    if d.check("migration_lock") {
+        sqlite_doctor::migration_lock(&mut d, path);
+    }
+    if d.check("wal") {
+        sqlite_doctor::wal(&mut d, path);
+    }
 
     let opened = if present {
-        match sqlite_doctor::open(&mut d, &path) {
+        match sqlite_doctor::open(&mut d, path) {
             Some(opened) => Some(opened),
             None => {
                 for name in ["integrity", "migrations", "schema"] {
@@ -77,24 +122,51 @@ pub fn diagnose(config: &Config) -> DoctorReport {
 
     let mut sqlite_version = None;
     if let Some(mut opened) = opened {
-        d.check("integrity");
-        sqlite_doctor::integrity(&mut d, &mut opened.conn, &path);
-        d.check("migrations");
-        let pending = migrations_check(&mut d, &mut opened.conn, &path);
-        d.check("schema");
-        schema_check(&mut d, &mut opened.conn, &path, pending);
+        if d.check("integrity") {
+            sqlite_doctor::integrity(&mut d, &mut opened.conn, path);
+        }
+        let mut pending = 0;
+        if d.check("migrations") {
+            pending = migrations_check(
+                &mut d,
+                &mut opened.conn,
+                migrations::embedded(),
+                &label,
+                Some(path),
+            );
+        }
+        if d.check("schema") {
+            schema_check(
+                &mut d,
+                &mut opened.conn,
+                &Sqlite,
+                &label,
+                Some(path),
+                pending,
+            );
+        }
         sqlite_version = inspect::sqlite_version(&mut opened.conn).ok();
     }
 
-    d.check("compile_options");
-    let version = sqlite_doctor::compile_options(&mut d);
+    let mut version = None;
+    if d.check("compile_options") {
+        version = sqlite_doctor::compile_options(&mut d);
+    }
     d.close();
     d.finish(sqlite_version.or(version))
 }
 
-/// Pending, unknown and edited migrations. Returns how many are pending.
-fn migrations_check(d: &mut Diagnosis, conn: &mut DbConnection, path: &Path) -> usize {
-    let all = match migrations::embedded() {
+/// Pending, unknown and edited migrations of `database` (its file, or its server's redacted URL, for
+/// messages; `file` for the findings' `file`). Returns how many are pending. Engine-neutral: the
+/// ledger is read through the connection, against this binary's migrations for that engine.
+pub(crate) fn migrations_check(
+    d: &mut Diagnosis,
+    conn: &mut DbConnection,
+    embedded: Result<Vec<Migration>, migrations::Error>,
+    database: &str,
+    file: Option<&Path>,
+) -> usize {
+    let all = match embedded {
         Ok(all) => all,
         Err(e) => {
             d.skip(
@@ -119,11 +191,11 @@ fn migrations_check(d: &mut Diagnosis, conn: &mut DbConnection, path: &Path) -> 
         d.add(
             Code::MigrationsUnknown,
             Severity::Error,
-            Some(path),
+            file,
             format!(
                 "{} has migrations this binary does not know: {} (applied by a newer version); every \
                  command that writes refuses it",
-                path.display(),
+                database,
                 versions.join(", ")
             ),
             "Use the orient-db (and services) of the version that applied them: upgrade this binary, or \
@@ -134,13 +206,13 @@ fn migrations_check(d: &mut Diagnosis, conn: &mut DbConnection, path: &Path) -> 
         d.add(
             Code::MigrationsEdited,
             Severity::Error,
-            Some(path),
+            file,
             format!(
                 "migration {} ({}) was edited after it was applied to {}: checksum {} recorded, {} now; \
                  `orient-db migrate` refuses to run",
                 m.name,
                 m.file,
-                path.display(),
+                database,
                 m.stored,
                 m.current
             ),
@@ -158,13 +230,13 @@ fn migrations_check(d: &mut Diagnosis, conn: &mut DbConnection, path: &Path) -> 
         d.add(
             Code::MigrationsPending,
             Severity::Warning,
-            Some(path),
+            file,
             format!(
                 "{} migration{} of this binary {} not applied to {}: {}{}",
                 pending,
                 if pending == 1 { "" } else { "s" },
                 if pending == 1 { "is" } else { "are" },
-                path.display(),
+                database,
                 names.join(", "),
                 if adopt {
                     " (the database has no migration ledger)"
@@ -186,8 +258,15 @@ fn migrations_check(d: &mut Diagnosis, conn: &mut DbConnection, path: &Path) -> 
     pending
 }
 
-/// Registered tables the database lacks, and drift from the structs.
-fn schema_check(d: &mut Diagnosis, conn: &mut DbConnection, path: &Path, pending: usize) {
+/// Registered tables the database lacks, and drift from the structs, judged by the engine's `dialect`.
+pub(crate) fn schema_check(
+    d: &mut Diagnosis,
+    conn: &mut DbConnection,
+    dialect: &dyn Dialect,
+    database: &str,
+    file: Option<&Path>,
+    pending: usize,
+) {
     let live = match conn.introspect() {
         Ok(live) => live.schema,
         Err(e) => {
@@ -196,7 +275,7 @@ fn schema_check(d: &mut Diagnosis, conn: &mut DbConnection, path: &Path, pending
         }
     };
     let declared = Schema::from_declared(crate::schema::TABLES);
-    let check = check_database(Some(&live), &declared, &Sqlite);
+    let check = check_database(Some(&live), &declared, dialect);
     let after_migrate = if pending > 0 {
         " Apply the pending migrations first (`orient-db migrate`): they may add them."
     } else {
@@ -206,10 +285,10 @@ fn schema_check(d: &mut Diagnosis, conn: &mut DbConnection, path: &Path, pending
         d.add(
             Code::MissingTables,
             Severity::Error,
-            Some(path),
+            file,
             format!(
                 "{} lacks {} table{} the structs declare: {}; code using them fails with \"no such table\"",
-                path.display(),
+                database,
                 check.missing_tables.len(),
                 if check.missing_tables.len() == 1 { "" } else { "s" },
                 check.missing_tables.join(", ")
@@ -229,10 +308,10 @@ fn schema_check(d: &mut Diagnosis, conn: &mut DbConnection, path: &Path, pending
         d.add(
             Code::SchemaDrift,
             Severity::Warning,
-            Some(path),
+            file,
             format!(
                 "{} differs from the declared structs in {} place{}:\n{}",
-                path.display(),
+                database,
                 check.differences.len(),
                 if check.differences.len() == 1 { "" } else { "s" },
                 listed.join("\n")

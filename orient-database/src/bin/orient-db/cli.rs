@@ -101,7 +101,20 @@ pub enum Command {
     /// foreign_key_check, pending, unknown and edited migrations, missing tables and drift, the migration
     /// lock's holder and the linked SQLite's compile options. Works (and reports) when the database cannot
     /// be opened at all. Exit 0 when healthy, 1 when anything was found.
-    Doctor,
+    ///
+    /// On PostgreSQL: reaching the server, the migrations and the schema, the advisory migration lock's
+    /// holder, sessions idle in a transaction, inactive replication slots, NOT VALID constraints,
+    /// invalid indexes, amcheck (when installed), risky server settings and connections in use.
+    Doctor {
+        /// PostgreSQL: report sessions idle inside a transaction for longer than this many seconds.
+        #[arg(long, value_name = "SECONDS",
+            default_value_t = orient_database::ops::doctor::DEFAULT_IDLE_THRESHOLD.as_secs())]
+        idle_threshold: u64,
+        /// Leave out a check (repeatable), e.g. `server_settings` on a throwaway test server.
+        #[arg(long, value_name = "CHECK", value_parser = clap::builder::PossibleValuesParser::new(
+            orient_database::ops::doctor::SKIPPABLE))]
+        skip: Vec<String>,
+    },
     /// Write a verified copy of the database (it keeps working meanwhile).
     ///
     /// The copy is made with VACUUM INTO from one consistent snapshot, checked with integrity_check and a

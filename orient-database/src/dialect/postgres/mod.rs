@@ -10,6 +10,8 @@
 //! - [`connection`]: connecting to a server, with errors that name it;
 //! - [`copy`]: `insert_all` through `COPY … FROM STDIN`;
 //! - [`database`]: creating a database beside the configured one (`worktree --isolated`);
+//! - [`doctor`]: `orient-db doctor`'s checks of the server's own views (locks, sessions, slots,
+//!   validity, amcheck, settings);
 //! - [`convert`]: converting values between types in `ALTER COLUMN … TYPE … USING`, and counting the
 //!   values a conversion would lose;
 //! - [`planner`]: the [`Planner`]: every change is made in place by `ALTER TABLE` (nothing is rebuilt),
@@ -35,6 +37,8 @@ pub mod copy;
 #[cfg(feature = "postgres")]
 pub mod database;
 pub mod default_sql;
+#[cfg(feature = "postgres")]
+pub mod doctor;
 #[cfg(feature = "postgres")]
 pub mod engine;
 #[cfg(feature = "postgres")]

@@ -1,20 +1,20 @@
 //! `orient-db doctor`: what is wrong with the database and how to fix it. Changes nothing.
 
+use std::time::Duration;
+
 use orient_database::db::Config;
-use orient_database::ops::doctor::{DoctorReport, Outcome, Severity, diagnose};
+use orient_database::ops::doctor::{DoctorOptions, DoctorReport, Outcome, Severity, diagnose};
 
 use crate::exit::Exit;
 use crate::output::Output;
 
-pub fn run(out: Output) -> anyhow::Result<Exit> {
+pub fn run(out: Output, idle_threshold: u64, skip: Vec<String>) -> anyhow::Result<Exit> {
     let config = Config::from_env()?;
-    // Its checks are of files (owners, WAL, locks, SQLite's integrity_check).
-    config.require_sqlite(
-        "orient-db doctor",
-        "`orient-db check` compares its schema and migrations with the structs; the server's own views \
-         (pg_stat_activity, pg_locks) and `amcheck` cover the rest",
-    )?;
-    let report = diagnose(&config);
+    let options = DoctorOptions {
+        idle_threshold: Duration::from_secs(idle_threshold),
+        skip,
+    };
+    let report = diagnose(&config, &options);
     out.emit(&report, human);
     Ok(if report.healthy {
         Exit::Ok
@@ -32,7 +32,7 @@ fn human(report: &DoctorReport) -> String {
     let warnings = report.findings.len() - errors;
     let mut text = format!(
         "{}: {} (checked as {}{})\n",
-        report.database.display(),
+        report.database,
         if report.healthy {
             "healthy".to_owned()
         } else {
@@ -42,11 +42,15 @@ fn human(report: &DoctorReport) -> String {
                 if warnings == 1 { "" } else { "s" }
             )
         },
-        report.user,
         report
-            .sqlite_version
+            .role
             .as_deref()
-            .map_or_else(String::new, |v| format!(", SQLite {v}"))
+            .map_or_else(|| report.user.to_string(), |role| format!("role {role}")),
+        match (&report.sqlite_version, &report.server_version) {
+            (Some(v), _) => format!(", SQLite {v}"),
+            (None, Some(v)) => format!(", PostgreSQL {v}"),
+            (None, None) => String::new(),
+        }
     );
     for finding in &report.findings {
         let severity = match finding.severity {
@@ -75,7 +79,7 @@ fn human(report: &DoctorReport) -> String {
             }
             Outcome::Skipped { reason } => format!("skipped: {reason}"),
         };
-        text.push_str(&format!("\n  {:<16} {outcome}", check.name));
+        text.push_str(&format!("\n  {:<18} {outcome}", check.name));
     }
     text.push('\n');
     text

@@ -39,7 +39,10 @@ pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
             accept_data_loss,
         } => push::run(dry_run, accept_data_loss, out),
         Command::Check { no_database } => check::run(no_database, out),
-        Command::Doctor => doctor::run(out),
+        Command::Doctor {
+            idle_threshold,
+            skip,
+        } => doctor::run(out, idle_threshold, skip),
         Command::Backup { to } => backup::backup(to.as_deref(), out),
         Command::Restore { path } => backup::restore(&path, out),
         Command::Worktree {
