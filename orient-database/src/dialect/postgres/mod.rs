@@ -19,7 +19,8 @@
 //! - [`ledger`]: Diesel's migration ledger with our checksums, and the advisory migration lock;
 //! - [`studio`]: the studio's values, parameters and read-only sessions (feature `studio`);
 //! - [`testing`]: per-test databases (feature `testing`): `CREATE DATABASE … TEMPLATE …`;
-//! - `text`: reading text values without copying them (for JSON and the text enums).
+//! - `text`: reading text values without copying them (for JSON and the text enums);
+//! - [`transfer`]: `orient-db transfer`'s reading and writing of rows, and the identity sequences.
 //!
 //! Constraint names follow PostgreSQL's own naming of unnamed constraints (`<table>_pkey`,
 //! `<table>_<columns>_fkey`), written explicitly by the renderer and kept up to date when a table or a
@@ -49,6 +50,8 @@ pub mod studio;
 pub mod testing;
 #[cfg(feature = "postgres")]
 mod text;
+#[cfg(feature = "postgres")]
+pub mod transfer;
 
 use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Name, Table};
 use crate::sql::{ColumnAlteration, Dialect};

@@ -36,7 +36,7 @@ impl FromSql<Text, Sqlite> for ContentValue {
 }
 
 /// One row, every column read as a [`ContentValue`] by position.
-struct ContentRow(Vec<ContentValue>);
+pub(crate) struct ContentRow(pub(crate) Vec<ContentValue>);
 
 impl QueryableByName<Sqlite> for ContentRow {
     fn build<'a>(row: &impl NamedRow<'a, Sqlite>) -> deserialize::Result<Self> {
