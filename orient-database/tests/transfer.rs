@@ -105,8 +105,11 @@ fn target_of(project: &Project) -> String {
     }
 }
 
+/// Each application table's rows and content checksum.
+type Checksums = BTreeMap<String, (u64, String)>;
+
 /// The content checksum of each application table (the tools' tables left out), read by the library.
-fn application_checksums(target: &Target) -> BTreeMap<String, (u64, String)> {
+fn application_checksums(target: &Target) -> Checksums {
     let mut conn =
         orient_database::db::open_read_only(&Config::for_target(target.clone())).unwrap();
     content_checksum(&mut conn)
@@ -120,12 +123,7 @@ fn application_checksums(target: &Target) -> BTreeMap<String, (u64, String)> {
 
 /// The application tables of a transfer's `--json` report, as (rows, checksum) per side, after
 /// checking that every line is ok.
-fn reported(
-    report: &serde_json::Value,
-) -> (
-    BTreeMap<String, (u64, String)>,
-    BTreeMap<String, (u64, String)>,
-) {
+fn reported(report: &serde_json::Value) -> (Checksums, Checksums) {
     assert_eq!(report["ok"], true, "{report:#}");
     let mut source = BTreeMap::new();
     let mut target = BTreeMap::new();

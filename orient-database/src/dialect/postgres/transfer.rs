@@ -75,7 +75,7 @@ fn parse(column: &Column, text: Option<String>) -> ContentValue {
 }
 
 fn hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len())

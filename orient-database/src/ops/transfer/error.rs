@@ -80,18 +80,9 @@ pub enum Error {
         tables: Vec<(String, u64)>,
     },
 
-    #[error(
-        "{database}: {table}.{column} of the row {row} holds {found}, but the struct declares {declared}; \
-         nothing was transferred. Correct that value in the source and transfer again"
-    )]
-    WrongType {
-        database: String,
-        table: String,
-        column: String,
-        row: String,
-        found: String,
-        declared: &'static str,
-    },
+    /// A value that is not of its column's declared type (boxed: the error stays small).
+    #[error("{0}")]
+    WrongType(Box<WrongValue>),
 
     #[error(
         "{database}: {step} {table} failed: {source}; nothing was transferred (the target's \
@@ -126,6 +117,21 @@ pub enum Error {
         target: String,
         tables: Vec<String>,
     },
+}
+
+/// Where a value of the wrong type is, and what it is.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{database}: {table}.{column} of the row {row} holds {found}, but the struct declares {declared}; \
+     nothing was transferred. Correct that value in the source and transfer again"
+)]
+pub struct WrongValue {
+    pub database: String,
+    pub table: String,
+    pub column: String,
+    pub row: String,
+    pub found: String,
+    pub declared: &'static str,
 }
 
 impl Error {

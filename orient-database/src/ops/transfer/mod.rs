@@ -431,14 +431,16 @@ fn copy_table(
             match typed::typed(value, column.ty) {
                 Ok(value) => typed_row.push(value),
                 Err(found) => {
-                    return Err(Stop::Failed(Error::WrongType {
-                        database: source.to_string(),
-                        table: table.name.to_string(),
-                        column: column.name.to_string(),
-                        row: described,
-                        found,
-                        declared: column.ty.as_str(),
-                    }));
+                    return Err(Stop::Failed(Error::WrongType(Box::new(
+                        error::WrongValue {
+                            database: source.to_string(),
+                            table: table.name.to_string(),
+                            column: column.name.to_string(),
+                            row: described,
+                            found,
+                            declared: column.ty.as_str(),
+                        },
+                    ))));
                 }
             }
         }
