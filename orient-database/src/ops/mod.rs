@@ -9,6 +9,7 @@
 //!   over the rows an engine reads ([`content`]);
 //! - [`diagnosis`]: what doctor reports, which the engines' checks add to;
 //! - [`migrate`]: migrating with the automatic snapshot first (what `db::open_writer` does too);
+//! - [`transfer`]: `orient-db transfer`, a verified copy of a whole database to another, across engines;
 //! - [`ErrorClass`]: how the command line treats an error of these.
 //!
 //! The orchestration here is engine-neutral: it takes a [`Config`](crate::db::Config) or a
@@ -24,6 +25,7 @@ pub mod doctor;
 pub mod error_class;
 pub mod migrate;
 pub mod snapshot;
+pub mod transfer;
 
 use std::path::PathBuf;
 

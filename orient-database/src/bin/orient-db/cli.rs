@@ -134,6 +134,27 @@ pub enum Command {
         /// The backup or snapshot file.
         path: PathBuf,
     },
+    /// Copy the whole database to another one, SQLite → PostgreSQL and back, and verify the copy.
+    ///
+    /// Every table the structs declare, in foreign-key order, each value checked against its declared
+    /// type, in one transaction on the target, which is first migrated to the source's versions with its
+    /// own engine's migrations. Verified by row counts and content checksums (computed the same way on
+    /// both engines) before committing; the next autoincrement id carries over. Refuses (exit 3,
+    /// nothing changed) a target that already holds rows unless --replace, and a source that is not at
+    /// this binary's migrations.
+    Transfer {
+        /// The target: a postgres:// or postgresql:// URL, or an SQLite file path (created if missing;
+        /// its directory must exist).
+        #[arg(long, value_name = "DATABASE")]
+        to: String,
+        /// The source, written like --to (default: the configured database).
+        #[arg(long, value_name = "DATABASE")]
+        from: Option<String>,
+        /// Delete the rows the target holds and put the source's in their place (in the same
+        /// transaction: a transfer that fails keeps them).
+        #[arg(long)]
+        replace: bool,
+    },
     /// Open a local web page to look inside the database: tables, rows, schema, migrations, seed data.
     ///
     /// Listens on 127.0.0.1 only and prints a URL with a one-time random token; nothing else can use

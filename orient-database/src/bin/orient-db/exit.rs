@@ -60,6 +60,9 @@ pub fn exit_code(error: &anyhow::Error) -> Exit {
     if let Some(e) = error.downcast_ref::<ops::Error>() {
         return class_exit(e.class());
     }
+    if let Some(e) = error.downcast_ref::<ops::transfer::Error>() {
+        return class_exit(e.class());
+    }
     if let Some(e) = error.downcast_ref::<db::Error>() {
         if e.is_locked() {
             return Exit::Locked;

@@ -8,6 +8,7 @@
 //! - this file: the [`Dialect`]: exact integer widths (`i32` integer, `i64` and Unix-seconds timestamps
 //!   bigint), boolean, text for JSON and enums, identity ids, named constraints;
 //! - [`connection`]: connecting to a server, with errors that name it;
+//! - [`content`]: reading every row for the content checksum, in byte order;
 //! - [`copy`]: `insert_all` through `COPY … FROM STDIN`;
 //! - [`database`]: creating a database beside the configured one (`worktree --isolated`);
 //! - [`doctor`]: `orient-db doctor`'s checks of the server's own views (locks, sessions, slots,
@@ -21,7 +22,8 @@
 //! - [`ledger`]: Diesel's migration ledger with our checksums, and the advisory migration lock;
 //! - [`studio`]: the studio's values, parameters and read-only sessions (feature `studio`);
 //! - [`testing`]: per-test databases (feature `testing`): `CREATE DATABASE … TEMPLATE …`;
-//! - `text`: reading text values without copying them (for JSON and the text enums).
+//! - `text`: reading text values without copying them (for JSON and the text enums);
+//! - [`transfer`]: `orient-db transfer`'s reading and writing of rows, and the identity sequences.
 //!
 //! Constraint names follow PostgreSQL's own naming of unnamed constraints (`<table>_pkey`,
 //! `<table>_<columns>_fkey`), written explicitly by the renderer and kept up to date when a table or a
@@ -31,6 +33,8 @@
 
 #[cfg(feature = "postgres")]
 pub mod connection;
+#[cfg(feature = "postgres")]
+pub mod content;
 pub mod convert;
 #[cfg(feature = "postgres")]
 pub mod copy;
@@ -53,6 +57,8 @@ pub mod studio;
 pub mod testing;
 #[cfg(feature = "postgres")]
 mod text;
+#[cfg(feature = "postgres")]
+pub mod transfer;
 
 use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Name, Table};
 use crate::sql::{ColumnAlteration, Dialect};

@@ -29,14 +29,14 @@ impl FromSql<Text, Sqlite> for ContentValue {
 
     fn from_nullable_sql(bytes: Option<SqliteValue<'_, '_, '_>>) -> deserialize::Result<Self> {
         match bytes {
-            Some(value) => ContentValue::from_sql(value),
+            Some(value) => <ContentValue as FromSql<Text, Sqlite>>::from_sql(value),
             None => Ok(ContentValue::Null),
         }
     }
 }
 
 /// One row, every column read as a [`ContentValue`] by position.
-struct ContentRow(Vec<ContentValue>);
+pub(crate) struct ContentRow(pub(crate) Vec<ContentValue>);
 
 impl QueryableByName<Sqlite> for ContentRow {
     fn build<'a>(row: &impl NamedRow<'a, Sqlite>) -> deserialize::Result<Self> {

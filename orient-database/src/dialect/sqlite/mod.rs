@@ -41,6 +41,7 @@ pub mod studio;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod text;
+pub mod transfer;
 pub mod wal;
 
 use crate::migrations::replay::{Scratch, replay};

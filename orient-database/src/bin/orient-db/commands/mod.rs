@@ -10,6 +10,7 @@ mod push;
 mod schema;
 #[cfg(feature = "studio")]
 mod studio;
+mod transfer;
 mod worktree;
 
 use orient_database::db::target::Target;
@@ -45,6 +46,9 @@ pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
         } => doctor::run(out, idle_threshold, skip),
         Command::Backup { to } => backup::backup(to.as_deref(), out),
         Command::Restore { path } => backup::restore(&path, out),
+        Command::Transfer { to, from, replace } => {
+            transfer::run(&to, from.as_deref(), replace, out)
+        }
         Command::Worktree {
             isolated,
             name,
