@@ -19,6 +19,8 @@ pub mod catalog;
 pub mod finding;
 pub mod rules;
 pub mod statement;
+#[cfg(test)]
+mod tests;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
