@@ -82,10 +82,10 @@ fn columns_info(columns: &[ast::ColumnDef], constraints: &[TableConstraint]) -> 
                     parent: object_name(&fk.foreign_table),
                     on_delete: fk.on_delete,
                 }),
-                ColumnOption::Check(check) => {
-                    if not_null_check(&check.expr).as_deref() == Some(name.as_str()) {
-                        info.proven_not_null.insert(name.clone());
-                    }
+                ColumnOption::Check(check)
+                    if not_null_check(&check.expr).as_deref() == Some(name.as_str()) =>
+                {
+                    info.proven_not_null.insert(name.clone());
                 }
                 _ => {}
             }

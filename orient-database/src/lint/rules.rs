@@ -160,10 +160,10 @@ pub fn check(
                     ),
                 });
             }
-            AlterTableOperation::AddColumn { column_def, .. } => {
-                if is_not_null(column_def) && !fills_itself(column_def) {
-                    hits.push(required_column(&table, &ident(&column_def.name), "adds"));
-                }
+            AlterTableOperation::AddColumn { column_def, .. }
+                if is_not_null(column_def) && !fills_itself(column_def) =>
+            {
+                hits.push(required_column(&table, &ident(&column_def.name), "adds"));
             }
             AlterTableOperation::AlterColumn {
                 column_name,

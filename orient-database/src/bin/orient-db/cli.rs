@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// `orient-db path` shows which and why.
 ///
 /// Exit codes: 0 ok · 1 error (for `doctor`: problems found) · 2 usage, configuration or declaration
-/// error · 3 refused for safety · 4 database locked · 5 drift found by `check`.
+/// error · 3 refused for safety · 4 database locked · 5 drift found by `check`, findings of `lint`.
 #[derive(Debug, Parser)]
 #[command(name = "orient-db", version, about, long_about)]
 pub struct Cli {

@@ -47,7 +47,7 @@ fn foreign_keys_pragma(statement: &Statement) -> Option<bool> {
         Some("(") => words.get(at + 1),
         _ => None,
     }?;
-    match value.to_ascii_uppercase().trim_matches('\'').as_ref() {
+    match value.to_ascii_uppercase().trim_matches('\'') {
         "ON" | "1" | "TRUE" | "YES" => Some(true),
         "OFF" | "0" | "FALSE" | "NO" => Some(false),
         _ => None,
