@@ -247,7 +247,6 @@ impl Linter {
             }
         };
         let mut run = Run {
-            engine: self.engine,
             file,
             before: self.catalog.clone(),
             catalog: &mut self.catalog,
@@ -295,7 +294,6 @@ struct PendingDrop {
 /// One migration being linted.
 #[derive(Debug)]
 struct Run<'a> {
-    engine: Engine,
     file: &'a str,
     before: Catalog,
     catalog: &'a mut Catalog,
@@ -432,7 +430,6 @@ impl Run<'_> {
             }
             _ => {}
         }
-        let _ = self.engine;
     }
 }
 
