@@ -36,6 +36,7 @@ pub mod diagram;
 pub mod dialect;
 pub mod diff;
 pub mod engine;
+pub mod lint;
 pub mod migrations;
 pub mod model;
 pub mod normalize;

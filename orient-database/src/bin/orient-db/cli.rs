@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// `orient-db path` shows which and why.
 ///
 /// Exit codes: 0 ok · 1 error (for `doctor`: problems found) · 2 usage, configuration or declaration
-/// error · 3 refused for safety · 4 database locked · 5 drift found by `check`.
+/// error · 3 refused for safety · 4 database locked · 5 drift found by `check`, findings of `lint`.
 #[derive(Debug, Parser)]
 #[command(name = "orient-db", version, about, long_about)]
 pub struct Cli {
@@ -93,6 +93,24 @@ pub enum Command {
         /// Only compare the migrations with the structs; do not look at a database.
         #[arg(long)]
         no_database: bool,
+        /// Also lint every migration (like `orient-db lint`); findings are drift too (exit 5).
+        #[arg(long)]
+        lint: bool,
+    },
+    /// Find destructive, backward-incompatible and locking statements in migrations before they run.
+    ///
+    /// Lints every up.sql of migrations/sqlite and migrations/postgres (each in the context of the
+    /// migrations before it), or the FILEs named. Each finding has a code (README "Lint"), the file and
+    /// line, why it matters and the safe alternative; `-- orient:allow CODE <reason>` on the line before
+    /// a statement accepts one. Needs no database. Exit 0 when clean, 5 on findings, 2 for a FILE that
+    /// does not exist.
+    Lint {
+        /// Migration files to lint (default: every migration of the project).
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The engine of FILEs outside a directory named sqlite or postgres.
+        #[arg(long, value_enum)]
+        engine: Option<LintEngine>,
     },
     /// Check the database and say how to fix each problem found; changes nothing.
     ///
@@ -197,4 +215,11 @@ pub enum SchemaFormat {
     Mermaid,
     Json,
     Svg,
+}
+
+/// The engine `orient-db lint --engine` reads a file as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintEngine {
+    Sqlite,
+    Postgres,
 }

@@ -49,6 +49,7 @@ pub mod engine;
 pub mod introspect;
 #[cfg(feature = "postgres")]
 pub mod ledger;
+pub mod lint;
 pub mod planner;
 mod render;
 #[cfg(all(feature = "postgres", feature = "studio"))]

@@ -30,6 +30,7 @@ pub mod files;
 pub mod inspect;
 pub mod introspect;
 pub mod ledger;
+pub mod lint;
 pub mod lock;
 pub mod read_only;
 pub mod rebuild;

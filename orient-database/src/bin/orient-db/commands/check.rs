@@ -12,6 +12,7 @@ use orient_database::db::{self, Config};
 use orient_database::dialect::postgres::Postgres;
 use orient_database::dialect::sqlite::{self, Sqlite};
 use orient_database::engine::EngineConnection;
+use orient_database::lint::{self, Engine as LintEngine, Report as LintReport};
 use orient_database::migrations::parity::{self, ParityProblem};
 use orient_database::migrations::replay::{Scratch, prefix_schemas, replay};
 use orient_database::migrations::{self, Migration};
@@ -33,6 +34,9 @@ struct Report {
     postgres_migrations: PostgresSection,
     parity: ParitySection,
     database: Option<DatabaseSection>,
+    /// `--lint`: the findings of `orient-db lint` over the same migrations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lint: Option<LintReport>,
 }
 
 #[derive(Serialize)]
@@ -137,7 +141,7 @@ fn check_postgres(
     Ok((replayed, check))
 }
 
-pub fn run(no_database: bool, out: Output) -> anyhow::Result<Exit> {
+pub fn run(no_database: bool, lint: bool, out: Output) -> anyhow::Result<Exit> {
     // Without a database, only the project root is needed: no database has to be configured.
     let settings = Settings::from_env()?;
     let config = if no_database {
@@ -148,6 +152,11 @@ pub fn run(no_database: bool, out: Output) -> anyhow::Result<Exit> {
     };
     let declared = Schema::from_declared(TABLES);
     let sources = sources(&settings)?;
+    let lint = if lint {
+        Some(lint_sources(&settings, &sources)?)
+    } else {
+        None
+    };
     let mut problems = sources.problems;
 
     // (a) The SQLite migrations, replayed in memory.
@@ -242,7 +251,8 @@ pub fn run(no_database: bool, out: Output) -> anyhow::Result<Exit> {
         clean: problems.is_empty(),
         problems,
     };
-    let clean = migrations_check.clean
+    let clean = lint.as_ref().is_none_or(|l| l.clean)
+        && migrations_check.clean
         && postgres.check.as_ref().is_none_or(|c| c.clean)
         && parity.clean
         && database.as_ref().is_none_or(|d| d.check.clean);
@@ -255,9 +265,35 @@ pub fn run(no_database: bool, out: Output) -> anyhow::Result<Exit> {
         postgres_migrations: postgres,
         parity,
         database,
+        lint,
     };
     out.emit(&report, human);
     Ok(if clean { Exit::Ok } else { Exit::Drift })
+}
+
+/// `--lint`: the working tree's migrations as `orient-db lint` reads them, else the binary's own.
+fn lint_sources(settings: &Settings, sources: &Sources) -> anyhow::Result<LintReport> {
+    if sources.label_sqlite != "embedded" {
+        return crate::commands::lint::project(&settings.project_root);
+    }
+    let mut report = LintReport::new();
+    for (list, engine, label) in [
+        (
+            &sources.sqlite,
+            LintEngine::Sqlite,
+            "embedded migrations/sqlite",
+        ),
+        (
+            &sources.postgres,
+            LintEngine::Postgres,
+            "embedded migrations/postgres",
+        ),
+    ] {
+        if let Some(list) = list {
+            report.extend(lint::lint_migrations(engine, label, list));
+        }
+    }
+    Ok(report)
 }
 
 fn human(r: &Report) -> String {
@@ -336,6 +372,9 @@ fn human(r: &Report) -> String {
             }
             text.push_str("  `orient-db push --dry-run` shows what would make it match.\n");
         }
+    }
+    if let Some(lint) = &r.lint {
+        text.push_str(&lint.to_text());
     }
     text
 }

@@ -27,6 +27,8 @@ struct GenerateReport {
     changes: Vec<String>,
     /// The changes that lose data on a database holding it (each guarded in the migration).
     losses: Vec<String>,
+    /// What `orient-db lint` finds in the new up.sql files (also written in their headers).
+    lint: Vec<orient_database::lint::Finding>,
 }
 
 #[derive(Serialize)]
@@ -55,6 +57,7 @@ pub fn run(name: &str, out: Output) -> anyhow::Result<Exit> {
             files: Vec::new(),
             changes: Vec::new(),
             losses: Vec::new(),
+            lint: Vec::new(),
         },
         Some(g) => {
             let changes = if g.sqlite.changes.is_empty() {
@@ -90,6 +93,13 @@ pub fn run(name: &str, out: Output) -> anyhow::Result<Exit> {
                 } else {
                     g.sqlite.losses.clone()
                 },
+                lint: g
+                    .sqlite
+                    .lint
+                    .iter()
+                    .chain(&g.postgres.lint)
+                    .cloned()
+                    .collect(),
             }
         }
     };
@@ -132,6 +142,15 @@ pub fn run(name: &str, out: Output) -> anyhow::Result<Exit> {
             text.push_str("changes:\n");
             for change in &r.changes {
                 text.push_str(&format!("  {change}\n"));
+            }
+            if !r.lint.is_empty() {
+                text.push_str("lint findings (also in the headers; `orient-db lint` explains each):\n");
+                for finding in &r.lint {
+                    text.push_str(&format!(
+                        "  {}:{}: {} {}\n",
+                        finding.file, finding.line, finding.code, finding.message
+                    ));
+                }
             }
             text
         }

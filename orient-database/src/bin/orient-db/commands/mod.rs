@@ -4,6 +4,7 @@ mod backup;
 mod check;
 mod doctor;
 mod generate;
+mod lint;
 mod migrate;
 mod path;
 mod push;
@@ -39,7 +40,8 @@ pub fn run(command: Command, out: Output) -> anyhow::Result<Exit> {
             dry_run,
             accept_data_loss,
         } => push::run(dry_run, accept_data_loss, out),
-        Command::Check { no_database } => check::run(no_database, out),
+        Command::Check { no_database, lint } => check::run(no_database, lint, out),
+        Command::Lint { files, engine } => lint::run(&files, engine, out),
         Command::Doctor {
             idle_threshold,
             skip,
