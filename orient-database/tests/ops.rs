@@ -1298,3 +1298,81 @@ fn the_file_tools_refuse_a_postgres_database_naming_the_alternative() {
     assert_eq!(project.content_hash(), hash);
     assert_eq!(orient_testkit::listing(project.root()), files);
 }
+
+// ---------------------------------------------------------------------------------------------------
+// The content checksum on both engines
+
+/// The content checksum of `project`'s database, on its engine, through the library.
+fn project_checksum(project: &Project) -> orient_database::ops::checksum::ContentChecksum {
+    use orient_database::db::{Config, open_read_only};
+    let target = match project.url() {
+        Some(url) => Target::Postgres(
+            orient_database::db::target::PostgresTarget::parse(url)
+                .unwrap_or_else(|e| panic!("{e}")),
+        ),
+        None => Target::sqlite(project.db()),
+    };
+    let mut conn = open_read_only(&Config::for_target(target)).unwrap_or_else(|e| panic!("{e}"));
+    content_checksum(&mut conn).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The tables (by name) with a column named `column`, on the project's engine.
+fn tables_with_column(project: &Project, column: &str) -> Vec<String> {
+    project.rows(&match project.engine() {
+        orient_testkit::Engine::Sqlite => format!(
+            "SELECT m.name AS value FROM sqlite_master m, pragma_table_info(m.name) p \
+             WHERE m.type = 'table' AND p.name = '{column}' ORDER BY m.name"
+        ),
+        orient_testkit::Engine::Postgres => format!(
+            "SELECT table_name FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND column_name = '{column}' ORDER BY table_name"
+        ),
+    })
+}
+
+/// The definition (`orient-content-v1`) is engine-neutral: the seeded rows, plus rows whose order
+/// depends on collation (upper case before lower case, non-ASCII last, in bytes) and NULL ordering and
+/// booleans, give the same per-table checksums on SQLite and on PostgreSQL. The tools' own tables
+/// (ledger timestamps and checksum columns differ by engine) are not compared.
+#[test]
+fn the_same_rows_give_the_same_content_checksum_on_both_engines() {
+    if !orient_testkit::Engine::postgres_available(orient_database::db::target::POSTGRES_BUILT) {
+        return;
+    }
+    let checksums = [orient_testkit::Engine::Sqlite, orient_testkit::Engine::Postgres].map(|engine| {
+        let project = Project::on(engine);
+        assert_eq!(project.run(&["migrate"], &[]).code, 0, "{engine:?}");
+        let seeded = project.seed(&[], &[]);
+        assert_eq!(seeded.code, 0, "{engine:?}: {seeded:?}");
+        // The seeder stamps rows with the time it runs: the same time on both.
+        for column in ["created_at", "updated_at"] {
+            for table in tables_with_column(&project, column) {
+                project.execute(&format!("UPDATE \"{table}\" SET \"{column}\" = 1700000000"));
+            }
+        }
+        project.execute(
+            "INSERT INTO agents (id, name, description, enabled, created_at) VALUES
+                 ('b-lower', 'b', NULL, false, 1), ('B-upper', 'B', 'x,y', true, -2),
+                 ('é-accent', 'é', '', NULL, NULL), ('a-lower', 'a', 'line\nbreak', true, 9007199254740993);
+             INSERT INTO agent_skills (id, agent_id, skill_name, enabled) VALUES
+                 (1000, 'b-lower', 'Zeta', false), (999, 'B-upper', 'alpha', NULL);",
+        );
+        let sums = project_checksum(&project);
+        assert!(sums.rows() > 6, "{engine:?}: {sums:?}");
+        sums
+    });
+    let [sqlite, postgres] = checksums;
+    let application = |sums: &orient_database::ops::checksum::ContentChecksum| {
+        sums.tables
+            .iter()
+            .filter(|t| !t.bookkeeping)
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(application(&sqlite), application(&postgres));
+    assert!(
+        application(&sqlite)
+            .iter()
+            .any(|t| t.table == "agents" && t.rows > 4)
+    );
+}

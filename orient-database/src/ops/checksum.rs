@@ -144,14 +144,29 @@ pub fn combine(tables: Vec<TableChecksum>) -> ContentChecksum {
 }
 
 /// The content checksum of the database `conn` is open on, read in one transaction (a consistent
-/// snapshot; a savepoint when the caller already has a transaction open).
+/// snapshot; a savepoint when the caller already has a transaction open, which is how a backup reads
+/// it inside the snapshot it exports).
 pub fn content_checksum(conn: &mut DbConnection) -> diesel::QueryResult<ContentChecksum> {
-    use diesel::Connection;
+    #[cfg(feature = "postgres")]
+    if let DbConnection::Postgres(conn) = conn {
+        return postgres_checksum(conn);
+    }
     let Some(conn) = crate::db::backend::as_sqlite(conn) else {
-        return Err(diesel::result::Error::QueryBuilderError(
-            "the content checksum is read from SQLite databases only in this version".into(),
-        ));
+        return unreachable_engine();
     };
+    sqlite_checksum(conn)
+}
+
+/// Only reached by an engine this build does not have (none today): a connection is always one of
+/// the engines above.
+fn unreachable_engine() -> diesel::QueryResult<ContentChecksum> {
+    Err(diesel::result::Error::QueryBuilderError(
+        "the content checksum does not know this connection's engine".into(),
+    ))
+}
+
+fn sqlite_checksum(conn: &mut diesel::SqliteConnection) -> diesel::QueryResult<ContentChecksum> {
+    use diesel::Connection;
     conn.transaction(|conn| {
         let mut checksums = Vec::new();
         for table in content::tables(conn)? {
@@ -161,6 +176,37 @@ pub fn content_checksum(conn: &mut DbConnection) -> diesel::QueryResult<ContentC
         }
         Ok(combine(checksums))
     })
+}
+
+#[cfg(feature = "postgres")]
+fn postgres_checksum(conn: &mut diesel::PgConnection) -> diesel::QueryResult<ContentChecksum> {
+    use crate::dialect::postgres::content as pg;
+    use diesel::Connection;
+    // Outside a transaction this opens a REPEATABLE READ one, so every table is read in one snapshot
+    // (READ COMMITTED would take a new snapshot per statement); inside one (a backup's exported
+    // snapshot) a savepoint, which keeps the caller's snapshot.
+    let read = |conn: &mut diesel::PgConnection| {
+        let mut checksums = Vec::new();
+        for table in pg::tables(conn)? {
+            let mut hasher = TableHasher::new(&table.content.columns);
+            pg::for_each_row(conn, &table, |values| hasher.row(values))?;
+            checksums.push(hasher.finish(&table.content.name));
+        }
+        Ok(combine(checksums))
+    };
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let depth = <AnsiTransactionManager as TransactionManager<diesel::PgConnection>>::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .ok()
+        .flatten();
+    if depth.is_some() {
+        conn.transaction(read)
+    } else {
+        conn.build_transaction()
+            .repeatable_read()
+            .read_only()
+            .run(read)
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 //! - this file: the [`Dialect`]: exact integer widths (`i32` integer, `i64` and Unix-seconds timestamps
 //!   bigint), boolean, text for JSON and enums, identity ids, named constraints;
 //! - [`connection`]: connecting to a server, with errors that name it;
+//! - [`content`]: reading every row for the content checksum, in byte order;
 //! - [`copy`]: `insert_all` through `COPY … FROM STDIN`;
 //! - [`database`]: creating a database beside the configured one (`worktree --isolated`);
 //! - [`convert`]: converting values between types in `ALTER COLUMN … TYPE … USING`, and counting the
@@ -29,6 +30,8 @@
 
 #[cfg(feature = "postgres")]
 pub mod connection;
+#[cfg(feature = "postgres")]
+pub mod content;
 pub mod convert;
 #[cfg(feature = "postgres")]
 pub mod copy;

@@ -29,7 +29,7 @@ impl FromSql<Text, Sqlite> for ContentValue {
 
     fn from_nullable_sql(bytes: Option<SqliteValue<'_, '_, '_>>) -> deserialize::Result<Self> {
         match bytes {
-            Some(value) => ContentValue::from_sql(value),
+            Some(value) => <ContentValue as FromSql<Text, Sqlite>>::from_sql(value),
             None => Ok(ContentValue::Null),
         }
     }
