@@ -5,9 +5,10 @@
 //! replaced by another installation), else the `PATH`, else the newest `/usr/lib/postgresql/<major>/bin`
 //! (Debian and Ubuntu install there without touching the `PATH`).
 //!
-//! The connection goes through libpq's own variables (`PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`,
-//! `PGPASSWORD`, …), never on the command line, where any user of the machine could read the password
-//! in the process list; messages name the redacted URL.
+//! The connection is the configured URL without its password as `--dbname` (libpq expands a URL given
+//! as the database name, every parameter included) and the password in `PGPASSWORD`: never on the
+//! command line, where any user of the machine could read it in the process list. Messages name the
+//! redacted URL.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
