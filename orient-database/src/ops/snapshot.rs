@@ -584,8 +584,19 @@ fn postgres_pending_losses(
         .into_iter()
         .map(|entry| entry.version)
         .collect();
-    let mut steps: Vec<Migration> = crate::migrations::embedded_postgres()
-        .map_err(|e| e.to_string())?
+    // The applied migrations are replayed from this binary's own; when the ledger holds others (a
+    // service migrating with a list of its own), the losses are not measured and a snapshot is taken.
+    let known = crate::migrations::embedded_postgres().map_err(|e| e.to_string())?;
+    if let Some(other) = applied
+        .iter()
+        .find(|v| !known.iter().any(|m| &m.version == *v))
+    {
+        return Err(format!(
+            "the applied migration {other} is not one of this binary's, so the schema before the \
+             pending ones cannot be replayed"
+        ));
+    }
+    let mut steps: Vec<Migration> = known
         .into_iter()
         .filter(|m| applied.contains(&m.version))
         .collect();
