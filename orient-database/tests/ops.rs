@@ -1139,33 +1139,6 @@ fn a_migration_that_loses_data_is_preceded_by_a_snapshot() {
     );
 }
 
-/// `backup` and `restore` work on SQLite files: on PostgreSQL each refuses as a usage error naming
-/// what to use instead, and changes nothing. (`doctor` works on both: tests/doctor.rs.)
-#[test]
-fn the_file_tools_refuse_a_postgres_database_naming_the_alternative() {
-    if !orient_testkit::Engine::postgres_available(orient_database::db::target::POSTGRES_BUILT) {
-        return;
-    }
-    let project = Project::on(orient_testkit::Engine::Postgres);
-    assert_eq!(project.run(&["migrate"], &[]).code, 0);
-    let hash = project.content_hash();
-    let files = orient_testkit::listing(project.root());
-    for (args, instead) in [
-        (&["backup"][..], "pg_dump"),
-        (&["restore", "some.db"], "pg_restore"),
-    ] {
-        let run = project.run(args, &[]);
-        assert_eq!(run.code, 2, "{args:?}: {run:?}");
-        assert!(
-            run.stderr.contains("works on SQLite databases only") && run.stderr.contains(instead),
-            "{args:?}: {run:?}"
-        );
-        assert!(!run.stderr.contains("secret"), "{run:?}");
-    }
-    assert_eq!(project.content_hash(), hash);
-    assert_eq!(orient_testkit::listing(project.root()), files);
-}
-
 // ---------------------------------------------------------------------------------------------------
 // The content checksum on both engines
 
@@ -1242,4 +1215,138 @@ fn the_same_rows_give_the_same_content_checksum_on_both_engines() {
             .iter()
             .any(|t| t.table == "agents" && t.rows > 4)
     );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// backup, restore and snapshots on both engines (SQLite: the default file; PostgreSQL: pg_dump)
+
+/// A migrated project on its engine with a few rows.
+fn with_rows(project: &Project) {
+    let migrated = project.run(&["migrate"], &[]);
+    assert_eq!(migrated.code, 0, "{migrated:?}");
+    project.execute(
+        "INSERT INTO agents (id, name, description) VALUES ('ori', 'Ori', 'the primary agent'),
+                                                           ('explorer', 'Explorer', NULL);
+         INSERT INTO agent_skills (agent_id, skill_name) VALUES ('ori', 'tool-discovery');",
+    );
+}
+
+orient_testkit::on_each_engine! {
+    /// backup → change everything → restore gives back the backup's content checksum, and the JSON of
+    /// both says so; the database's own checksum (through the library) agrees.
+    fn backup_and_restore_give_back_the_same_content_checksum(project: Project) {
+        with_rows(&project);
+        let before = project_checksum(&project);
+        let to = project.path("saved.backup");
+        let backed = project.run(&["backup", "--to", to.to_str().unwrap(), "--json"], &[]);
+        assert_eq!(backed.code, 0, "{backed:?}");
+        let report = backed.json();
+        assert_eq!(report["checksum"]["sha256"], before.sha256.as_str(), "{report:#}");
+        assert_eq!(report["verified"], true);
+        assert!(to.is_file());
+
+        // Rows changed and deleted, and a table the backup does not have.
+        project.execute(
+            "DELETE FROM agent_skills; UPDATE agents SET name = 'changed';
+             CREATE TABLE made_later (id INTEGER PRIMARY KEY);",
+        );
+        assert_ne!(project_checksum(&project).sha256, before.sha256);
+
+        let restored = project.run(&["restore", to.to_str().unwrap(), "--json"], &[]);
+        assert_eq!(restored.code, 0, "{restored:?}");
+        let report = restored.json();
+        assert_eq!(report["checksum"]["sha256"], before.sha256.as_str(), "{report:#}");
+        assert!(report["snapshot"]["path"].is_string(), "{report:#}");
+        assert_eq!(project_checksum(&project), before);
+        assert!(!project.table_names().contains(&"made_later".to_owned()));
+    }
+
+    /// After `push --accept-data-loss` dropped a column, restoring the automatic snapshot it printed
+    /// gives back that column's values.
+    fn restoring_the_push_snapshot_gives_back_a_dropped_column(project: Project) {
+        with_rows(&project);
+        project.execute(
+            "ALTER TABLE agents ADD COLUMN legacy_note TEXT;
+             UPDATE agents SET legacy_note = 'note of ' || id;",
+        );
+        let notes = || project.rows("SELECT id || '=' || legacy_note AS value FROM agents ORDER BY id");
+        let before = notes();
+        assert_eq!(before, vec!["explorer=note of explorer", "ori=note of ori"]);
+
+        let pushed = project.run(&["push", "--accept-data-loss", "--json"], &[]);
+        assert_eq!(pushed.code, 0, "{pushed:?}");
+        let report = pushed.json();
+        let snapshot = PathBuf::from(report["snapshot"]["path"].as_str().unwrap());
+        assert!(snapshot.is_file(), "{report:#}");
+        assert_eq!(report["snapshot"]["reason"], "push");
+        assert!(
+            report["snapshot"]["losses"][0].as_str().unwrap().contains("legacy_note"),
+            "{report:#}"
+        );
+        assert!(project.try_execute("SELECT legacy_note FROM agents").is_err());
+
+        let restored = project.run(&["restore", snapshot.to_str().unwrap()], &[]);
+        assert_eq!(restored.code, 0, "{restored:?}");
+        assert_eq!(notes(), before);
+    }
+
+    /// Refusals, each changing nothing: a file that is no backup, a backup holding a migration this
+    /// binary does not know (a newer binary's), and a backup onto an existing file.
+    fn restore_and_backup_refuse_what_they_cannot_do_safely(project: Project) {
+        with_rows(&project);
+        let before = project_checksum(&project);
+
+        let garbage = project.path("garbage.backup");
+        std::fs::write(&garbage, b"this is not a backup at all").unwrap();
+        let refused = project.run(&["restore", garbage.to_str().unwrap()], &[]);
+        assert_eq!(refused.code, 3, "{refused:?}");
+        assert!(refused.stderr.contains("garbage.backup"), "{refused:?}");
+        assert!(refused.stderr.contains("nothing was changed"), "{refused:?}");
+
+        let existing = project.path("existing.backup");
+        std::fs::write(&existing, b"keep me").unwrap();
+        let refused = project.run(&["backup", "--to", existing.to_str().unwrap()], &[]);
+        assert_eq!(refused.code, 3, "{refused:?}");
+        assert!(refused.stderr.contains("never overwrites"), "{refused:?}");
+        assert_eq!(std::fs::read(&existing).unwrap(), b"keep me");
+
+        // A newer binary's backup: its ledger holds a version this one does not know.
+        project.execute(
+            "INSERT INTO __diesel_schema_migrations (version) VALUES ('99991231235959')",
+        );
+        let newer = project.path("newer.backup");
+        let backed = project.run(&["backup", "--to", newer.to_str().unwrap()], &[]);
+        assert_eq!(backed.code, 0, "{backed:?}");
+        project.execute("DELETE FROM __diesel_schema_migrations WHERE version = '99991231235959'");
+        let refused = project.run(&["restore", newer.to_str().unwrap()], &[]);
+        assert_eq!(refused.code, 3, "{refused:?}");
+        assert!(refused.stderr.contains("99991231235959"), "{refused:?}");
+        assert!(refused.stderr.contains("newer version"), "{refused:?}");
+        assert_eq!(project_checksum(&project), before);
+    }
+}
+
+/// Without pg_dump (ORIENT_PG_BIN naming an empty directory, which is then the only place looked at),
+/// `backup` says what to install or set, exit 2, and writes nothing.
+#[test]
+fn backup_without_pg_dump_says_what_to_install() {
+    if !orient_testkit::Engine::postgres_available(orient_database::db::target::POSTGRES_BUILT) {
+        return;
+    }
+    let project = Project::on(orient_testkit::Engine::Postgres);
+    with_rows(&project);
+    let empty = tempfile::tempdir().unwrap();
+    let to = project.path("nothing.backup");
+    let run = project.run(
+        &["backup", "--to", to.to_str().unwrap()],
+        &[
+            ("ORIENT_PG_BIN", empty.path().to_str().unwrap()),
+            ("PATH", "/usr/bin:/bin"),
+        ],
+    );
+    assert_eq!(run.code, 2, "{run:?}");
+    assert!(run.stderr.contains("pg_dump was not found"), "{run:?}");
+    assert!(run.stderr.contains("ORIENT_PG_BIN"), "{run:?}");
+    assert!(run.stderr.contains("postgresql-client"), "{run:?}");
+    assert!(!to.exists());
 }

@@ -238,6 +238,55 @@ impl PostgresTarget {
         &self.redacted
     }
 
+    /// The URL without its password, and the password (decoded): for PostgreSQL's programs, which get
+    /// the rest as `--dbname` and the password in `PGPASSWORD`, so it never shows in a process list.
+    pub fn without_password(&self) -> (String, Option<String>) {
+        let mut password = None;
+        let scheme_end = self.url.find("://").map_or(0, |i| i + 3);
+        let (before_query, query) = match self.url.split_once('?') {
+            Some((a, q)) => (a, Some(q)),
+            None => (self.url.as_str(), None),
+        };
+        let authority_end = before_query[scheme_end..]
+            .find('/')
+            .map_or(before_query.len(), |i| scheme_end + i);
+        let authority = &before_query[scheme_end..authority_end];
+        let mut url = before_query[..scheme_end].to_owned();
+        match authority.rsplit_once('@') {
+            Some((info, hosts)) => {
+                let user = match info.split_once(':') {
+                    Some((user, secret)) => {
+                        password = decode(secret).ok();
+                        user
+                    }
+                    None => info,
+                };
+                url.push_str(user);
+                url.push('@');
+                url.push_str(hosts);
+            }
+            None => url.push_str(authority),
+        }
+        url.push_str(&before_query[authority_end..]);
+        if let Some(query) = query {
+            let kept: Vec<&str> = query
+                .split('&')
+                .filter(|pair| match pair.strip_prefix("password=") {
+                    Some(secret) => {
+                        password = decode(secret).ok();
+                        false
+                    }
+                    None => true,
+                })
+                .collect();
+            if !kept.is_empty() {
+                url.push('?');
+                url.push_str(&kept.join("&"));
+            }
+        }
+        (url, password)
+    }
+
     /// `host:port/database`, for messages.
     pub fn location(&self) -> String {
         format!("{}:{}/{}", self.host, self.port, self.database)

@@ -9,8 +9,11 @@
 //! [`crate::dialect::sqlite::backup::restore_into`]) and checks that the database now has the backup's
 //! content checksum.
 //!
-//! On PostgreSQL the same two functions would run `pg_dump --format=custom` in a repeatable-read
-//! snapshot and `pg_restore --clean --single-transaction`, with the same checks and checksum.
+//! On PostgreSQL the same two functions run `pg_dump --format=custom` in an exported repeatable-read
+//! snapshot (its content checksum computed in the same snapshot, recorded in `<dump>.checksum.json`)
+//! and `pg_restore` through `psql` in one transaction, under the advisory migration lock, with the same
+//! refusals and the same checksum check after ([`crate::dialect::postgres::backup`]). A backup without
+//! `--to` goes to `<project root>/backups/<database>-backup-<UTC time>.dump`.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -62,6 +65,10 @@ pub fn default_backup_path(database: &Path, time: SystemTime) -> PathBuf {
 
 /// Backs the database of `config` up to `to` (default: [`default_backup_path`]), verified.
 pub fn backup(config: &Config, to: Option<&Path>) -> Result<BackupReport, Error> {
+    #[cfg(feature = "postgres")]
+    if let crate::db::target::Target::Postgres(target) = &config.target {
+        return backup_postgres(config, target, to);
+    }
     let database = config.require_sqlite(
         "orient-db backup",
         "back a PostgreSQL database up with the server's own tools (pg_dump)",
@@ -202,6 +209,10 @@ fn same_file(a: &Path, b: &Path) -> bool {
 
 /// Replaces the database of `config` with the backup `from` (see the module documentation).
 pub fn restore(config: &Config, from: &Path) -> Result<RestoreReport, Error> {
+    #[cfg(feature = "postgres")]
+    if let crate::db::target::Target::Postgres(target) = &config.target {
+        return restore_postgres(config, target, from);
+    }
     let database = config.require_sqlite(
         "orient-db restore",
         "restore a PostgreSQL database with the server's own tools (pg_restore)",
@@ -280,6 +291,162 @@ pub fn restore(config: &Config, from: &Path) -> Result<RestoreReport, Error> {
         checksum: now,
         snapshot,
         pending_migrations: examined.pending,
+    })
+}
+
+/// The directory of backups without `--to` on PostgreSQL: `<project root>/backups`.
+pub const POSTGRES_BACKUP_DIRECTORY: &str = "backups";
+
+/// The dump `backup` writes on PostgreSQL when no `--to` is given:
+/// `<dir>/<database>-backup-<UTC time>.dump`.
+pub fn default_dump_path(dir: &Path, database: &str, time: SystemTime) -> PathBuf {
+    let base = format!("{database}-backup-{}", stamp(time));
+    let mut candidate = dir.join(format!("{base}.dump"));
+    let mut n = 2;
+    while candidate.exists() {
+        candidate = dir.join(format!("{base}-{n}.dump"));
+        n += 1;
+    }
+    candidate
+}
+
+#[cfg(feature = "postgres")]
+fn from_cwd(path: &Path) -> Result<PathBuf, Error> {
+    let cwd = std::env::current_dir().map_err(|e| Error::Io {
+        path: path.to_path_buf(),
+        step: "reading the current directory",
+        source: e,
+    })?;
+    Ok(absolute(&cwd, path))
+}
+
+#[cfg(feature = "postgres")]
+fn backup_postgres(
+    config: &Config,
+    target: &crate::db::target::PostgresTarget,
+    to: Option<&Path>,
+) -> Result<BackupReport, Error> {
+    let dest = match to {
+        Some(path) => from_cwd(path)?,
+        None => {
+            let dir = config.project_root.join(POSTGRES_BACKUP_DIRECTORY);
+            std::fs::create_dir_all(&dir).map_err(|e| Error::Io {
+                path: dir.clone(),
+                step: "creating the backup directory",
+                source: e,
+            })?;
+            default_dump_path(&dir, &target.database, SystemTime::now())
+        }
+    };
+    if dest.exists() {
+        return Err(Error::TargetExists { path: dest });
+    }
+    if let Some(dir) = dest.parent()
+        && !dir.is_dir()
+    {
+        return Err(Error::TargetDirectoryMissing {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let copy = crate::ops::copy::dump_verified(target, &dest)?;
+    Ok(BackupReport {
+        database: PathBuf::from(target.redacted()),
+        backup: copy.path,
+        bytes: copy.bytes,
+        verified: true,
+        checksum: copy.checksum,
+    })
+}
+
+#[cfg(feature = "postgres")]
+fn restore_postgres(
+    config: &Config,
+    target: &crate::db::target::PostgresTarget,
+    from: &Path,
+) -> Result<RestoreReport, Error> {
+    use crate::dialect::postgres::backup as pg;
+    use crate::migrations::backend::MigrationBackend;
+    let source = from_cwd(from)?;
+    if !source.exists() {
+        return Err(Error::SourceMissing { path: source });
+    }
+    if source.is_dir() {
+        return Err(Error::NotADump {
+            path: source,
+            detail: "it is a directory".to_owned(),
+        });
+    }
+    // 1. Everything that can refuse, before anything is written or locked.
+    let examined = pg::examine(&source)?;
+    let known = migrations::embedded_postgres()?;
+    let unknown: Vec<String> = examined
+        .versions
+        .iter()
+        .filter(|v| !known.iter().any(|m| &m.version == *v))
+        .cloned()
+        .collect();
+    if !unknown.is_empty() {
+        return Err(Error::UnknownVersions {
+            path: source,
+            versions: unknown,
+        });
+    }
+    let pending = known
+        .iter()
+        .filter(|m| !examined.versions.contains(&m.version))
+        .map(|m| m.name.to_string())
+        .collect();
+    // 2. One schema changer at a time: the advisory migration lock, held by a session of its own
+    //    until the restore is committed and checked.
+    let mut conn = crate::dialect::postgres::connection::establish(
+        target,
+        crate::db::backend::Access::ReadWrite,
+    )?;
+    let lock = conn.lock(&config.target)?;
+    // 3. What is about to be replaced is kept, like any other data-losing change.
+    let has_tables = pg::has_tables(&mut conn).map_err(|e| Error::Sqlite {
+        path: PathBuf::from(target.redacted()),
+        step: "listing the tables",
+        source: e,
+    })?;
+    let snapshot = if has_tables {
+        snapshot::take_dump(
+            &config.project_root,
+            target,
+            Reason::Restore,
+            Some(&source),
+            Vec::new(),
+        )?
+    } else {
+        None
+    };
+    // 4. The replacement, in one transaction.
+    pg::restore(target, &source)?;
+    // 5. The database now holds exactly the backup's rows.
+    let now = pg::checksum_now(target)?;
+    if let Some(recorded) = &examined.recorded
+        && now != recorded.checksum
+    {
+        return Err(Error::RestoreMismatch {
+            database: PathBuf::from(target.redacted()),
+            source_path: source.clone(),
+            detail: format!(
+                "content checksum {} instead of {} (tables differing: {})",
+                now.sha256,
+                recorded.checksum.sha256,
+                now.differing_tables(&recorded.checksum).join(", ")
+            ),
+            snapshot: snapshot.as_ref().map(|s| s.path.clone()),
+        });
+    }
+    conn.unlock(lock)?;
+    Ok(RestoreReport {
+        database: PathBuf::from(target.redacted()),
+        restored_from: source,
+        created: !has_tables,
+        checksum: now,
+        snapshot,
+        pending_migrations: pending,
     })
 }
 

@@ -178,8 +178,11 @@ fn sqlite_checksum(conn: &mut diesel::SqliteConnection) -> diesel::QueryResult<C
     })
 }
 
+/// The content checksum of a PostgreSQL database (see [`content_checksum`]).
 #[cfg(feature = "postgres")]
-fn postgres_checksum(conn: &mut diesel::PgConnection) -> diesel::QueryResult<ContentChecksum> {
+pub(crate) fn postgres_checksum(
+    conn: &mut diesel::PgConnection,
+) -> diesel::QueryResult<ContentChecksum> {
     use crate::dialect::postgres::content as pg;
     use diesel::Connection;
     // Outside a transaction this opens a REPEATABLE READ one, so every table is read in one snapshot

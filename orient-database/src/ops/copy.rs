@@ -120,3 +120,61 @@ fn write_and_verify(database: &Path, partial: &Path) -> Result<ContentChecksum, 
     }
     Ok(expected)
 }
+
+/// `pg_dump` of the PostgreSQL database `target` to `dest` (which must not exist), the way
+/// [`copy_verified`] copies a file: written as `<dest>.<pid>.partial` in one exported snapshot with its
+/// content checksum, verified (`pg_restore --list`), flushed, restricted to its owner, then linked to its
+/// name; its checksum recorded in `<dest>.checksum.json` (see [`crate::dialect::postgres::backup`]).
+#[cfg(feature = "postgres")]
+pub fn dump_verified(
+    target: &crate::db::target::PostgresTarget,
+    dest: &Path,
+) -> Result<VerifiedCopy, Error> {
+    use crate::dialect::postgres::backup::{checksum_file, dump, record_checksum};
+    let partial = {
+        let mut name = dest.as_os_str().to_os_string();
+        name.push(format!(".{}.partial", std::process::id()));
+        PathBuf::from(name)
+    };
+    let clean = |partial: &Path| {
+        let _ = std::fs::remove_file(partial);
+        let _ = std::fs::remove_file(checksum_file(partial));
+    };
+    clean(&partial);
+    let io = |step: &'static str, path: &Path| {
+        let path = path.to_path_buf();
+        move |source: std::io::Error| Error::Io { path, step, source }
+    };
+    let finish = || -> Result<ContentChecksum, Error> {
+        let checksum = dump(target, &partial)?;
+        std::fs::File::open(&partial)
+            .and_then(|f| f.sync_all())
+            .map_err(io("flushing the dump to disk", &partial))?;
+        owner_only(&partial, false).map_err(io("restricting the dump to its owner", &partial))?;
+        record_checksum(&partial, target, &checksum)?;
+        match std::fs::hard_link(&partial, dest) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                return Err(Error::TargetExists {
+                    path: dest.to_path_buf(),
+                });
+            }
+            Err(e) => return Err(io("naming the dump", dest)(e)),
+        }
+        std::fs::rename(checksum_file(&partial), checksum_file(dest))
+            .map_err(io("naming the checksum file", &checksum_file(dest)))?;
+        if let Some(dir) = dest.parent() {
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(checksum)
+    };
+    let finished = finish();
+    clean(&partial);
+    let checksum = finished?;
+    let bytes = std::fs::metadata(dest).map(|m| m.len()).unwrap_or(0);
+    Ok(VerifiedCopy {
+        path: dest.to_path_buf(),
+        bytes,
+        checksum,
+    })
+}

@@ -217,6 +217,41 @@ pub enum Error {
 
     #[error(transparent)]
     Config(#[from] crate::db::config_error::ConfigError),
+
+    /// `pg_dump`, `pg_restore` or `psql` missing or too old.
+    #[cfg(feature = "postgres")]
+    #[error(transparent)]
+    PostgresTool(crate::dialect::postgres::tools::ToolError),
+
+    #[error(
+        "dumping {database} into {} failed: {detail}. Nothing was kept; `orient-db doctor` and the \
+         server's log say more",
+        path.display()
+    )]
+    Dump {
+        database: String,
+        path: PathBuf,
+        detail: String,
+    },
+
+    #[error(
+        "refused: {} is not a dump pg_restore can read ({detail}); nothing was changed. Give the path \
+         of a file made by `orient-db backup` or an automatic snapshot (made with the same or an older \
+         PostgreSQL)",
+        path.display()
+    )]
+    NotADump { path: PathBuf, detail: String },
+
+    #[error(
+        "refused: no snapshot can be taken of the PostgreSQL database {database} before this \
+         data-losing change, because the configuration names another database ({configured}); nothing \
+         was changed. Set DATABASE_URL to this database, or ORIENT_SNAPSHOT_KEEP=0 to go without \
+         snapshots"
+    )]
+    SnapshotTargetUnknown {
+        database: String,
+        configured: String,
+    },
 }
 
 impl Error {
@@ -247,8 +282,16 @@ impl Error {
             | Error::SameFile { .. }
             | Error::BadKeep { .. }
             | Error::Config(_) => ErrorClass::Usage,
+            #[cfg(feature = "postgres")]
+            Error::PostgresTool(
+                crate::dialect::postgres::tools::ToolError::Missing { .. }
+                | crate::dialect::postgres::tools::ToolError::TooOld { .. }
+                | crate::dialect::postgres::tools::ToolError::Config(_),
+            ) => ErrorClass::Usage,
             Error::TargetExists { .. }
             | Error::NotADatabase { .. }
+            | Error::NotADump { .. }
+            | Error::SnapshotTargetUnknown { .. }
             | Error::CorruptSource { .. }
             | Error::UnknownVersions { .. }
             | Error::ForeignSource { .. }

@@ -144,12 +144,16 @@ pub fn keep_from_env() -> Result<usize, Error> {
     })
 }
 
-/// A snapshot file's name: `<database file name>-<stamp>-<reason>[-n].db`.
+/// A snapshot file's name: `<database file name>-<stamp>-<reason>[-n].db` (`.dump` on PostgreSQL).
 fn file_name(database_name: &str, stamp: &str, reason: Reason, n: u32) -> String {
+    file_name_with(database_name, stamp, reason, n, "db")
+}
+
+fn file_name_with(database_name: &str, stamp: &str, reason: Reason, n: u32, ext: &str) -> String {
     if n <= 1 {
-        format!("{database_name}-{stamp}-{}.db", reason.as_str())
+        format!("{database_name}-{stamp}-{}.{ext}", reason.as_str())
     } else {
-        format!("{database_name}-{stamp}-{}-{n}.db", reason.as_str())
+        format!("{database_name}-{stamp}-{}-{n}.{ext}", reason.as_str())
     }
 }
 
@@ -165,7 +169,10 @@ fn parse_name(database_name: &str, name: &str) -> Option<(String, u32)> {
     if !well_formed {
         return None;
     }
-    let tail = rest.get(16..)?.strip_prefix('-')?.strip_suffix(".db")?;
+    let tail = rest.get(16..)?.strip_prefix('-')?;
+    let tail = tail
+        .strip_suffix(".db")
+        .or_else(|| tail.strip_suffix(".dump"))?;
     let (reason, n) = match tail.rsplit_once('-') {
         Some((reason, n)) => (reason, n.parse::<u32>().ok()?),
         None => (tail, 1),
@@ -207,7 +214,13 @@ fn prune(database: &Path, keep: usize, except: Option<&Path>) -> Vec<PathBuf> {
             continue;
         }
         match std::fs::remove_file(&path) {
-            Ok(()) => removed.push(path),
+            Ok(()) => {
+                // A dump's recorded checksum goes with it.
+                let mut checksum = path.as_os_str().to_os_string();
+                checksum.push(".checksum.json");
+                let _ = std::fs::remove_file(checksum);
+                removed.push(path);
+            }
             Err(e) => tracing::warn!(
                 snapshot = %path.display(),
                 "could not delete an old snapshot beyond {KEEP_VARIABLE}: {e}"
@@ -331,19 +344,98 @@ fn take_for(
     Ok(Some(snapshot))
 }
 
-/// Whether `conn` is on a database file this module can copy. A PostgreSQL database is not: its
-/// snapshots are the server's business (`pg_dump`, base backups, point-in-time recovery), which a
-/// client cannot take from inside a transaction; say so rather than pretend.
-fn on_a_file(conn: &mut DbConnection, reason: Reason) -> bool {
-    if crate::db::backend::as_sqlite(conn).is_some() {
-        return true;
+/// Takes a `pg_dump` snapshot of the PostgreSQL database `target` into
+/// `<project_root>/.orient-snapshots/` and prunes old ones (never `except`). `None` when snapshots are
+/// turned off.
+#[cfg(feature = "postgres")]
+pub fn take_dump(
+    project_root: &Path,
+    target: &crate::db::target::PostgresTarget,
+    reason: Reason,
+    except: Option<&Path>,
+    losses: Vec<String>,
+) -> Result<Option<Snapshot>, Error> {
+    let keep = keep_from_env()?;
+    if keep == 0 {
+        tracing::warn!(
+            database = %target,
+            "{KEEP_VARIABLE}=0: no snapshot is taken before this {}",
+            reason.as_str()
+        );
+        return Ok(None);
     }
-    tracing::warn!(
-        "no automatic snapshot before this data-losing {} on PostgreSQL: take one with `pg_dump` \
-         first if the data matters",
+    // The snapshots of database `x` are named as those of a file `x` in the project root.
+    let as_file = project_root.join(&target.database);
+    let dir = prepare_directory(&as_file)?;
+    let when = stamp(SystemTime::now());
+    let mut n = 1;
+    let mut path = dir.join(file_name_with(&target.database, &when, reason, n, "dump"));
+    while path.exists() {
+        n += 1;
+        path = dir.join(file_name_with(&target.database, &when, reason, n, "dump"));
+    }
+    let copy = crate::ops::copy::dump_verified(target, &path)?;
+    let removed = prune(&as_file, keep, except);
+    let snapshot = Snapshot {
+        path: copy.path,
+        reason,
+        bytes: copy.bytes,
+        rows: copy.checksum.rows(),
+        checksum: copy.checksum.sha256,
+        losses,
+        removed,
+    };
+    tracing::info!(
+        database = %target,
+        "snapshot taken before a data-losing {}: {snapshot}",
         reason.as_str()
     );
-    false
+    Ok(Some(snapshot))
+}
+
+/// The configured PostgreSQL database, when it is the one `conn` is connected to: what a snapshot
+/// before a change through `conn` dumps (a connection does not carry its URL, the configuration does).
+#[cfg(feature = "postgres")]
+fn configured_postgres(
+    conn: &mut diesel::PgConnection,
+) -> Result<(PathBuf, crate::db::target::PostgresTarget), Error> {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        name: String,
+    }
+    let config = crate::db::config::Config::from_env()?;
+    let current: Row = diesel::sql_query("SELECT current_database()::text AS name")
+        .get_result(conn)
+        .map_err(|e| Error::Sqlite {
+            path: PathBuf::from("(the database being changed)"),
+            step: "reading the database's name",
+            source: e,
+        })?;
+    match config.target {
+        crate::db::target::Target::Postgres(target) if target.database == current.name => {
+            Ok((config.project_root, target))
+        }
+        other => Err(Error::SnapshotTargetUnknown {
+            database: current.name,
+            configured: other.to_string(),
+        }),
+    }
+}
+
+/// A snapshot on PostgreSQL before a change through `conn` (see [`configured_postgres`]).
+#[cfg(feature = "postgres")]
+fn before_on_postgres(
+    conn: &mut DbConnection,
+    reason: Reason,
+    losses: Vec<String>,
+) -> Result<Option<Snapshot>, Error> {
+    let DbConnection::Postgres(pg) = conn else {
+        return Ok(None);
+    };
+    let (root, target) = configured_postgres(pg)?;
+    take_dump(&root, &target, reason, None, losses)
 }
 
 /// Before a change whose measured `losses` are about to be carried out on the database `conn` is open
@@ -355,8 +447,16 @@ pub fn before_data_loss(
     reason: Reason,
     losses: &[DataLoss],
 ) -> Result<Option<Snapshot>, Error> {
-    if losses.is_empty() || !on_a_file(conn, reason) {
+    if losses.is_empty() {
         return Ok(None);
+    }
+    #[cfg(feature = "postgres")]
+    if crate::db::backend::as_sqlite(conn).is_none() {
+        return before_on_postgres(
+            conn,
+            reason,
+            losses.iter().map(ToString::to_string).collect(),
+        );
     }
     let Some(database) = main_file(conn).map_err(|e| Error::Sqlite {
         path: PathBuf::from("(the database being changed)"),
@@ -406,8 +506,12 @@ pub fn before_migrations(
     conn: &mut DbConnection,
     pending: &[&Migration],
 ) -> Result<Option<Snapshot>, Error> {
-    if pending.is_empty() || !on_a_file(conn, Reason::Migrate) {
+    if pending.is_empty() {
         return Ok(None);
+    }
+    #[cfg(feature = "postgres")]
+    if crate::db::backend::as_sqlite(conn).is_none() {
+        return before_migrations_on_postgres(conn, pending);
     }
     let sqlite = |step: &'static str| {
         move |e: diesel::result::Error| Error::Sqlite {
@@ -431,6 +535,82 @@ pub fn before_migrations(
         )],
     };
     take_for(&database, Reason::Migrate, None, losses)
+}
+
+/// [`before_migrations`] on PostgreSQL: the pending migrations are replayed after the applied ones
+/// in a scratch schema on the same server, the live schema compared with the result, and `assess`
+/// counts on the live rows what the difference loses.
+#[cfg(feature = "postgres")]
+fn before_migrations_on_postgres(
+    conn: &mut DbConnection,
+    pending: &[&Migration],
+) -> Result<Option<Snapshot>, Error> {
+    let DbConnection::Postgres(pg) = conn else {
+        return Ok(None);
+    };
+    let has_tables =
+        crate::dialect::postgres::backup::has_tables(pg).map_err(|e| Error::Sqlite {
+            path: PathBuf::from("(the database being migrated)"),
+            step: "listing the tables",
+            source: e,
+        })?;
+    if !has_tables {
+        return Ok(None);
+    }
+    let (root, target) = configured_postgres(pg)?;
+    let losses = match postgres_pending_losses(conn, &target, pending) {
+        Ok(losses) if losses.is_empty() => return Ok(None),
+        Ok(losses) => losses.iter().map(ToString::to_string).collect(),
+        Err(why) => vec![format!(
+            "what the pending migrations would lose could not be measured ({why})"
+        )],
+    };
+    take_dump(&root, &target, Reason::Migrate, None, losses)
+}
+
+#[cfg(feature = "postgres")]
+fn postgres_pending_losses(
+    conn: &mut DbConnection,
+    target: &crate::db::target::PostgresTarget,
+    pending: &[&Migration],
+) -> Result<Vec<DataLoss>, String> {
+    use crate::migrations::replay::{Scratch, replay};
+    let live = conn
+        .introspect()
+        .map_err(|e| format!("reading the schema: {e}"))?;
+    let applied: Vec<String> = conn
+        .applied()
+        .map_err(|e| format!("reading the ledger: {e}"))?
+        .into_iter()
+        .map(|entry| entry.version)
+        .collect();
+    // The applied migrations are replayed from this binary's own; when the ledger holds others (a
+    // service migrating with a list of its own), the losses are not measured and a snapshot is taken.
+    let known = crate::migrations::embedded_postgres().map_err(|e| e.to_string())?;
+    if let Some(other) = applied
+        .iter()
+        .find(|v| !known.iter().any(|m| &m.version == *v))
+    {
+        return Err(format!(
+            "the applied migration {other} is not one of this binary's, so the schema before the \
+             pending ones cannot be replayed"
+        ));
+    }
+    let mut steps: Vec<Migration> = known
+        .into_iter()
+        .filter(|m| applied.contains(&m.version))
+        .collect();
+    steps.extend(pending.iter().map(|m| (*m).clone()));
+    let scratch = Scratch::of(conn, &crate::db::target::Target::Postgres(target.clone()))
+        .map_err(|e| format!("making a scratch schema: {e}"))?;
+    let after = replay(scratch, &steps).map_err(|e| e.to_string())?;
+    let changes = diff(
+        &live.schema,
+        &after.schema,
+        &crate::dialect::postgres::Postgres,
+    );
+    assess::measure(conn, &changes, &live.schema, &after.schema)
+        .map_err(|e| format!("counting what would be lost: {e}"))
 }
 
 #[cfg(test)]

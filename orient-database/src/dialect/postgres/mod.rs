@@ -7,6 +7,10 @@
 //!
 //! - this file: the [`Dialect`]: exact integer widths (`i32` integer, `i64` and Unix-seconds timestamps
 //!   bigint), boolean, text for JSON and enums, identity ids, named constraints;
+//! - [`backup`]: `pg_dump` in an exported snapshot with its content checksum, and `pg_restore`
+//!   through `psql` in one transaction (`orient-db backup`/`restore`, automatic snapshots);
+//! - [`tools`]: finding `pg_dump`, `pg_restore` and `psql`, and running them without the password in
+//!   their arguments;
 //! - [`connection`]: connecting to a server, with errors that name it;
 //! - [`content`]: reading every row for the content checksum, in byte order;
 //! - [`copy`]: `insert_all` through `COPY … FROM STDIN`;
@@ -31,6 +35,8 @@
 //!
 //! [`Planner`]: crate::plan::Planner
 
+#[cfg(feature = "postgres")]
+pub mod backup;
 #[cfg(feature = "postgres")]
 pub mod connection;
 #[cfg(feature = "postgres")]
@@ -60,6 +66,7 @@ pub mod testing;
 mod text;
 #[cfg(feature = "postgres")]
 pub mod transfer;
+pub mod tools;
 
 use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Name, Table};
 use crate::sql::{ColumnAlteration, Dialect};

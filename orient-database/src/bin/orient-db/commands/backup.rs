@@ -13,10 +13,15 @@ pub fn backup(to: Option<&Path>, out: Output) -> anyhow::Result<Exit> {
     let report = backup::backup(&config, to)?;
     out.emit(&report, |r| {
         format!(
-            "backed up {} to {}\n  verified: integrity_check ok, content checksum equal to the database's \
+            "backed up {} to {}\n  verified: {}, content checksum equal to the database's \
              ({})\n  restore it with: orient-db restore {}\n",
             r.database.display(),
             describe(&r.backup, r.bytes, &r.checksum),
+            if r.backup.extension().is_some_and(|e| e == "dump") || !r.database.is_absolute() {
+                "pg_restore reads it"
+            } else {
+                "integrity_check ok"
+            },
             r.checksum.algorithm,
             r.backup.display()
         )
