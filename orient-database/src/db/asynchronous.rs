@@ -223,7 +223,11 @@ where
 #[cfg(feature = "postgres")]
 type ReplicaHandle = Option<Arc<crate::db::replicas::Replicas>>;
 #[cfg(not(feature = "postgres"))]
-type ReplicaHandle = ();
+type ReplicaHandle = NoReplicas;
+
+/// What a build without PostgreSQL has in place of read replicas.
+#[cfg(not(feature = "postgres"))]
+struct NoReplicas;
 
 impl Db {
     #[cfg(feature = "postgres")]
@@ -232,7 +236,9 @@ impl Db {
     }
 
     #[cfg(not(feature = "postgres"))]
-    fn replica_handle(&self) -> ReplicaHandle {}
+    fn replica_handle(&self) -> ReplicaHandle {
+        NoReplicas
+    }
 }
 
 /// Records a commit's position for the read replicas, when there are any.
@@ -266,7 +272,7 @@ where
         return replicas.read(readers, f);
     }
     #[cfg(not(feature = "postgres"))]
-    let () = replicas;
+    let NoReplicas = replicas;
     let mut conn = readers.get().map_err(|e| E::from(Error::from(e)))?;
     if cancel.is_set() {
         return Err(cancelled());
