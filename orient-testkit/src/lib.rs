@@ -14,7 +14,8 @@
 //! - [`seed_report`]: reading `orient-seed --json` reports;
 //! - [`kill`]: SIGKILL at random moments, for the crash-consistency tests;
 //! - [`postgres`]: a throwaway PostgreSQL server for the test process (skipped, with a line saying
-//!   why, without the binaries unless `ORIENT_REQUIRE_POSTGRES=1`).
+//!   why, without the binaries unless `ORIENT_REQUIRE_POSTGRES=1`);
+//! - [`replication`]: a primary with streaming standbys of a test's own (the read-replica tests).
 //!
 //! Per-test *migrated* databases are not here: they are `orient_database::testing` (feature
 //! `testing`), which services' tests use too.
@@ -33,6 +34,7 @@ pub mod postgres;
 pub mod process;
 pub mod project;
 pub mod reference;
+pub mod replication;
 pub mod seed_report;
 pub mod sqlite;
 

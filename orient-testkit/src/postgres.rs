@@ -41,12 +41,12 @@ static SERVER: OnceLock<Result<Server, String>> = OnceLock::new();
 static DATABASES: AtomicUsize = AtomicUsize::new(0);
 
 /// Whether the tests must fail rather than skip without PostgreSQL.
-fn required() -> bool {
+pub(crate) fn required() -> bool {
     std::env::var("ORIENT_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
 }
 
 /// The directory holding `initdb`, `pg_ctl` and `postgres`.
-fn binaries() -> Result<PathBuf, String> {
+pub(crate) fn binaries() -> Result<PathBuf, String> {
     if let Ok(dir) = std::env::var("ORIENT_PG_BIN") {
         let dir = PathBuf::from(dir);
         return if dir.join("initdb").is_file() && dir.join("pg_ctl").is_file() {
@@ -79,7 +79,7 @@ fn binaries() -> Result<PathBuf, String> {
     })
 }
 
-fn is_root() -> bool {
+pub(crate) fn is_root() -> bool {
     rustix::process::geteuid().is_root()
 }
 
@@ -158,7 +158,7 @@ impl Server {
     }
 }
 
-fn command(bin: &Path, program: &str, as_postgres_user: bool) -> Command {
+pub(crate) fn command(bin: &Path, program: &str, as_postgres_user: bool) -> Command {
     let path = bin.join(program);
     if as_postgres_user {
         let mut c = Command::new("runuser");
@@ -169,7 +169,7 @@ fn command(bin: &Path, program: &str, as_postgres_user: bool) -> Command {
     }
 }
 
-fn run(mut command: Command, what: &str) -> Result<(), String> {
+pub(crate) fn run(mut command: Command, what: &str) -> Result<(), String> {
     let output = command
         .stdin(Stdio::null())
         .output()
@@ -186,14 +186,14 @@ fn run(mut command: Command, what: &str) -> Result<(), String> {
     }
 }
 
-fn free_port() -> Result<u16, String> {
+pub(crate) fn free_port() -> Result<u16, String> {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .map_err(|e| format!("finding a free port: {e}"))
 }
 
-fn single_quoted(path: &Path) -> String {
+pub(crate) fn single_quoted(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
 }
 

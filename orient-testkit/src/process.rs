@@ -5,12 +5,13 @@ use std::process::{Command, Output};
 
 /// Variables that choose a database, cleared for every run so the developer's own environment never
 /// leaks into a test.
-pub const DB_VARIABLES: [&str; 5] = [
+pub const DB_VARIABLES: [&str; 6] = [
     "SQLITE_DATABASE",
     "SQLITE_DB_PATH",
     "DATABASE_URL",
     "DATABASE_TYPE",
     "AI_INSTANCE_ID",
+    "DATABASE_READ_URL",
 ];
 
 /// A binary of this workspace (`orient-db`, `orient-seed`), next to the `deps/` directory the test

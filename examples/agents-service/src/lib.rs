@@ -104,7 +104,7 @@ async fn get_agent(
                     .select(Agent::as_select())
                     .first(conn)
                     .optional()?
-                    .ok_or(ApiError::NoSuchAgent(id))?;
+                    .ok_or_else(|| ApiError::NoSuchAgent(id.clone()))?;
                 let skills = AgentSkill::belonging_to(&agent)
                     .select(AgentSkill::as_select())
                     .order(agent_skills::id)

@@ -71,7 +71,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::db::backend::DbConnection;
 use crate::db::error::Error;
-use crate::db::pool::{self, ConnectionPool, Db};
+use crate::db::pool::{self, Connection, ConnectionPool, Db};
 
 const WRITE: &str = "an async write transaction (transaction_async)";
 const READ: &str = "an async read (read_async)";
@@ -96,7 +96,7 @@ where
 /// a blocking thread the first time.
 pub async fn read_async<T, E, F>(f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+    F: FnMut(&mut DbConnection) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<Error> + Send + 'static,
 {
@@ -123,21 +123,28 @@ impl Db {
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
-        let (writer, _) = self.pools();
-        on_blocking_thread(WRITE, move |cancel| write(&writer, cancel, f))
-            .await
-            .map_err(E::from)?
+        let (writer, readers) = self.pools();
+        let replicas = self.replica_handle();
+        on_blocking_thread(WRITE, move |cancel| {
+            let (value, mut conn) = write(&writer, cancel, f)?;
+            committed(&replicas, &mut conn, &readers);
+            Ok(value)
+        })
+        .await
+        .map_err(E::from)?
     }
 
-    /// [`Db::read`], awaitable: `f` runs on a `query_only` reader connection, on tokio's blocking pool.
+    /// [`Db::read`], awaitable: `f` runs on a `query_only` reader connection, on tokio's blocking pool;
+    /// with read replicas, on a replica's as [`Db::read`] chooses (and may run twice, as there).
     pub async fn read_async<T, E, F>(&self, f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, E> + Send + 'static,
+        F: FnMut(&mut DbConnection) -> Result<T, E> + Send + 'static,
         T: Send + 'static,
         E: From<Error> + Send + 'static,
     {
         let (_, readers) = self.pools();
-        on_blocking_thread(READ, move |cancel| read(&readers, cancel, f))
+        let replicas = self.replica_handle();
+        on_blocking_thread(READ, move |cancel| read(&readers, &replicas, cancel, f))
             .await
             .map_err(E::from)?
     }
@@ -183,8 +190,8 @@ where
 
 /// The blocking half of [`Db::transaction_async`]: waits for the writer, then runs `f` in one write
 /// transaction unless the caller has gone; a caller that goes while `f` runs gets its transaction
-/// rolled back.
-fn write<T, E, F>(writer: &ConnectionPool, cancel: &Cancel, f: F) -> Result<T, E>
+/// rolled back. The writer is handed back after a commit, for the read replicas' bookkeeping.
+fn write<T, E, F>(writer: &ConnectionPool, cancel: &Cancel, f: F) -> Result<(T, Connection), E>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, E>,
     E: From<Error>,
@@ -205,22 +212,67 @@ where
         }
         Ok(value)
     })
+    .map(|value| (value, conn))
     .map_err(|outcome| match outcome {
         Outcome::Caller(e) => e,
         Outcome::Abandoned => cancelled(),
     })
 }
 
+/// The read replicas of a `Db` (nothing in a build without PostgreSQL).
+#[cfg(feature = "postgres")]
+type ReplicaHandle = Option<Arc<crate::db::replicas::Replicas>>;
+#[cfg(not(feature = "postgres"))]
+type ReplicaHandle = NoReplicas;
+
+/// What a build without PostgreSQL has in place of read replicas.
+#[cfg(not(feature = "postgres"))]
+struct NoReplicas;
+
+impl Db {
+    #[cfg(feature = "postgres")]
+    fn replica_handle(&self) -> ReplicaHandle {
+        self.replicas()
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    fn replica_handle(&self) -> ReplicaHandle {
+        NoReplicas
+    }
+}
+
+/// Records a commit's position for the read replicas, when there are any.
+#[cfg(feature = "postgres")]
+fn committed(replicas: &ReplicaHandle, conn: &mut Connection, readers: &ConnectionPool) {
+    if let Some(replicas) = replicas {
+        replicas.committed(conn, readers);
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+fn committed(_: &ReplicaHandle, _: &mut Connection, _: &ConnectionPool) {}
+
 /// The blocking half of [`Db::read_async`].
-fn read<T, E, F>(readers: &ConnectionPool, cancel: &Cancel, f: F) -> Result<T, E>
+fn read<T, E, F>(
+    readers: &ConnectionPool,
+    replicas: &ReplicaHandle,
+    cancel: &Cancel,
+    mut f: F,
+) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    F: FnMut(&mut DbConnection) -> Result<T, E>,
     E: From<Error>,
 {
     let cancelled = || E::from(Error::Cancelled { operation: READ });
     if cancel.is_set() {
         return Err(cancelled());
     }
+    #[cfg(feature = "postgres")]
+    if let Some(replicas) = replicas {
+        return replicas.read(readers, f);
+    }
+    #[cfg(not(feature = "postgres"))]
+    let NoReplicas = replicas;
     let mut conn = readers.get().map_err(|e| E::from(Error::from(e)))?;
     if cancel.is_set() {
         return Err(cancelled());

@@ -27,6 +27,7 @@ use serde::Serialize;
 pub use crate::db::config_error::ConfigError;
 use crate::db::env_file;
 use crate::db::instance::{Instance, instance_for};
+use crate::db::replica_config::{self, ReadReplicas};
 use crate::db::target::{PostgresTarget, Target, is_postgres_url};
 
 /// The variables that choose the database, in precedence order for the path.
@@ -51,7 +52,7 @@ pub const INSTANCE_VARIABLE: &str = "AI_INSTANCE_ID";
 pub const TYPE_VARIABLE: &str = "DATABASE_TYPE";
 
 /// Every variable the library and the tools read; all of them through [`Variables`].
-pub const VARIABLES: [&str; 8] = [
+pub const VARIABLES: [&str; 12] = [
     "SQLITE_DATABASE",
     "SQLITE_DB_PATH",
     "DATABASE_URL",
@@ -60,6 +61,10 @@ pub const VARIABLES: [&str; 8] = [
     LOCK_TIMEOUT_VARIABLE,
     LOG_VARIABLE,
     PROJECT_ROOT_VARIABLE,
+    replica_config::READ_URL_VARIABLE,
+    replica_config::WAIT_VARIABLE,
+    replica_config::MAX_LAG_VARIABLE,
+    replica_config::RECHECK_VARIABLE,
 ];
 
 /// How long a migrator waits for another one when nothing says otherwise.
@@ -358,6 +363,8 @@ pub struct Config {
     pub lock_timeout: Duration,
     /// The tools' log filter (`ORIENT_LOG`).
     pub log_filter: String,
+    /// The read replicas (`DATABASE_READ_URL`) and the knobs of routing reads to them.
+    pub read_replicas: ReadReplicas,
 }
 
 impl Config {
@@ -472,9 +479,12 @@ impl Config {
             project_root = %settings.project_root.display(),
             "resolved the database"
         );
+        let target = Target::Sqlite { path };
+        let read_replicas = ReadReplicas::read(variables, &target)?;
         Ok(Config {
             database_type: DatabaseType::Sqlite,
-            target: Target::Sqlite { path },
+            target,
+            read_replicas,
             path_variable,
             path_value,
             path_origin,
@@ -522,10 +532,14 @@ impl Config {
             project_root = %settings.project_root.display(),
             "resolved the database"
         );
+        let path_value = target.redacted().to_owned();
+        let target = Target::Postgres(target);
+        let read_replicas = ReadReplicas::read(&settings.variables, &target)?;
         Ok(Config {
             database_type: DatabaseType::Postgres,
-            path_value: target.redacted().to_owned(),
-            target: Target::Postgres(target),
+            path_value,
+            target,
+            read_replicas,
             path_variable: Some(URL_VARIABLE),
             path_origin: url.origin,
             instance: None,
@@ -581,6 +595,7 @@ impl Config {
             instance: None,
             lock_timeout: DEFAULT_LOCK_TIMEOUT,
             log_filter: DEFAULT_LOG_FILTER.to_owned(),
+            read_replicas: ReadReplicas::default(),
         }
     }
 
@@ -610,7 +625,7 @@ fn serialize_target<S: serde::Serializer>(target: &Target, s: S) -> Result<S::Ok
 
 /// A value that should be a URL, with anything between `://user:` and `@` hidden, for messages about a
 /// URL that could not be parsed (so its password is never printed).
-fn redact_loosely(value: &str) -> String {
+pub(crate) fn redact_loosely(value: &str) -> String {
     let Some(scheme_end) = value.find("://").map(|i| i + 3) else {
         return value.to_owned();
     };

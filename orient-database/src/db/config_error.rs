@@ -109,6 +109,18 @@ pub enum ConfigError {
     )]
     NothingConfigured { directory: PathBuf },
 
+    #[error(
+        "DATABASE_READ_URL={value} (from {origin}) names read replicas, but the database is the \
+         SQLite file {}: replicas are PostgreSQL standbys of a PostgreSQL primary. Unset \
+         DATABASE_READ_URL, or set DATABASE_URL to the primary's postgres:// URL",
+        database.display()
+    )]
+    ReplicasNeedPostgres {
+        value: String,
+        origin: String,
+        database: PathBuf,
+    },
+
     #[error("cannot determine the current directory: {0}")]
     CurrentDir(std::io::Error),
 }

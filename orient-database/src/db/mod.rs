@@ -43,6 +43,9 @@ pub mod multi_migrations;
 pub mod native;
 pub mod open;
 mod pool;
+pub mod replica_config;
+#[cfg(feature = "postgres")]
+mod replicas;
 pub mod storage;
 pub mod target;
 
@@ -90,7 +93,7 @@ where
 /// [`Db::read`] on the [`global`] database.
 pub fn read<T, E, F>(f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    F: FnMut(&mut DbConnection) -> Result<T, E>,
     E: From<Error>,
 {
     global().map_err(E::from)?.read(f)

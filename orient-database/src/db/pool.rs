@@ -206,6 +206,9 @@ pub struct Db {
     writer: Pool<DbManager>,
     readers: Pool<DbManager>,
     opened: Opened,
+    /// The read replicas (`DATABASE_READ_URL`), when there are any.
+    #[cfg(feature = "postgres")]
+    replicas: Option<Arc<crate::db::replicas::Replicas>>,
     // Declared after the pools: fields drop in order, so this waits once both pool handles are gone.
     _housekeeping: Housekeeping,
 }
@@ -280,11 +283,15 @@ impl Db {
             .thread_pool(housekeeping.clone())
             .build(DbManager::new(config.target.clone(), Access::ReadOnly))?;
 
+        #[cfg(feature = "postgres")]
+        let replicas = crate::db::replicas::Replicas::open(config, options.readers)?;
         Ok(Db {
             config: config.clone(),
             writer,
             readers,
             opened,
+            #[cfg(feature = "postgres")]
+            replicas,
             _housekeeping: Housekeeping(housekeeping),
         })
     }
@@ -312,7 +319,8 @@ impl Db {
         Ok(self.writer.get()?)
     }
 
-    /// A reader connection (`query_only`).
+    /// A reader connection (`query_only`) on the primary database, never a replica: [`Db::read`]
+    /// chooses between them.
     pub fn reader(&self) -> Result<Connection, Error> {
         Ok(self.readers.get()?)
     }
@@ -325,18 +333,38 @@ impl Db {
         E: From<Error>,
     {
         let mut conn = self.writer().map_err(E::from)?;
-        write_transaction(&mut conn, f)
+        let value = write_transaction(&mut conn, f)?;
+        #[cfg(feature = "postgres")]
+        if let Some(replicas) = &self.replicas {
+            replicas.committed(&mut conn, &self.readers);
+        }
+        Ok(value)
     }
 
     /// Runs `f` on a reader connection. Each statement sees a consistent snapshot; wrap several in
     /// `conn.transaction(…)` for one snapshot across them.
-    pub fn read<T, E, F>(&self, f: F) -> Result<T, E>
+    ///
+    /// With read replicas (`DATABASE_READ_URL`), the reader is a replica's that has replayed every write
+    /// this process committed, else the primary's (see `db/replicas.rs`). `f` may then run twice: when
+    /// a replica's connection breaks under it, it is run again on the primary (a reader cannot write,
+    /// so the first run changed nothing).
+    pub fn read<T, E, F>(&self, mut f: F) -> Result<T, E>
     where
-        F: FnOnce(&mut DbConnection) -> Result<T, E>,
+        F: FnMut(&mut DbConnection) -> Result<T, E>,
         E: From<Error>,
     {
+        #[cfg(feature = "postgres")]
+        if let Some(replicas) = &self.replicas {
+            return replicas.read(&self.readers, f);
+        }
         let mut conn = self.reader().map_err(E::from)?;
         f(&mut conn)
+    }
+
+    /// The read replicas, for the async API (moved onto a blocking thread).
+    #[cfg(all(feature = "async", feature = "postgres"))]
+    pub(crate) fn replicas(&self) -> Option<Arc<crate::db::replicas::Replicas>> {
+        self.replicas.clone()
     }
 
     /// Handles on the writer pool and the reader pool, for the async API, which checks connections out

@@ -24,6 +24,8 @@
 //! - [`introspect`]: reading a live database (`pg_catalog`, in `current_schema()`) into the model;
 //! - [`engine`]: the schema engine's work through a `PgConnection`;
 //! - [`ledger`]: Diesel's migration ledger with our checksums, and the advisory migration lock;
+//! - [`replica`]: WAL positions for read-your-writes routing to read replicas (a commit's position
+//!   on the primary, a standby's replay position and lag);
 //! - [`studio`]: the studio's values, parameters and read-only sessions (feature `studio`);
 //! - [`testing`]: per-test databases (feature `testing`): `CREATE DATABASE … TEMPLATE …`;
 //! - `text`: reading text values without copying them (for JSON and the text enums);
@@ -58,6 +60,8 @@ pub mod ledger;
 pub mod lint;
 pub mod planner;
 mod render;
+#[cfg(feature = "postgres")]
+pub mod replica;
 #[cfg(all(feature = "postgres", feature = "studio"))]
 pub mod studio;
 #[cfg(all(feature = "postgres", feature = "testing"))]
