@@ -69,8 +69,9 @@ pub mod testing;
 #[cfg(feature = "postgres")]
 mod text;
 #[cfg(feature = "postgres")]
-pub mod transfer;
 pub mod tools;
+#[cfg(feature = "postgres")]
+pub mod transfer;
 
 use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Name, Table};
 use crate::sql::{ColumnAlteration, Dialect};
