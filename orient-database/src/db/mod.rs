@@ -48,6 +48,7 @@ pub mod replica_config;
 mod replicas;
 pub mod storage;
 pub mod target;
+pub mod variables;
 
 use std::sync::{Mutex, OnceLock};
 

@@ -18,9 +18,9 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::db::config::Variables;
 use crate::db::config_error::ConfigError;
 use crate::db::target::{PostgresTarget, Target, is_postgres_url};
+use crate::db::variables::Variables;
 
 /// The replicas' URLs.
 pub const READ_URL_VARIABLE: &str = "DATABASE_READ_URL";
@@ -159,7 +159,7 @@ fn split_urls(text: &str) -> Vec<String> {
 fn redact_entry(entry: &str) -> String {
     match PostgresTarget::parse(entry) {
         Ok(target) => target.redacted().to_owned(),
-        Err(_) => crate::db::config::redact_loosely(entry),
+        Err(_) => crate::db::target::redact_loosely(entry),
     }
 }
 

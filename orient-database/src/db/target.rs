@@ -418,6 +418,26 @@ fn redact(url: &str, in_userinfo: bool, in_query: bool) -> String {
     out
 }
 
+/// A value that should be a URL, with anything between `://user:` and `@` hidden, for messages about a
+/// URL that could not be parsed (so its password is never printed).
+pub fn redact_loosely(value: &str) -> String {
+    let Some(scheme_end) = value.find("://").map(|i| i + 3) else {
+        return value.to_owned();
+    };
+    let rest = &value[scheme_end..];
+    match (rest.find(':'), rest.rfind('@')) {
+        (Some(colon), Some(at)) if colon < at => {
+            format!(
+                "{}{}:***{}",
+                &value[..scheme_end],
+                &rest[..colon],
+                &rest[at..]
+            )
+        }
+        _ => value.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,6 +16,8 @@
 
 pub mod allow;
 pub mod catalog;
+pub mod engine;
+pub mod engine_rules;
 pub mod finding;
 pub mod rules;
 pub mod statement;
@@ -28,6 +30,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use sqlparser::ast;
 
+pub use engine::Engine;
+pub use engine_rules::{Context, EngineRules, Hit};
 pub use finding::{Code, Finding, Skipped};
 
 use crate::dialect::postgres::lint::PostgresRules;
@@ -36,79 +40,12 @@ use crate::migrations::Migration;
 use catalog::{Catalog, TableInfo};
 use statement::{Statement, is_temporary_name, object_name};
 
-/// Which engine's SQL a file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Engine {
-    Sqlite,
-    Postgres,
-}
-
-impl Engine {
-    /// The engine of a directory named `sqlite` or `postgres`.
-    pub fn of_directory_name(name: &str) -> Option<Engine> {
-        match name {
-            "sqlite" => Some(Engine::Sqlite),
-            "postgres" => Some(Engine::Postgres),
-            _ => None,
-        }
+/// The rules of `engine`'s dialect.
+fn rules(engine: Engine) -> Box<dyn EngineRules> {
+    match engine {
+        Engine::Sqlite => Box::new(SqliteRules::default()),
+        Engine::Postgres => Box::new(PostgresRules),
     }
-
-    fn rules(self) -> Box<dyn EngineRules> {
-        match self {
-            Engine::Sqlite => Box::new(SqliteRules::default()),
-            Engine::Postgres => Box::new(PostgresRules),
-        }
-    }
-}
-
-/// One rule's finding on the statement being checked; the runner adds file, line and allows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
-    pub code: Code,
-    pub message: String,
-    pub why: String,
-    pub instead: String,
-}
-
-/// What the rules know at a statement.
-#[derive(Debug)]
-pub struct Context<'a> {
-    /// The tables as the statements before this one left them.
-    pub catalog: &'a Catalog,
-    /// The tables as they were before this migration.
-    pub before: &'a Catalog,
-    /// Tables this migration created (no rows can be at stake, no other version uses them).
-    pub created_here: &'a BTreeSet<String>,
-    /// Whether this statement runs inside a transaction (Diesel's, or an explicit BEGIN).
-    pub in_transaction: bool,
-    /// The data-loss guards (`Dialect::loss_guard`) met so far in this migration, as text.
-    pub guards: &'a [String],
-}
-
-impl Context<'_> {
-    /// Whether `table` existed before this migration.
-    pub fn existing(&self, table: &str) -> bool {
-        !self.created_here.contains(table)
-    }
-
-    /// Whether a guard before this statement refuses to lose the data of `table` (or its `column`):
-    /// on a database holding it, the migration then fails and changes nothing.
-    pub fn guarded(&self, table: &str, column: Option<&str>) -> bool {
-        self.guards.iter().any(|guard| {
-            guard.contains(&format!("`{table}`"))
-                && column.is_none_or(|c| guard.contains(&format!("`{c}`")))
-        })
-    }
-}
-
-/// The rules of one engine. `check` is called for every parsed statement, in order, before the
-/// statement is applied to the catalog; one value is used for one migration.
-pub trait EngineRules: std::fmt::Debug {
-    fn check(&mut self, context: &Context<'_>, statement: &Statement, hits: &mut Vec<Hit>);
-
-    /// Whether changing a column from `old` to `new` can lose or reject values on this engine.
-    fn narrows(&self, old: &ast::DataType, new: &ast::DataType) -> bool;
 }
 
 /// What linting found in some files.
@@ -250,7 +187,7 @@ impl Linter {
             file,
             before: self.catalog.clone(),
             catalog: &mut self.catalog,
-            rules: self.engine.rules(),
+            rules: rules(self.engine),
             created_here: BTreeSet::new(),
             guards: Vec::new(),
             in_transaction,

@@ -5,8 +5,9 @@
 use sqlparser::ast::{self, AlterColumnOperation, AlterTableOperation, ColumnOption, DataType};
 
 use super::catalog::{TableInfo, renamed_to};
+use super::engine_rules::{Context, EngineRules, Hit};
+use super::finding::Code;
 use super::statement::{ident, object_name};
-use super::{Code, Context, EngineRules, Hit};
 
 /// What "guarded" adds to a destructive finding's message.
 const GUARDED: &str = " (guarded: on a database holding data this loses, the migration fails and \

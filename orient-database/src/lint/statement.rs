@@ -7,7 +7,7 @@ use sqlparser::dialect::{Dialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Tokenizer, Whitespace};
 
-use super::Engine;
+use super::engine::Engine;
 
 /// One statement of a migration.
 #[derive(Debug, Clone)]

@@ -68,7 +68,7 @@ pub fn diagnose(config: &Config, options: &DoctorOptions) -> DoctorReport {
     match &config.target {
         Target::Sqlite { path } => diagnose_sqlite(path, options),
         #[cfg(feature = "postgres")]
-        Target::Postgres(server) => crate::dialect::postgres::doctor::diagnose(server, options),
+        Target::Postgres(server) => diagnose_postgres(server, options),
         #[cfg(not(feature = "postgres"))]
         Target::Postgres(server) => {
             // Configuration refuses a server URL in such a build before this; said here all the same.
@@ -81,6 +81,47 @@ pub fn diagnose(config: &Config, options: &DoctorOptions) -> DoctorReport {
             d.finish(None)
         }
     }
+}
+
+/// Checks the PostgreSQL database `server`: the session first (what stops it is a finding, and every
+/// check that needed it is reported as skipped), the migrations and the schema as on SQLite, then the
+/// server's own views (`dialect/postgres/doctor/`).
+#[cfg(feature = "postgres")]
+fn diagnose_postgres(
+    server: &crate::db::target::PostgresTarget,
+    options: &DoctorOptions,
+) -> DoctorReport {
+    use crate::dialect::postgres::{Postgres, doctor as postgres_doctor};
+    let label = server.redacted().to_owned();
+    let mut d = Diagnosis::new("postgres", label.clone()).leaving_out(&options.skip);
+    d.check("connection");
+    let Some(session) = postgres_doctor::connection::connect(&mut d, server) else {
+        for name in postgres_doctor::NEED_A_SESSION {
+            d.skip(
+                name,
+                "there is no session with the database (see the findings above)",
+            );
+        }
+        return d.finish(None);
+    };
+    let mut conn = DbConnection::from(session);
+    let mut pending = 0;
+    if d.check("migrations") {
+        pending = migrations_check(
+            &mut d,
+            &mut conn,
+            migrations::embedded_postgres(),
+            &label,
+            None,
+        );
+    }
+    if d.check("schema") {
+        schema_check(&mut d, &mut conn, &Postgres, &label, None, pending);
+    }
+    if let DbConnection::Postgres(session) = &mut conn {
+        postgres_doctor::server_checks(&mut d, session, &label, options.idle_threshold);
+    }
+    d.finish(None)
 }
 
 fn diagnose_sqlite(path: &Path, options: &DoctorOptions) -> DoctorReport {
@@ -159,7 +200,7 @@ fn diagnose_sqlite(path: &Path, options: &DoctorOptions) -> DoctorReport {
 /// Pending, unknown and edited migrations of `database` (its file, or its server's redacted URL, for
 /// messages; `file` for the findings' `file`). Returns how many are pending. Engine-neutral: the
 /// ledger is read through the connection, against this binary's migrations for that engine.
-pub(crate) fn migrations_check(
+fn migrations_check(
     d: &mut Diagnosis,
     conn: &mut DbConnection,
     embedded: Result<Vec<Migration>, migrations::Error>,
@@ -259,7 +300,7 @@ pub(crate) fn migrations_check(
 }
 
 /// Registered tables the database lacks, and drift from the structs, judged by the engine's `dialect`.
-pub(crate) fn schema_check(
+fn schema_check(
     d: &mut Diagnosis,
     conn: &mut DbConnection,
     dialect: &dyn Dialect,

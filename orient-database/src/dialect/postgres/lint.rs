@@ -20,8 +20,9 @@
 
 use sqlparser::ast::{self, AlterColumnOperation, AlterTableOperation, ColumnOption, DataType};
 
+use crate::lint::engine_rules::{Context, EngineRules, Hit};
+use crate::lint::finding::Code;
 use crate::lint::statement::{Statement, ident, object_name};
-use crate::lint::{Code, Context, EngineRules, Hit};
 
 /// Functions whose volatility is VOLATILE in pg_proc (`provolatile = 'v'`), as column defaults.
 const VOLATILE: &[&str] = &[

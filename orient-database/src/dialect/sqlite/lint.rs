@@ -14,8 +14,9 @@
 
 use sqlparser::ast::{self, DataType};
 
+use crate::lint::engine_rules::{Context, EngineRules, Hit};
+use crate::lint::finding::Code;
 use crate::lint::statement::{Statement, is_temporary_name, object_name};
-use crate::lint::{Code, Context, EngineRules, Hit};
 
 /// The SQLite rules; one value follows one migration's `PRAGMA foreign_keys`.
 #[derive(Debug)]

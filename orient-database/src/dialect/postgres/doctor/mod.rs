@@ -11,7 +11,7 @@
 //! - [`amcheck`]: `bt_index_check` on our indexes when the extension is installed;
 //! - [`settings`]: server settings that risk data, and connections used against `max_connections`.
 //!
-//! The migrations and schema checks are the engine-neutral ones of `ops/doctor.rs`.
+//! `ops/doctor.rs` runs them, after its engine-neutral migrations and schema checks.
 
 pub mod amcheck;
 pub mod connection;
@@ -21,17 +21,14 @@ pub mod settings;
 pub mod slots;
 pub mod validity;
 
+use std::time::Duration;
+
 use diesel::pg::PgConnection;
 
-use crate::db::backend::DbConnection;
-use crate::db::target::PostgresTarget;
-use crate::dialect::postgres::Postgres;
-use crate::migrations;
-use crate::ops::diagnosis::{Diagnosis, DoctorReport};
-use crate::ops::doctor::{DoctorOptions, migrations_check, schema_check};
+use crate::ops::diagnosis::Diagnosis;
 
 /// The checks that need a session, in the order they run.
-const NEED_A_SESSION: [&str; 10] = [
+pub const NEED_A_SESSION: [&str; 10] = [
     "migrations",
     "schema",
     "migration_lock",
@@ -44,53 +41,19 @@ const NEED_A_SESSION: [&str; 10] = [
     "connections",
 ];
 
-/// Checks the PostgreSQL database `server`. Never fails: what stops the session is a finding, and
-/// every check that needed it is reported as skipped.
-pub fn diagnose(server: &PostgresTarget, options: &DoctorOptions) -> DoctorReport {
-    let label = server.redacted().to_owned();
-    let mut d = Diagnosis::new("postgres", label.clone()).leaving_out(&options.skip);
-    d.check("connection");
-    let Some(session) = connection::connect(&mut d, server) else {
-        for name in NEED_A_SESSION {
-            d.skip(
-                name,
-                "there is no session with the database (see the findings above)",
-            );
-        }
-        return d.finish(None);
-    };
-    let mut conn = DbConnection::from(session);
-    let mut pending = 0;
-    if d.check("migrations") {
-        pending = migrations_check(
-            &mut d,
-            &mut conn,
-            migrations::embedded_postgres(),
-            &label,
-            None,
-        );
-    }
-    if d.check("schema") {
-        schema_check(&mut d, &mut conn, &Postgres, &label, None, pending);
-    }
-    if let DbConnection::Postgres(session) = &mut conn {
-        server_checks(&mut d, session, &label, options);
-    }
-    d.finish(None)
-}
-
-/// The checks of the server's own views.
-fn server_checks(
+/// The checks of the server's own views; sessions idle in a transaction longer than
+/// `idle_threshold` are findings.
+pub fn server_checks(
     d: &mut Diagnosis,
     session: &mut PgConnection,
     database: &str,
-    options: &DoctorOptions,
+    idle_threshold: Duration,
 ) {
     if d.check("migration_lock") {
         lock_holder::check(d, session, database);
     }
     if d.check("idle_transactions") {
-        sessions::check(d, session, database, options.idle_threshold);
+        sessions::check(d, session, database, idle_threshold);
     }
     if d.check("replication_slots") {
         slots::check(d, session);
