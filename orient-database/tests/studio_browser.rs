@@ -150,10 +150,24 @@ async fn drawn(client: &Client, after: u64, page: &str) {
     }
 }
 
+/// Clicks `element` after scrolling it to the middle of the window: scrolled only as far as the top
+/// edge (what WebDriver does by itself), it can sit under the page's sticky header, which would take the
+/// click (seen with Chromium 156.0.8078.114).
+async fn click(client: &Client, element: fantoccini::elements::Element) {
+    client
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center', inline: 'center'})",
+            vec![serde_json::to_value(&element).unwrap()],
+        )
+        .await
+        .unwrap();
+    element.click().await.unwrap();
+}
+
 /// Clicks and waits for the route it leads to.
 async fn click_to(client: &Client, locator: Locator<'_>, page: &str) {
     let before = renders(client).await;
-    client.find(locator).await.unwrap().click().await.unwrap();
+    click(client, client.find(locator).await.unwrap()).await;
     drawn(client, before, page).await;
 }
 
@@ -399,13 +413,7 @@ async fn the_studio_in_a_real_browser() {
             .unwrap(),
         "editing on"
     );
-    client
-        .find(Locator::Id("edit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, client.find(Locator::Id("edit")).await.unwrap()).await;
     let description = client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -425,13 +433,7 @@ async fn the_studio_in_a_real_browser() {
         .await
         .unwrap();
     shots.take(&client, "09-editing").await;
-    client
-        .find(Locator::Id("save"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, client.find(Locator::Id("save")).await.unwrap()).await;
     let flash = client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -452,13 +454,7 @@ async fn the_studio_in_a_real_browser() {
 
     // Deleting shows what it would cascade to before anything happens; cancelled here.
     go(&client, "#/row/agents/ori", "row").await;
-    client
-        .find(Locator::Id("delete"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, client.find(Locator::Id("delete")).await.unwrap()).await;
     let confirm = client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -503,13 +499,7 @@ async fn the_studio_in_a_real_browser() {
     let skill = texts(&client, "#record tr[data-column='skill_name'] td").await;
     assert_eq!(skill, ["added-in-the-browser"]);
     let key = texts(&client, "#record tr[data-column='id'] td").await;
-    client
-        .find(Locator::Id("delete"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&client, client.find(Locator::Id("delete")).await.unwrap()).await;
     let confirm = client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -517,7 +507,7 @@ async fn the_studio_in_a_real_browser() {
         .await
         .unwrap();
     let before = renders(&client).await;
-    confirm.click().await.unwrap();
+    click(&client, confirm).await;
     drawn(&client, before, "table").await;
     assert_eq!(
         client
@@ -653,13 +643,11 @@ async fn diagram(client: &Client, shots: &Shots) {
     );
     shots.take(client, "08b-diagram").await;
     // The Mermaid text is offered for copying (to the clipboard, or selected where that is refused).
-    client
-        .find(Locator::Id("copy-mermaid"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &client,
+        client.find(Locator::Id("copy-mermaid")).await.unwrap(),
+    )
+    .await;
     let status = client
         .wait()
         .at_most(Duration::from_secs(10))
