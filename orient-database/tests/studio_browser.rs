@@ -644,7 +644,7 @@ async fn diagram(client: &Client, shots: &Shots) {
     shots.take(client, "08b-diagram").await;
     // The Mermaid text is offered for copying (to the clipboard, or selected where that is refused).
     click(
-        &client,
+        client,
         client.find(Locator::Id("copy-mermaid")).await.unwrap(),
     )
     .await;
