@@ -14,7 +14,7 @@
 //! # use orient_database::schema::{agents, Agent};
 //! # fn lookup(conn: &mut orient_database::db::DbConnection) -> QueryResult<Agent> {
 //! orient_database::native!(conn, |c| agents::table
-//!     .find(1)
+//!     .find("ori")
 //!     .select(Agent::as_select())
 //!     .get_result(c))
 //! # }
