@@ -547,6 +547,8 @@ mod postgres {
         if !available() {
             return;
         }
+        // Its reports must be healthy: no other test's replication slot may be visible meanwhile.
+        let _quiet = server_wide();
         let project = migrated();
         project.execute(
             "CREATE EXTENSION amcheck;
