@@ -87,6 +87,26 @@ pub struct Snapshot {
     pub removed: Vec<PathBuf>,
 }
 
+impl Snapshot {
+    /// The snapshot `copy` is, taken before a `reason` that loses `losses`, having pruned `removed`.
+    fn of(
+        copy: crate::ops::copy::VerifiedCopy,
+        reason: Reason,
+        losses: Vec<String>,
+        removed: Vec<PathBuf>,
+    ) -> Snapshot {
+        Snapshot {
+            path: copy.path,
+            reason,
+            bytes: copy.bytes,
+            rows: copy.checksum.rows(),
+            checksum: copy.checksum.sha256,
+            losses,
+            removed,
+        }
+    }
+}
+
 impl std::fmt::Display for Snapshot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
@@ -144,11 +164,19 @@ pub fn keep_from_env() -> Result<usize, Error> {
     })
 }
 
-/// A snapshot file's name: `<database file name>-<stamp>-<reason>[-n].db` (`.dump` on PostgreSQL).
-fn file_name(database_name: &str, stamp: &str, reason: Reason, n: u32) -> String {
-    file_name_with(database_name, stamp, reason, n, "db")
+/// The first snapshot name of `database_name` in `dir`, stamped now, that no file holds yet.
+fn free_path(dir: &Path, database_name: &str, reason: Reason, ext: &str) -> PathBuf {
+    let when = stamp(SystemTime::now());
+    let mut n = 1;
+    let mut path = dir.join(file_name_with(database_name, &when, reason, n, ext));
+    while path.exists() {
+        n += 1;
+        path = dir.join(file_name_with(database_name, &when, reason, n, ext));
+    }
+    path
 }
 
+/// A snapshot file's name: `<database file name>-<stamp>-<reason>[-n].db` (`.dump` on PostgreSQL).
 fn file_name_with(database_name: &str, stamp: &str, reason: Reason, n: u32, ext: &str) -> String {
     if n <= 1 {
         format!("{database_name}-{stamp}-{}.{ext}", reason.as_str())
@@ -317,24 +345,10 @@ fn take_for(
         || "database".to_owned(),
         |n| n.to_string_lossy().into_owned(),
     );
-    let when = stamp(SystemTime::now());
-    let mut n = 1;
-    let mut path = dir.join(file_name(&database_name, &when, reason, n));
-    while path.exists() {
-        n += 1;
-        path = dir.join(file_name(&database_name, &when, reason, n));
-    }
+    let path = free_path(&dir, &database_name, reason, "db");
     let copy = copy_verified(database, &path)?;
     let removed = prune(database, keep, except);
-    let snapshot = Snapshot {
-        path: copy.path,
-        reason,
-        bytes: copy.bytes,
-        rows: copy.checksum.rows(),
-        checksum: copy.checksum.sha256,
-        losses,
-        removed,
-    };
+    let snapshot = Snapshot::of(copy, reason, losses, removed);
     // Info, not a warning: the commands print it themselves; a service logs it here.
     tracing::info!(
         database = %database.display(),
@@ -367,24 +381,10 @@ pub fn take_dump(
     // The snapshots of database `x` are named as those of a file `x` in the project root.
     let as_file = project_root.join(&target.database);
     let dir = prepare_directory(&as_file)?;
-    let when = stamp(SystemTime::now());
-    let mut n = 1;
-    let mut path = dir.join(file_name_with(&target.database, &when, reason, n, "dump"));
-    while path.exists() {
-        n += 1;
-        path = dir.join(file_name_with(&target.database, &when, reason, n, "dump"));
-    }
+    let path = free_path(&dir, &target.database, reason, "dump");
     let copy = crate::ops::copy::dump_verified(target, &path)?;
     let removed = prune(&as_file, keep, except);
-    let snapshot = Snapshot {
-        path: copy.path,
-        reason,
-        bytes: copy.bytes,
-        rows: copy.checksum.rows(),
-        checksum: copy.checksum.sha256,
-        losses,
-        removed,
-    };
+    let snapshot = Snapshot::of(copy, reason, losses, removed);
     tracing::info!(
         database = %target,
         "snapshot taken before a data-losing {}: {snapshot}",
@@ -619,13 +619,13 @@ mod tests {
 
     #[test]
     fn snapshot_names_are_read_back_only_for_their_own_database() {
-        let name = file_name("orient.db", "20260201T231009Z", Reason::Push, 1);
+        let name = file_name_with("orient.db", "20260201T231009Z", Reason::Push, 1, "db");
         assert_eq!(name, "orient.db-20260201T231009Z-push.db");
         assert_eq!(
             parse_name("orient.db", &name),
             Some(("20260201T231009Z".to_owned(), 1))
         );
-        let second = file_name("orient.db", "20260201T231009Z", Reason::Migrate, 2);
+        let second = file_name_with("orient.db", "20260201T231009Z", Reason::Migrate, 2, "db");
         assert_eq!(
             parse_name("orient.db", &second),
             Some(("20260201T231009Z".to_owned(), 2))
