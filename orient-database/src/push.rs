@@ -29,6 +29,11 @@ pub struct PushOptions {
     pub dry_run: bool,
     /// Carry out data-losing changes (deleting or converting the rows counted in the report).
     pub accept_data_loss: bool,
+    /// Skip the automatic snapshot before a data-losing change. A snapshot needs to know the database
+    /// behind `conn`: its file on SQLite, and on PostgreSQL the configured `DATABASE_URL`, so a
+    /// data-losing push through a connection to another PostgreSQL database is refused unless the caller
+    /// waives the snapshot here (a scratch database, or one it has backed up itself).
+    pub without_snapshot: bool,
 }
 
 /// What a push found and did.
@@ -127,12 +132,14 @@ pub fn push(
                 if report.plan.is_empty() {
                     return Ok(report);
                 }
-                report.snapshot = crate::ops::snapshot::before_data_loss(
-                    conn,
-                    crate::ops::snapshot::Reason::Push,
-                    &report.data_loss,
-                )
-                .map_err(|e| Outcome::Failed(e.into()))?;
+                if !options.without_snapshot {
+                    report.snapshot = crate::ops::snapshot::before_data_loss(
+                        conn,
+                        crate::ops::snapshot::Reason::Push,
+                        &report.data_loss,
+                    )
+                    .map_err(|e| Outcome::Failed(e.into()))?;
+                }
                 report.applied = apply::execute(conn, &report.plan)?;
                 record(conn, &report)?;
                 report.executed = true;

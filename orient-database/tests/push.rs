@@ -241,6 +241,7 @@ fn data_losing_changes_are_refused_with_row_counts_unless_accepted() {
         PushOptions {
             dry_run: true,
             accept_data_loss: true,
+            without_snapshot: false,
         },
     )
     .unwrap();
@@ -258,6 +259,7 @@ fn data_losing_changes_are_refused_with_row_counts_unless_accepted() {
         PushOptions {
             dry_run: false,
             accept_data_loss: true,
+            without_snapshot: false,
         },
     )
     .unwrap();
@@ -322,6 +324,7 @@ fn accepted_losses_delete_exactly_the_counted_rows() {
         PushOptions {
             dry_run: false,
             accept_data_loss: true,
+            without_snapshot: false,
         },
     )
     .unwrap();
@@ -439,6 +442,7 @@ fn a_database_of_another_application_is_refused_untouched() {
         PushOptions {
             dry_run: false,
             accept_data_loss: true,
+            without_snapshot: false,
         },
     )
     .unwrap_err();
@@ -539,5 +543,57 @@ fn renames_are_taken_from_declared_hints_and_never_guessed() {
         .unwrap()
         .plan
         .is_empty()
+    );
+}
+
+/// A data-losing push through a connection to a PostgreSQL database other than the configured one cannot
+/// be snapshotted (the dump is taken from `DATABASE_URL`): it is refused, naming both, and changes
+/// nothing; waiving the snapshot lets it through.
+#[cfg(feature = "postgres")]
+#[test]
+fn a_data_losing_push_on_an_unconfigured_postgres_database_needs_the_snapshot_waived() {
+    use diesel::Connection;
+    use orient_database::ops::Error as OpsError;
+    let Some(server) = orient_testkit::postgres::server() else {
+        return;
+    };
+    let database = server.create_database("unconfigured_push");
+    let mut conn =
+        DbConnection::from(diesel::PgConnection::establish(&server.url(&database)).unwrap());
+    push(&mut conn, &declared(), PushOptions::default()).unwrap();
+    conn.batch_execute(
+        "CREATE TABLE old_stuff (id bigint PRIMARY KEY); INSERT INTO old_stuff VALUES (1), (2);",
+    )
+    .unwrap();
+    let accept = PushOptions {
+        dry_run: false,
+        accept_data_loss: true,
+        without_snapshot: false,
+    };
+    let refused = push(&mut conn, &declared(), accept).unwrap_err();
+    let message = refused.to_string();
+    assert!(
+        matches!(&refused, PushError::Snapshot(OpsError::SnapshotTargetUnknown { database: d, .. }) if *d == database),
+        "{refused:?}"
+    );
+    assert!(message.contains("ORIENT_SNAPSHOT_KEEP=0"), "{message}");
+    assert_eq!(number(&mut conn, "SELECT count(*) AS n FROM old_stuff"), 2);
+
+    let done = push(
+        &mut conn,
+        &declared(),
+        PushOptions {
+            without_snapshot: true,
+            ..accept
+        },
+    )
+    .unwrap();
+    assert!(done.executed && done.snapshot.is_none());
+    assert_eq!(
+        number(
+            &mut conn,
+            "SELECT count(*) AS n FROM pg_tables WHERE tablename = 'old_stuff'"
+        ),
+        0
     );
 }

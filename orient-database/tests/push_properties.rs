@@ -292,10 +292,13 @@ fn rows(
     all
 }
 
+/// Accepts the losses and waives the snapshot: a case's database is a scratch one (in memory on
+/// SQLite, not the configured database on PostgreSQL, where a snapshot would be refused).
 fn accept() -> PushOptions {
     PushOptions {
         dry_run: false,
         accept_data_loss: true,
+        without_snapshot: true,
     }
 }
 

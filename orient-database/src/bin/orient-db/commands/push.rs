@@ -58,6 +58,7 @@ pub fn run(dry_run: bool, accept_data_loss: bool, out: Output) -> anyhow::Result
     let options = PushOptions {
         dry_run,
         accept_data_loss,
+        without_snapshot: false,
     };
     // A dry run on a missing database plans against an empty one and creates nothing.
     let report = if dry_run && !db::open::exists(&config) {
