@@ -215,6 +215,15 @@ fn postgres_foreign_keys_need_not_valid() {
         "ALTER TABLE c ADD CONSTRAINT c_p_fkey FOREIGN KEY (p_id) REFERENCES p(id) NOT VALID;",
         true,
     );
+    // The same check hides in a column added with REFERENCES (a column constraint cannot be NOT VALID).
+    rule(
+        Engine::Postgres,
+        Code::ValidatedForeignKey,
+        "ALTER TABLE c ADD COLUMN q_id bigint REFERENCES p(id) ON DELETE SET NULL;",
+        "ALTER TABLE c ADD COLUMN q_id bigint;\n\
+         ALTER TABLE c ADD CONSTRAINT c_q_fkey FOREIGN KEY (q_id) REFERENCES p(id) NOT VALID;",
+        true,
+    );
 }
 
 #[test]

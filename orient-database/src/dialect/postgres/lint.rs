@@ -133,6 +133,23 @@ fn alter_operation(
             }
         }
         AlterTableOperation::AddColumn { column_def, .. } => {
+            // A column constraint cannot be NOT VALID: the safe form is a separate ADD CONSTRAINT.
+            for option in &column_def.options {
+                if let ColumnOption::ForeignKey(fk) = &option.option {
+                    let column = ident(&column_def.name);
+                    let parent = object_name(&fk.foreign_table);
+                    hits.push(validated_foreign_key(
+                        table,
+                        &parent,
+                        format!("column `{column}` with a foreign key (REFERENCES {parent})"),
+                        format!(
+                            "add `{column}` without REFERENCES, then `ALTER TABLE {table} ADD \
+                             CONSTRAINT … FOREIGN KEY ({column}) REFERENCES {parent} … NOT VALID`, and \
+                             VALIDATE CONSTRAINT it in a later migration, which lets writes go on"
+                        ),
+                    ));
+                }
+            }
             if let Some(cause) = per_row_value(column_def) {
                 let column = ident(&column_def.name);
                 hits.push(Hit {
@@ -156,31 +173,21 @@ fn alter_operation(
             constraint: ast::TableConstraint::ForeignKey(fk),
             not_valid: false,
         } => {
-            let parent = object_name(&fk.foreign_table);
             let name = fk
                 .name
                 .as_ref()
                 .map(ident)
                 .unwrap_or_else(|| "<constraint>".to_owned());
-            let locked = if parent == table {
-                format!("`{table}`")
-            } else {
-                format!("`{table}` and `{parent}`")
-            };
-            hits.push(Hit {
-                code: Code::ValidatedForeignKey,
-                message: format!(
-                    "adds foreign key `{name}` from existing table `{table}` to `{parent}` without NOT VALID"
-                ),
-                why: format!(
-                    "every row of `{table}` is checked while a SHARE ROW EXCLUSIVE lock is held on \
-                     {locked}: writes wait"
-                ),
-                instead: format!(
-                    "add it with NOT VALID (only new rows are checked), then `ALTER TABLE {table} \
-                     VALIDATE CONSTRAINT {name}` in a later migration, which lets writes go on"
-                ),
-            });
+            let instead = format!(
+                "add it with NOT VALID (only new rows are checked), then `ALTER TABLE {table} \
+                 VALIDATE CONSTRAINT {name}` in a later migration, which lets writes go on"
+            );
+            hits.push(validated_foreign_key(
+                table,
+                &object_name(&fk.foreign_table),
+                format!("foreign key `{name}`"),
+                instead,
+            ));
         }
         AlterTableOperation::AlterColumn {
             column_name,
@@ -219,6 +226,27 @@ fn alter_operation(
 
 /// What makes an added column computed row by row: a volatile default, identity, serial, a stored
 /// generated expression.
+/// OL304: `what` (a foreign key, or a column carrying one) added to the existing table `table` is
+/// checked against every row at once.
+fn validated_foreign_key(table: &str, parent: &str, what: String, instead: String) -> Hit {
+    let locked = if parent == table {
+        format!("`{table}`")
+    } else {
+        format!("`{table}` and `{parent}`")
+    };
+    Hit {
+        code: Code::ValidatedForeignKey,
+        message: format!(
+            "adds {what} from existing table `{table}` to `{parent}` without NOT VALID"
+        ),
+        why: format!(
+            "every row of `{table}` is checked while a SHARE ROW EXCLUSIVE lock is held on {locked}: \
+             writes wait"
+        ),
+        instead,
+    }
+}
+
 fn per_row_value(column: &ast::ColumnDef) -> Option<String> {
     let ty = column.data_type.to_string().to_lowercase();
     if ty.contains("serial") {
