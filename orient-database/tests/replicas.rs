@@ -229,6 +229,8 @@ mod cluster {
         let Some(cluster) = cluster(1) else { return };
         let db = Db::open(&config(&cluster, Duration::from_secs(1))).unwrap();
         create_probe(&db);
+        // So that the share printed below is the steady state's (see the read-heavy test).
+        cluster.wait_replayed(0);
         let iterations: i64 = std::env::var("ORIENT_REPLICA_ITERATIONS")
             .ok()
             .and_then(|v| v.parse().ok())
