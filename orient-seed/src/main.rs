@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use orient_database::db::config::Settings;
 use orient_database::db::{self, Config};
-use orient_database::migrations;
 use orient_database::output;
 use orient_database::seed::SeedGroup;
 use orient_seed::{Error, Options, REGISTRY, Report};
@@ -168,28 +167,21 @@ fn print(report: &Report, json: bool) {
 
 /// The exit codes of the Orient tools (the same as `orient-db`'s).
 fn exit_code(error: &Error) -> u8 {
-    const ERROR: u8 = 1;
-    const USAGE: u8 = 2;
-    const REFUSED: u8 = 3;
-    const LOCKED: u8 = 4;
-    if error.is_locked() {
-        return LOCKED;
-    }
-    let migration = |e: &migrations::Error| {
-        if e.is_refusal() {
-            REFUSED
-        } else if matches!(e, migrations::Error::Config(_)) {
-            USAGE
-        } else {
-            ERROR
+    use orient_database::ops::ErrorClass;
+    let class = if error.is_locked() {
+        ErrorClass::Locked
+    } else {
+        match error {
+            Error::UnknownSeeder { .. } => ErrorClass::Usage,
+            Error::Database(e) => e.class(),
+            Error::Migrations(e) => e.class(),
+            _ => ErrorClass::Failure,
         }
     };
-    match error {
-        Error::UnknownSeeder { .. } => USAGE,
-        Error::Database(
-            db::Error::Config(_) | db::Error::IsDirectory { .. } | db::Error::NotFound { .. },
-        ) => USAGE,
-        Error::Database(db::Error::Migration(e)) | Error::Migrations(e) => migration(e),
-        _ => ERROR,
+    match class {
+        ErrorClass::Failure => 1,
+        ErrorClass::Usage => 2,
+        ErrorClass::Refused => 3,
+        ErrorClass::Locked => 4,
     }
 }

@@ -201,4 +201,20 @@ impl Error {
             _ => false,
         }
     }
+
+    /// How a command line treats it (the exit codes every Orient tool shares).
+    pub fn class(&self) -> ErrorClass {
+        if self.is_locked() {
+            return ErrorClass::Locked;
+        }
+        match self {
+            Error::Config(_)
+            | Error::IsDirectory { .. }
+            | Error::NotFound { .. }
+            | Error::NotOnThisEngine { .. } => ErrorClass::Usage,
+            Error::Migration(m) => m.class(),
+            Error::Snapshot(failure) => failure.class,
+            _ => ErrorClass::Failure,
+        }
+    }
 }

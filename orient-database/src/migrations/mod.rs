@@ -243,4 +243,19 @@ impl Error {
                 | Error::UnsafeLockFile { .. }
         )
     }
+
+    /// How a command line treats it (both tools' exit codes). The parity failure `check` reports as
+    /// drift is a [`ErrorClass::Failure`] here: drift is `orient-db`'s own code.
+    pub fn class(&self) -> crate::ops::ErrorClass {
+        use crate::ops::ErrorClass;
+        if self.is_locked() {
+            ErrorClass::Locked
+        } else if self.is_refusal() {
+            ErrorClass::Refused
+        } else if matches!(self, Error::Config(_)) {
+            ErrorClass::Usage
+        } else {
+            ErrorClass::Failure
+        }
+    }
 }

@@ -64,17 +64,9 @@ pub fn exit_code(error: &anyhow::Error) -> Exit {
         return class_exit(e.class());
     }
     if let Some(e) = error.downcast_ref::<db::Error>() {
-        if e.is_locked() {
-            return Exit::Locked;
-        }
         return match e {
-            db::Error::Config(_)
-            | db::Error::IsDirectory { .. }
-            | db::Error::NotFound { .. }
-            | db::Error::NotOnThisEngine { .. } => Exit::Usage,
             db::Error::Migration(m) => migration_exit(m),
-            db::Error::Snapshot(failure) => class_exit(failure.class),
-            _ => Exit::Error,
+            _ => class_exit(e.class()),
         };
     }
     if let Some(e) = error.downcast_ref::<migrations::Error>() {
@@ -93,18 +85,9 @@ fn class_exit(class: ErrorClass) -> Exit {
 }
 
 fn migration_exit(error: &migrations::Error) -> Exit {
-    if error.is_locked() {
-        return Exit::Locked;
-    }
-    if error.is_refusal() {
-        // Unknown versions, an edited applied migration, a database that cannot be adopted, a revert
-        // without down.sql: nothing was changed.
-        return Exit::Refused;
-    }
     match error {
-        migrations::Error::Config(_) => Exit::Usage,
         // The two engines' directories disagree: the drift `check` reports (exit 5 there too).
         migrations::Error::OutOfParity { .. } => Exit::Drift,
-        _ => Exit::Error,
+        _ => class_exit(error.class()),
     }
 }
