@@ -128,6 +128,83 @@ fn a_missing_postgres_directory_is_drift_and_generate_says_what_to_do() {
     assert_eq!(listing(project.root()), before, "generate wrote something");
 }
 
+/// The structs with a new `agents.priority` column of type `ty`.
+fn with_priority(ty: orient_database::model::ColumnType) -> orient_database::model::Schema {
+    use orient_database::model::{Column, DefaultValue, Schema};
+    let mut schema = Schema::from_declared(orient_database::schema::TABLES);
+    let agents = schema
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "agents")
+        .unwrap();
+    agents.columns.to_mut().push(
+        Column::new("priority", ty)
+            .not_null()
+            .default(DefaultValue::Integer(0)),
+    );
+    Schema::new(schema.tables)
+}
+
+/// `agents.priority` added as an `i32`, then widened to `i64`: two generated migrations, the second
+/// visible to PostgreSQL only (SQLite records `integer` for both).
+fn widen_priority(project: &Project) -> orient_database::migrations::generate::GeneratedBoth {
+    use orient_database::migrations::generate::generate_both;
+    use orient_database::migrations::parity::project_directories;
+    use orient_database::model::ColumnType;
+    use orient_database::types::Timestamp;
+    let dirs = project_directories(project.root()).unwrap();
+    generate_both(
+        &dirs,
+        "agent_priority",
+        &with_priority(ColumnType::Integer),
+        Timestamp::from_unix_seconds(1_780_000_000),
+    )
+    .unwrap()
+    .expect("a new column is a migration");
+    generate_both(
+        &dirs,
+        "widen_agent_priority",
+        &with_priority(ColumnType::BigInt),
+        Timestamp::from_unix_seconds(1_780_000_100),
+    )
+    .unwrap()
+    .expect("a width-only change is a migration for PostgreSQL")
+}
+
+#[test]
+fn a_width_only_change_is_generated_for_postgres_without_a_server() {
+    let project = Project::with_migrations();
+    let widened = widen_priority(&project);
+    assert!(
+        widened
+            .postgres
+            .up
+            .contains(r#"ALTER TABLE "agents" ALTER COLUMN "priority" TYPE bigint"#),
+        "{}",
+        widened.postgres.up
+    );
+    assert!(
+        widened.postgres.down.contains("TYPE integer"),
+        "{}",
+        widened.postgres.down
+    );
+    assert!(
+        widened.sqlite.up.contains("Nothing changes on SQLite"),
+        "{}",
+        widened.sqlite.up
+    );
+    // Once written, the structs and both directories agree: nothing more to generate.
+    let dirs = orient_database::migrations::parity::project_directories(project.root()).unwrap();
+    let again = orient_database::migrations::generate::generate_both(
+        &dirs,
+        "nothing",
+        &with_priority(orient_database::model::ColumnType::BigInt),
+        orient_database::types::Timestamp::from_unix_seconds(1_780_000_200),
+    )
+    .unwrap();
+    assert!(again.is_none(), "{again:?}");
+}
+
 /// With a server: the PostgreSQL directory replayed in a scratch schema on it.
 #[cfg(feature = "postgres")]
 mod with_a_server {
@@ -355,6 +432,25 @@ mod with_a_server {
         .into();
         schema.tables.push(notes);
         Schema::new(schema.tables)
+    }
+
+    #[test]
+    fn a_generated_widening_applies_on_a_real_server_and_compares_clean() {
+        let Some(url) = database("parity_widen") else {
+            return;
+        };
+        let project = Project::with_migrations();
+        widen_priority(&project);
+        let dirs = project_directories(project.root()).unwrap();
+        let postgres = from_directory(&dirs.postgres).unwrap();
+        let target = Target::Postgres(PostgresTarget::parse(&url).unwrap());
+        let mut conn = DbConnection::Postgres(PgConnection::establish(&url).unwrap());
+        migrate(&mut conn, &target, &postgres).unwrap();
+        let live = conn.introspect().unwrap().schema;
+        assert_eq!(
+            diff(&live, &with_priority(ColumnType::BigInt), &Postgres),
+            vec![]
+        );
     }
 
     #[test]

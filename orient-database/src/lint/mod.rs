@@ -454,6 +454,16 @@ pub fn lint_directory(dir: &Path, engine: Engine, label: &str) -> Result<Report,
     Ok(lint_migrations(engine, label, &migrations))
 }
 
+/// What `migrations` (one engine's, in version order) leave behind, replayed from their SQL alone: the
+/// tables and their columns at the types written.
+pub fn catalog_after(engine: Engine, migrations: &[Migration]) -> Catalog {
+    let mut linter = Linter::new(engine);
+    for migration in migrations {
+        linter.lint("", &migration.up, migration.run_in_transaction);
+    }
+    linter.catalog
+}
+
 /// The findings of a migration about to be written after `existing` (`orient-db generate`'s header).
 pub fn lint_new(
     engine: Engine,
@@ -462,10 +472,10 @@ pub fn lint_new(
     up: &str,
     in_transaction: bool,
 ) -> Vec<Finding> {
-    let mut linter = Linter::new(engine);
-    for migration in existing {
-        linter.lint("", &migration.up, migration.run_in_transaction);
-    }
+    let mut linter = Linter {
+        engine,
+        catalog: catalog_after(engine, existing),
+    };
     linter.lint(file, up, in_transaction).findings
 }
 

@@ -328,7 +328,7 @@ fn nothing_for(engine: &str) -> Prepared {
 /// Writes `<version>_<name>/` into both directories of `dirs` from ONE diff: the SQLite migrations,
 /// replayed in memory, against `desired`, rendered by each engine's planner (SQLite's may rebuild
 /// tables, PostgreSQL's alters in place). No server is needed: PostgreSQL's current schema is the
-/// SQLite replay read at the declared widths ([`parity::assumed_postgres`]), which holds while the two
+/// SQLite replay read at the widths its own SQL writes ([`parity::assumed_postgres`]), which holds while the two
 /// directories are in parity, so this refuses (writing nothing) when they are not: a version in one
 /// only, a version without `up.sql`, a directory missing. `None`, writing nothing, when the migrations
 /// already produce `desired`.
@@ -350,7 +350,8 @@ pub fn generate_both(
     let replayed = crate::dialect::sqlite::replay_migrations(&sqlite_migrations)?;
     let sqlite = prepare_from(&replayed.schema, &replayed.unmodelled, desired, &Sqlite)?;
     // The SQLite replay's views and triggers are SQLite's SQL: nothing of them is PostgreSQL's.
-    let postgres_current = parity::assumed_postgres(&replayed.schema, desired);
+    let written = lint::catalog_after(lint::Engine::Postgres, &postgres_migrations);
+    let postgres_current = parity::assumed_postgres(&replayed.schema, desired, &written);
     let postgres = prepare_from(&postgres_current, &[], desired, &Postgres)?;
     let (sqlite, postgres) = match (sqlite, postgres) {
         (None, None) => return Ok(None),

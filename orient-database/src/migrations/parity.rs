@@ -15,7 +15,10 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::check::Difference;
+use crate::dialect::postgres::Postgres;
+use crate::dialect::postgres::written_type::integer_family;
 use crate::dialect::sqlite::Sqlite;
+use crate::lint::catalog::Catalog;
 use crate::migrations::source::{POSTGRES_DIRECTORY, SQLITE_DIRECTORY, version_of};
 use crate::migrations::{Error, Migration, project_directory};
 use crate::model::{Column, Introspection, Name, Schema, Table};
@@ -197,7 +200,7 @@ fn missing_directory(path: &Path, label: &str, other: &Path) -> ParityProblem {
 /// The two replays against each other: every table and column in one is in the other, with the same
 /// type class (SQLite's affinities: integer, text, real, blob, numeric) and the same nullability.
 pub fn compare_replays(sqlite: &Schema, postgres: &Schema) -> Vec<ParityProblem> {
-    let postgres_dialect = crate::dialect::postgres::Postgres;
+    let postgres_dialect = Postgres;
     let mut problems = Vec::new();
     let tables: BTreeSet<&str> = sqlite
         .table_names()
@@ -345,13 +348,13 @@ pub fn name_migrations(
 }
 
 /// What `migrations/postgres/` produces, as far as can be told without a server, for `generate`: the
-/// SQLite replay, with each column's type taken from its declaration where the two agree at SQLite's
-/// resolution. This is the parity assumption (which `check` enforces): the PostgreSQL migrations
-/// create the same tables, columns, keys and indexes as the SQLite ones, at the declared widths, which
-/// SQLite does not record (`integer` stands for i32, i64 and bool alike). A change of width alone
-/// (`i32` to `i64`, `bool` to `i64`) is therefore invisible to `generate`; `check` against a server
-/// reports it, naming the column.
-pub fn assumed_postgres(sqlite: &Schema, declared: &Schema) -> Schema {
+/// SQLite replay (the parity assumption, which `check` enforces: the PostgreSQL migrations create the
+/// same tables, columns, keys and indexes as the SQLite ones), with each column's type where SQLite's
+/// resolution is coarser than PostgreSQL's: SQLite records `integer` for `i32`, `i64` and `bool` alike,
+/// so the width is the one `written` (the PostgreSQL migrations' own SQL, [`crate::lint::catalog_after`])
+/// gives the column, else the declared one. A change of width alone (`i32` to `i64`) is thus seen
+/// without a server.
+pub fn assumed_postgres(sqlite: &Schema, declared: &Schema, written: &Catalog) -> Schema {
     let was = |name: &str, current: &Name, renamed_from: &Option<Name>| {
         name == current.as_ref() || renamed_from.as_deref() == Some(current.as_ref())
     };
@@ -378,8 +381,23 @@ pub fn assumed_postgres(sqlite: &Schema, declared: &Schema) -> Schema {
                         Some(d)
                             if Sqlite.canonical_type(d.ty) == Sqlite.canonical_type(column.ty) =>
                         {
+                            let in_sql = written
+                                .table(&table.name)
+                                .and_then(|t| t.column(&column.name))
+                                .and_then(|c| integer_family(&c.data_type));
+                            let ty = match in_sql {
+                                // The declared type where PostgreSQL stores it alike (a timestamp
+                                // is a bigint there): the diff compares declarations.
+                                Some(ty)
+                                    if Postgres.canonical_type(ty)
+                                        != Postgres.canonical_type(d.ty) =>
+                                {
+                                    ty
+                                }
+                                _ => d.ty,
+                            };
                             Column {
-                                ty: d.ty,
+                                ty,
                                 ..column.clone()
                             }
                         }

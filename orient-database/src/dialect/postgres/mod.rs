@@ -72,6 +72,7 @@ mod text;
 pub mod tools;
 #[cfg(feature = "postgres")]
 pub mod transfer;
+pub mod written_type;
 
 use crate::model::{Column, ColumnType, DefaultValue, ForeignKey, Index, Name, Table};
 use crate::sql::{ColumnAlteration, Dialect};
