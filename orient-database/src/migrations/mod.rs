@@ -245,7 +245,7 @@ impl Error {
     }
 
     /// How a command line treats it (both tools' exit codes). The parity failure `check` reports as
-    /// drift is a [`ErrorClass::Failure`](crate::ops::error_class::ErrorClass::Failure) here: drift is `orient-db`'s own code.
+    /// drift is a plain failure here: drift is `orient-db`'s own code.
     pub fn class(&self) -> crate::ops::error_class::ErrorClass {
         use crate::ops::error_class::ErrorClass;
         if self.is_locked() {
