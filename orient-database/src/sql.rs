@@ -69,18 +69,44 @@ pub trait Dialect {
     /// `CREATE [UNIQUE] INDEX`.
     fn create_index(&self, table: &str, index: &Index) -> String;
 
-    fn drop_index(&self, index: &str) -> String;
+    // The statements below are written alike by both engines; a dialect overrides one only if its SQL
+    // differs.
 
-    fn drop_table(&self, table: &str) -> String;
+    fn drop_index(&self, index: &str) -> String {
+        format!("DROP INDEX {};", self.quote_ident(index))
+    }
 
-    fn rename_table(&self, from: &str, to: &str) -> String;
+    fn drop_table(&self, table: &str) -> String {
+        format!("DROP TABLE {};", self.quote_ident(table))
+    }
+
+    fn rename_table(&self, from: &str, to: &str) -> String {
+        format!(
+            "ALTER TABLE {} RENAME TO {};",
+            self.quote_ident(from),
+            self.quote_ident(to)
+        )
+    }
 
     /// `ALTER TABLE … ADD COLUMN`.
     fn add_column(&self, table: &str, column: &Column) -> String;
 
-    fn drop_column(&self, table: &str, column: &str) -> String;
+    fn drop_column(&self, table: &str, column: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP COLUMN {};",
+            self.quote_ident(table),
+            self.quote_ident(column)
+        )
+    }
 
-    fn rename_column(&self, table: &str, from: &str, to: &str) -> String;
+    fn rename_column(&self, table: &str, from: &str, to: &str) -> String {
+        format!(
+            "ALTER TABLE {} RENAME COLUMN {} TO {};",
+            self.quote_ident(table),
+            self.quote_ident(from),
+            self.quote_ident(to)
+        )
+    }
 
     /// The column definition inside `CREATE TABLE` (`"id" integer PRIMARY KEY AUTOINCREMENT NOT NULL`).
     fn column_definition(&self, table: &Table, column: &Column) -> String;

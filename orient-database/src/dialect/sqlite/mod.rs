@@ -150,44 +150,11 @@ impl Dialect for Sqlite {
         render::create_index(table, index)
     }
 
-    fn drop_index(&self, index: &str) -> String {
-        format!("DROP INDEX {};", render::quote_ident(index))
-    }
-
-    fn drop_table(&self, table: &str) -> String {
-        format!("DROP TABLE {};", render::quote_ident(table))
-    }
-
-    fn rename_table(&self, from: &str, to: &str) -> String {
-        format!(
-            "ALTER TABLE {} RENAME TO {};",
-            render::quote_ident(from),
-            render::quote_ident(to)
-        )
-    }
-
     fn add_column(&self, table: &str, column: &Column) -> String {
         format!(
             "ALTER TABLE {} ADD COLUMN {};",
             render::quote_ident(table),
             render::column_definition(None, column)
-        )
-    }
-
-    fn drop_column(&self, table: &str, column: &str) -> String {
-        format!(
-            "ALTER TABLE {} DROP COLUMN {};",
-            render::quote_ident(table),
-            render::quote_ident(column)
-        )
-    }
-
-    fn rename_column(&self, table: &str, from: &str, to: &str) -> String {
-        format!(
-            "ALTER TABLE {} RENAME COLUMN {} TO {};",
-            render::quote_ident(table),
-            render::quote_ident(from),
-            render::quote_ident(to)
         )
     }
 
