@@ -193,6 +193,39 @@ pub(crate) fn free_port() -> Result<u16, String> {
         .map_err(|e| format!("finding a free port: {e}"))
 }
 
+/// `initdb` into `data` (user `postgres`, trust, UTF-8), then the settings every throwaway server has
+/// (loopback and a socket in `root` only, no fsync) and `settings` appended to its postgresql.conf.
+pub(crate) fn init_data_directory(
+    bin: &Path,
+    as_postgres_user: bool,
+    data: &Path,
+    root: &Path,
+    settings: &str,
+) -> Result<(), String> {
+    let mut initdb = command(bin, "initdb", as_postgres_user);
+    initdb.arg("-D").arg(data).args([
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--no-locale",
+        "--no-sync",
+    ]);
+    run(initdb, "initdb")?;
+    let mut conf = std::fs::OpenOptions::new()
+        .append(true)
+        .open(data.join("postgresql.conf"))
+        .map_err(|e| format!("opening postgresql.conf: {e}"))?;
+    writeln!(
+        conf,
+        "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nfsync = off\n\
+         full_page_writes = off\n{settings}",
+        root.display()
+    )
+    .map_err(|e| format!("writing postgresql.conf: {e}"))
+}
+
 pub(crate) fn single_quoted(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
 }
@@ -246,28 +279,13 @@ fn start() -> Result<Server, String> {
         .take()
         .ok_or("the reaper's stdin is not a pipe")?;
 
-    let mut initdb = command(&bin, "initdb", as_postgres_user);
-    initdb.arg("-D").arg(&data).args([
-        "-U",
-        "postgres",
-        "--auth=trust",
-        "-E",
-        "UTF8",
-        "--no-locale",
-        "--no-sync",
-    ]);
-    run(initdb, "initdb")?;
-    let mut conf = std::fs::OpenOptions::new()
-        .append(true)
-        .open(data.join("postgresql.conf"))
-        .map_err(|e| format!("opening postgresql.conf: {e}"))?;
-    writeln!(
-        conf,
-        "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nfsync = off\n\
-         synchronous_commit = off\nfull_page_writes = off\nmax_connections = 200",
-        root.display()
-    )
-    .map_err(|e| format!("writing postgresql.conf: {e}"))?;
+    init_data_directory(
+        &bin,
+        as_postgres_user,
+        &data,
+        &root,
+        "synchronous_commit = off\nmax_connections = 200\n",
+    )?;
 
     let mut last_error = String::new();
     for _ in 0..5 {

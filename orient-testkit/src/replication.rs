@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::postgres::{binaries, command, free_port, is_root, required, run, single_quoted};
+use crate::postgres::{
+    binaries, command, free_port, init_data_directory, is_root, required, run, single_quoted,
+};
 
 /// One server of a [`Cluster`].
 #[derive(Debug, Clone)]
@@ -203,37 +205,24 @@ fn start(bin: PathBuf, standbys: usize) -> Result<Cluster, String> {
         reaper: Some(reaper),
     };
 
-    let mut initdb = command(&bin, "initdb", as_postgres_user);
-    initdb.arg("-D").arg(&cluster.primary.data).args([
-        "-U",
-        "postgres",
-        "--auth=trust",
-        "-E",
-        "UTF8",
-        "--no-locale",
-        "--no-sync",
-    ]);
-    run(initdb, "initdb")?;
     let statements = bin
         .parent()
         .is_some_and(|v| v.join("lib/pg_stat_statements.so").is_file());
-    let mut conf = std::fs::OpenOptions::new()
-        .append(true)
-        .open(cluster.primary.data.join("postgresql.conf"))
-        .map_err(|e| format!("opening postgresql.conf: {e}"))?;
-    writeln!(
-        conf,
-        "\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '{}'\nfsync = off\n\
-         full_page_writes = off\nmax_connections = 100\nwal_level = replica\nmax_wal_senders = 10\n\
-         hot_standby = on\n{}",
-        root.display(),
+    let settings = format!(
+        "max_connections = 100\nwal_level = replica\nmax_wal_senders = 10\nhot_standby = on\n{}",
         if statements {
             "shared_preload_libraries = 'pg_stat_statements'\npg_stat_statements.track = all\n"
         } else {
             ""
         }
-    )
-    .map_err(|e| format!("writing postgresql.conf: {e}"))?;
+    );
+    init_data_directory(
+        &bin,
+        as_postgres_user,
+        &cluster.primary.data,
+        &root,
+        &settings,
+    )?;
     cluster.statements = statements;
     cluster.primary.port = start_fresh(&bin, as_postgres_user, &root, &cluster.primary.data)?;
 

@@ -238,10 +238,9 @@ impl PostgresTarget {
         &self.redacted
     }
 
-    /// The URL without its password, and the password (decoded): for PostgreSQL's programs, which get
-    /// the rest as `--dbname` and the password in `PGPASSWORD`, so it never shows in a process list.
-    pub fn without_password(&self) -> (String, Option<String>) {
-        let mut password = None;
+    /// The URL split for rewriting: the part before `?`, the query, and where the authority
+    /// (`user:password@host:port`) starts and ends in the first.
+    fn url_parts(&self) -> (&str, Option<&str>, usize, usize) {
         let scheme_end = self.url.find("://").map_or(0, |i| i + 3);
         let (before_query, query) = match self.url.split_once('?') {
             Some((a, q)) => (a, Some(q)),
@@ -250,6 +249,14 @@ impl PostgresTarget {
         let authority_end = before_query[scheme_end..]
             .find('/')
             .map_or(before_query.len(), |i| scheme_end + i);
+        (before_query, query, scheme_end, authority_end)
+    }
+
+    /// The URL without its password, and the password (decoded): for PostgreSQL's programs, which get
+    /// the rest as `--dbname` and the password in `PGPASSWORD`, so it never shows in a process list.
+    pub fn without_password(&self) -> (String, Option<String>) {
+        let mut password = None;
+        let (before_query, query, scheme_end, authority_end) = self.url_parts();
         let authority = &before_query[scheme_end..authority_end];
         let mut url = before_query[..scheme_end].to_owned();
         match authority.rsplit_once('@') {
@@ -295,14 +302,7 @@ impl PostgresTarget {
     /// This server's URL for another database on it (`worktree --isolated`, scratch databases), the
     /// rest (user, password, parameters) unchanged.
     pub fn with_database(&self, database: &str) -> Result<PostgresTarget, UrlError> {
-        let scheme_end = self.url.find("://").map_or(0, |i| i + 3);
-        let (before_query, query) = match self.url.split_once('?') {
-            Some((a, q)) => (a, Some(q)),
-            None => (self.url.as_str(), None),
-        };
-        let authority_end = before_query[scheme_end..]
-            .find('/')
-            .map_or(before_query.len(), |i| scheme_end + i);
+        let (before_query, query, _, authority_end) = self.url_parts();
         let mut url = format!("{}/{}", &before_query[..authority_end], encode(database));
         if let Some(query) = query {
             let kept: Vec<&str> = query
